@@ -1,0 +1,68 @@
+"""Router of the demo app: ``PYTHONPATH=. streamlit run demos/app.py`` (or ``make demo``).
+
+Only navigation lives here. ``PAGES`` lists every page by section, one section per chapter
+(or pair of chapters) of the course notes; tests import it to render every page, and the
+Home page reads it to link the chapters that have a page. Add a page by adding a row.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run demos/app.py` without PYTHONPATH
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+# The chapters of ../shared/course-notes.txt: number, title, what the notes cover.
+CHAPTERS = (
+    (1, "Feed-forward neural networks", "cost functions, unit types, activations, depth and width"),
+    (2, "Backpropagation", "gradient descent, the chain rule, computational graphs"),
+    (3, "Optimization", "batch, stochastic and mini-batch descent, momentum, adaptive rates"),
+    (4, "Regularization", "capacity, weight decay, early stopping, dropout"),
+    (5, "Convolutional neural networks", "convolutions, pooling, CNN architectures"),
+    (6, "Recurrent neural networks", "vanilla RNN, BPTT, LSTM, GRU"),
+    (7, "Sequence models", "captioning, seq2seq, attention"),
+    (8, "Transformers", "temporal convolutions, self-attention, vision and Swin transformers"),
+    (9, "Generative models", "GANs, autoencoders, VAEs, VQ-VAEs"),
+    (10, "Diffusion models", "forward and reverse process, text conditioning, stable diffusion"),
+    (11, "Large multimodal models", "representation learning from images and text"),
+)
+
+# Section title -> pages as (file relative to demos/, title, icon, url_path).
+# A section title starting with "N" or "N–M" covers chapters N..M of CHAPTERS.
+PAGES: dict[str, list[tuple[str, str, str, str]]] = {
+    "Start": [
+        ("pages/home.py", "Home", ":material/home:", "home"),
+        ("pages/datasets.py", "Datasets", ":material/dataset:", "datasets"),
+    ],
+}
+
+DEMOS = Path(__file__).resolve().parent
+
+
+def navigation_pages() -> dict[str, list]:
+    """``PAGES`` as ``st.Page`` objects; the first page is the default one."""
+    first = next(iter(PAGES.values()))[0][0]
+    return {
+        section: [st.Page(DEMOS / path, title=title, icon=icon, url_path=url_path, default=path == first)
+                  for path, title, icon, url_path in entries]
+        for section, entries in PAGES.items()
+    }
+
+
+def main() -> None:
+    from demos import ui
+
+    st.set_page_config(page_title="Deep Learning Toolkit", page_icon=":material/neurology:", layout="wide")
+    page = st.navigation(navigation_pages())
+    try:
+        page.run()
+    finally:  # drawn after the page so its content appears first (the sidebar loads TensorFlow)
+        ui.sidebar()
+
+
+if __name__ == "__main__":  # Streamlit runs the router as __main__; importing it runs nothing
+    main()

@@ -1,0 +1,90 @@
+"""Datasets: every dataset of `toolkit.data`, a look at its samples, and the line that loads it."""
+
+import streamlit as st
+
+from demos import ui
+from toolkit.data import catalog
+from toolkit.data.external import missing_files
+from toolkit.viz import image_grid
+from toolkit.viz.datasets import dataset_scatter
+
+INFO = {info.name: info for info in catalog()}
+PARAMS = {spec.name: spec for spec in (
+    ui.Param("dataset", "choice", "spiral", choices=tuple(INFO), label="Dataset"),
+    ui.Param("noise", int, 10, lo=0, hi=50, label="Noise (%)",
+             help="TensorFlow Playground's noise slider: how far points stray from their class."),
+    ui.Param("n", int, 500, lo=50, hi=2000, step=50, label="Points (train + test)"),
+    ui.Param("classes", int, 3, lo=2, hi=10, label="Spiral arms (classes)"),
+    ui.Param("seed", int, 0, lo=0, hi=9999, widget="number", label="Seed",
+             help="The same seed always gives the same points, split and order."),
+    ui.Param("samples", int, 50, lo=10, hi=100, step=10, label="Images shown"),
+)}
+
+
+def settings_for(info) -> tuple[str, ...]:
+    """Which settings apply to a dataset (the others are hidden)."""
+    if info.external:
+        return ("samples",)
+    if info.input_shape == (2,):
+        return ("noise", "n", "classes", "seed") if info.name == "spiral_k" else ("noise", "n", "seed")
+    return ("seed", "samples")
+
+
+st.title("Datasets")
+st.markdown(
+    "Every dataset the toolkit ships, offline first: TensorFlow Playground's 2-D sets, small "
+    "digit and glyph images, and three classics that are downloaded only when you ask. "
+    "Pick one to see its samples and the line of code that loads it in a notebook."
+)
+with st.expander(f"All {len(INFO)} datasets"):
+    st.dataframe([{"name": i.name, "task": i.task, "input shape": str(i.input_shape),
+                   "classes": str(i.num_classes), "source": i.source, "load": i.code} for i in INFO.values()],
+                 hide_index=True, width="stretch")
+
+values, _ = ui.read_params(PARAMS.values())
+controls, view = st.columns([1, 2], gap="large")
+with controls:
+    name = ui.param_widget(PARAMS["dataset"], values["dataset"], key="datasets.dataset")
+    info = INFO[name]
+    shown = settings_for(info)
+    for setting in shown:
+        values[setting] = ui.param_widget(PARAMS[setting], values[setting], key=f"datasets.{setting}")
+    values["dataset"] = name
+    ui.write_params(values, PARAMS.values())
+    st.markdown(f"**{info.description}**")
+    st.markdown(f"Input shape `{info.input_shape}` · classes: {info.num_classes} · source: {info.source}")
+    st.code(f"import toolkit.data\nds = {info.code}", language="python")
+
+with view:
+    dataset = None
+    if info.external:
+        missing = missing_files(name)
+        st.info(f"**Optional download.** {name} comes from `keras.datasets`: it is downloaded once, "
+                f"then read from disk. {'Not on this machine yet.' if missing else 'Already on this machine.'} "
+                "Offline, use `glyphs` (MNIST-like) or `digits` instead.")
+        loaded = st.session_state.setdefault("datasets.loaded", set())
+        if st.button(f"Load {name}", icon=":material/download:") or name in loaded:
+            try:
+                dataset = ui.cached_dataset(name)
+                loaded.add(name)
+            except Exception as error:
+                ui.show_error(error)
+    else:
+        kwargs = {k: values[k] for k in shown if k != "samples"}
+        try:
+            dataset = ui.cached_dataset(name, **kwargs)
+        except Exception as error:
+            ui.show_error(error, doing=f"loading {name}")
+
+    if dataset is not None:
+        st.caption(f"{dataset.n_train} training and {dataset.n_test} test samples · "
+                   f"{dataset.num_classes or 'no'} classes ({dataset.task})")
+        if dataset.input_shape == (2,):
+            fig = dataset_scatter(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test,
+                                  task=dataset.task, classes=dataset.classes or None,
+                                  title=f"{name}: train (circles) and test (diamonds)")
+        else:
+            count = values["samples"]
+            fig = image_grid(dataset.x_train[:count], dataset.y_train[:count],
+                             label_names=dataset.classes, title=f"{name}: the first {count} training images")
+        st.plotly_chart(fig)

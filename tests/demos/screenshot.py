@@ -1,0 +1,166 @@
+"""Full-page screenshots of the demo app, and the app/browser plumbing the browser tests share.
+
+    PYTHONPATH=. .venv/bin/python -m tests.demos.screenshot home datasets --out /tmp/shots
+    PYTHONPATH=. .venv/bin/python -m tests.demos.screenshot optimization --click Train --out /tmp/shots
+
+Starts ``streamlit run demos/app.py`` headless on a free port, opens each page (its url_path
+in ``demos.app.PAGES``; no argument means every page) in Debian's chromium, waits until the
+script has finished running, optionally clicks a button by its label and waits again, then
+saves ``DIR/<url_path>.png``. Never runs ``playwright install``: the browser is /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+EXCEPTION = '[data-testid="stException"]'
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AppServer:
+    """``streamlit run demos/app.py`` in a subprocess, for the duration of a ``with`` block."""
+
+    def __init__(self, port: int | None = None, env: dict | None = None, startup_s: float = 120):
+        self.port = port or free_port()
+        self.env = {**os.environ, **(env or {})}
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), self.env.get("PYTHONPATH")]))
+        self.env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        self.startup_s = startup_s
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)
+        self.process: subprocess.Popen | None = None
+
+    def url(self, url_path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}/{url_path}"
+
+    def __enter__(self) -> AppServer:
+        command = [sys.executable, "-m", "streamlit", "run", "demos/app.py", "--server.headless", "true",
+                   "--server.port", str(self.port), "--server.address", "127.0.0.1"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.startup_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.process.returncode}:\n{self.output()}")
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(self.url("_stcore/health"), timeout=2) as reply:
+                    if reply.status == 200:
+                        return self
+            time.sleep(0.5)
+        self.__exit__(None, None, None)
+        raise TimeoutError(f"streamlit did not answer /_stcore/health in {self.startup_s} s:\n{self.output()}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+    def output(self) -> str:
+        """What the server printed so far (for failure messages)."""
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-5000:]
+
+
+def launch_browser(playwright):
+    """Headless Debian chromium with networking extras switched off."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def wait_until_idle(page, timeout_s: float = 120, settle_s: float = 1.0) -> None:
+    """Waits until the app's script has run and stayed finished for `settle_s` seconds."""
+    deadline = time.monotonic() + timeout_s
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"the app was still running after {timeout_s} s")
+        page.wait_for_selector(IDLE, state="attached", timeout=remaining * 1000)
+        page.wait_for_timeout(settle_s * 1000)
+        if page.locator(IDLE).count() and page.locator(f'[data-testid="stMain"] h1, {EXCEPTION}').count():
+            return
+
+
+def page_problems(page) -> list[str]:
+    """Exceptions shown by the app and a visible "Page not found" dialog, as text."""
+    problems = [f"exception: {text.strip()[:500]}" for text in page.locator(EXCEPTION).all_inner_texts()]
+    not_found = page.get_by_text("Page not found")
+    if not_found.count() and not_found.first.is_visible():
+        problems.append("Streamlit says: Page not found")
+    return problems
+
+
+def click_button(page, label: str, timeout_s: float = 300) -> None:
+    """Clicks the first button labelled `label` and waits for the rerun to finish."""
+    page.get_by_role("button", name=label).first.click()
+    page.wait_for_timeout(500)
+    wait_until_idle(page, timeout_s)
+
+
+def screenshot_pages(url_paths: list[str], out: Path, click: str | None = None,
+                     width: int = 1400, height: int = 900) -> list[Path]:
+    """Saves one full-page PNG per url_path into `out`; returns their paths."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with AppServer() as server, sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        for url_path in url_paths:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(server.url(url_path), wait_until="domcontentloaded")
+            wait_until_idle(page)
+            if click:
+                click_button(page, click)
+            for problem in page_problems(page):
+                print(f"{url_path}: {problem}", file=sys.stderr)
+            path = out / f"{url_path or 'home'}.png"
+            page.screenshot(path=str(path), full_page=True)
+            saved.append(path)
+            print(path)
+            page.close()
+        browser.close()
+    return saved
+
+
+def all_url_paths() -> list[str]:
+    from demos.app import PAGES
+
+    return [entry[3] for entries in PAGES.values() for entry in entries]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pages", nargs="*", help="url paths of pages (default: every page)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
+    parser.add_argument("--click", help="label of a button to click before the screenshot")
+    parser.add_argument("--width", type=int, default=1400)
+    args = parser.parse_args(argv)
+    screenshot_pages(args.pages or all_url_paths(), args.out, click=args.click, width=args.width)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

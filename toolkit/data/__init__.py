@@ -1,0 +1,39 @@
+"""Datasets for the course, offline first.
+
+    toy2d(name, ...)   TensorFlow Playground's 2-D sets (circle, xor, gauss, spiral, plane,
+                       multigauss) plus moons and a k-arm spiral, generated from a seed
+    digits(...)        scikit-learn's bundled 8x8 handwritten digits
+    glyphs(...)        an MNIST-sized stand-in rendered from fonts with affine + elastic warps
+    mnist(), fashion_mnist(), cifar10()   downloaded once through Keras (toolkit.data.external)
+
+`catalog()` lists them all with the line of code that loads each; `load(name, **kw)` builds
+any of them by name. Every builder returns a `Dataset`. Importing this package does not import
+TensorFlow or Keras.
+"""
+
+from toolkit.data.bundled_digits import digits
+from toolkit.data.cache import cache_dir, cache_status, clear_cache
+from toolkit.data.catalog import NAMES, DatasetInfo, catalog, load
+from toolkit.data.dataset import Dataset
+from toolkit.data.external import DatasetUnavailable, cifar10, fashion_mnist, mnist
+from toolkit.data.playground import TOY2D_NAMES, toy2d
+from toolkit.data.synthetic_glyphs import glyphs
+
+__all__ = [
+    "NAMES",
+    "TOY2D_NAMES",
+    "Dataset",
+    "DatasetInfo",
+    "DatasetUnavailable",
+    "cache_dir",
+    "cache_status",
+    "catalog",
+    "cifar10",
+    "clear_cache",
+    "digits",
+    "fashion_mnist",
+    "glyphs",
+    "load",
+    "mnist",
+    "toy2d",
+]

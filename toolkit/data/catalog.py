@@ -1,0 +1,89 @@
+"""The list of every dataset the toolkit knows, and `load`, which builds any of them by name.
+
+`catalog()` is what the app's dataset picker shows: shape, classes, where the data comes
+from, and the one line of code that loads it. `load(name, **kw)` dispatches on the name, so
+`load(**ds.spec)` rebuilds any dataset from its record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolkit.data import external
+from toolkit.data.bundled_digits import DESCRIPTION as DIGITS_DESCRIPTION
+from toolkit.data.bundled_digits import digits
+from toolkit.data.dataset import Dataset
+from toolkit.data.playground import DESCRIPTIONS as TOY2D_DESCRIPTIONS
+from toolkit.data.playground import REGRESSION_NAMES, TOY2D_NAMES, toy2d
+from toolkit.data.synthetic_glyphs import DESCRIPTION as GLYPHS_DESCRIPTION
+from toolkit.data.synthetic_glyphs import glyphs
+
+BUILTIN_NAMES = TOY2D_NAMES + ("digits", "glyphs")
+NAMES = BUILTIN_NAMES + external.EXTERNAL_NAMES
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One catalog row. `num_classes` is an int, or "regression"; `external` means a download."""
+
+    name: str
+    task: str
+    input_shape: tuple[int, ...]
+    num_classes: int | str
+    source: str
+    description: str
+    code: str
+    external: bool = False
+
+
+def toy2d_info(name: str) -> DatasetInfo:
+    if name == "spiral_k":
+        num_classes, code = 3, 'toolkit.data.load("spiral_k", classes=3, noise=10)'
+    elif name in REGRESSION_NAMES:
+        num_classes, code = "regression", f'toolkit.data.load("{name}", n=1200, noise=10)'
+    else:
+        num_classes, code = 2, f'toolkit.data.load("{name}", noise=10)'
+    task = "regression" if name in REGRESSION_NAMES else "classification"
+    return DatasetInfo(name, task, (2,), num_classes, "generated", TOY2D_DESCRIPTIONS[name], code)
+
+
+def external_info(name: str) -> DatasetInfo:
+    return DatasetInfo(
+        name=name,
+        task="classification",
+        input_shape=external.INPUT_SHAPES[name],
+        num_classes=len(external.CLASSES[name]),
+        source=external.SOURCE,
+        description=external.DESCRIPTIONS[name],
+        code=f'toolkit.data.load("{name}")',
+        external=True,
+    )
+
+
+def catalog() -> list[DatasetInfo]:
+    """Every dataset `load` accepts: the 2-D toys, digits, glyphs, then the downloads."""
+    rows = [toy2d_info(name) for name in TOY2D_NAMES]
+    rows.append(
+        DatasetInfo("digits", "classification", (8, 8, 1), 10, "scikit-learn (bundled)", DIGITS_DESCRIPTION, 'toolkit.data.load("digits", size=8)')
+    )
+    rows.append(
+        DatasetInfo("glyphs", "classification", (28, 28, 1), 10, "generated", GLYPHS_DESCRIPTION, 'toolkit.data.load("glyphs", n=10000)')
+    )
+    rows.extend(external_info(name) for name in external.EXTERNAL_NAMES)
+    return rows
+
+
+def load(name: str, **kwargs) -> Dataset:
+    """Build dataset `name` with the builder's keyword arguments, e.g. load("circle", noise=10)."""
+    if name in TOY2D_NAMES:
+        return toy2d(name, **kwargs)
+    if name == "digits":
+        return digits(**kwargs)
+    if name == "glyphs":
+        return glyphs(**kwargs)
+    if name in external.EXTERNAL_NAMES:
+        if kwargs:
+            raise ValueError(f"`{name}` takes no arguments, received {sorted(kwargs)}; its train/test split is fixed.")
+        return getattr(external, name)()
+    valid = ", ".join(NAMES)
+    raise ValueError(f"Unknown dataset name={name!r}; valid names are: {valid}.")

@@ -1,0 +1,63 @@
+"""Train several variants from identical initial weights and identical batch order.
+
+An optimizer race or a regularizer comparison is only fair when the variants differ in
+nothing but the thing compared. ``compare`` seeds every builder the same way, copies the
+first variant's initial weights into every later variant of the same shapes, and trains
+each with the same ``seed`` (so the same batches in the same order).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import keras
+
+from toolkit.train.trainer import fit
+
+
+def compare(builders: Mapping[str, Callable[[], keras.Model]], data, *, epochs: int,
+            batch_size: int = 32, seed: int = 0, shuffle: bool = True, callbacks=(),
+            stop=None, config: dict | None = None) -> dict:
+    """Trains every variant in turn and returns ``{name: Run}`` in the builders' order.
+
+    Args:
+        builders: name -> function returning a compiled model.
+        data: a ``toolkit.data.Dataset`` (its test split is the validation data), or
+            ``(x, y)`` or ``(x, y, x_val, y_val)``.
+        epochs, batch_size, seed, shuffle, stop: as in ``fit``; shared by all variants.
+        callbacks: shared by all variants (each sees ``run.name``).
+        config: extra entries recorded in every run's config.
+    """
+    if not builders:
+        raise ValueError("`builders` must name at least one variant to train.")
+    x, y, validation = _unpack(data)
+    runs, reference = {}, None
+    for name, build in builders.items():
+        keras.utils.set_random_seed(seed)
+        model = build()
+        reference = _share_initial_weights(model, reference)
+        runs[name] = fit(model, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
+                         validation_data=validation, callbacks=callbacks, seed=seed,
+                         stop=stop, config={**(config or {}), "variant": name}, name=name)
+        if runs[name].status == "stopped":
+            break
+    return runs
+
+
+def _unpack(data):
+    if hasattr(data, "x_train"):
+        return data.x_train, data.y_train, (data.x_test, data.y_test)
+    if isinstance(data, (tuple, list)) and len(data) in (2, 4):
+        validation = (data[2], data[3]) if len(data) == 4 else None
+        return data[0], data[1], validation
+    raise ValueError("`data` must be a toolkit.data.Dataset, (x, y) or (x, y, x_val, y_val).")
+
+
+def _share_initial_weights(model, reference):
+    """Copies ``reference`` weights into ``model`` when the shapes agree; returns the reference."""
+    weights = model.get_weights()
+    if reference is None:
+        return weights
+    if [w.shape for w in weights] == [w.shape for w in reference]:
+        model.set_weights(reference)
+    return reference
