@@ -282,7 +282,8 @@ def train_form(page_key: str, specs: Sequence[Param], *, submit_label: str = "Tr
         for index, spec in enumerate(specs):
             with cells[index % len(cells)]:
                 values[spec.name] = param_widget(spec, start[spec.name], key=f"{page_key}.{spec.name}")
-        submitted = st.form_submit_button(submit_label, type="primary", icon=":material/play_arrow:")
+        submitted = st.form_submit_button(submit_label, type="primary", icon=":material/play_arrow:",
+                                          key=f"{page_key}.submit")
     if submitted and url:
         write_params(values, specs)
     return values, submitted
@@ -629,8 +630,8 @@ def machine_lines() -> list[str]:
     for label, read, describe in (
         ("Device", _devices, lambda ds: ", ".join(f"{d['kind']} ({d['description']})" for d in ds) or "none found"),
         ("Training slots", _slots, lambda s: f"{s['busy']} of {s['capacity']} busy, {s['waiting']} waiting"),
-        ("Dataset cache", _cache_files, lambda fs: f"{len(fs)} files, {sum(f['bytes'] for f in fs) / 2**20:.1f} MB"
-                                                   if fs else "empty"),
+        ("Dataset cache", _cache_files, lambda fs: f"{len(fs)} file{'s' * (len(fs) != 1)}, "
+                                                   f"{sum(f['bytes'] for f in fs) / 2**20:.1f} MB" if fs else "empty"),
     ):
         try:
             lines.append(f"**{label}:** {describe(read())}")
@@ -674,3 +675,24 @@ def page_link(path: str, title: str, icon: str | None = None, url_path: str = ""
         st.page_link(path, label=title, icon=icon)
     except StreamlitAPIException:
         st.markdown(f"[{title}](/{url_path})")
+
+
+# ---------------------------------------------------------------- router first
+def _leave_pages_directory_mode() -> None:
+    """Makes a session's first visit of a page URL go through the router (demos/app.py).
+
+    Streamlit treats a `pages/` folder beside the entry script as a v1 "pages directory"
+    until `st.navigation` first runs in the server process: a student opening /datasets
+    first would get that page alone, without the router's navigation, layout and sidebar.
+    Every page imports this module, so its first import inside such a run switches the
+    process to `st.navigation` mode and reruns the session through the router.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if PagesManager.uses_pages_directory and get_script_run_ctx(suppress_warning=True) is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_pages_directory_mode()

@@ -112,6 +112,16 @@ def page_problems(page) -> list[str]:
     return problems
 
 
+def expand_to_content(page, width: int, max_height: int = 8000) -> None:
+    """Grows the viewport to the app's content height: Streamlit scrolls inside its main
+    container, so a plain full-page screenshot would stop at the first screen."""
+    height = page.evaluate("""() => Math.max(...['stMain', 'stMainBlockContainer', 'stSidebarContent']
+        .map(id => document.querySelector(`[data-testid="${id}"]`))
+        .filter(Boolean).map(el => el.scrollHeight))""")
+    page.set_viewport_size({"width": width, "height": int(min(max(height + 40, 600), max_height))})
+    page.wait_for_timeout(1500)  # plotly charts re-layout to the new size
+
+
 def click_button(page, label: str, timeout_s: float = 300) -> None:
     """Clicks the first button labelled `label` and waits for the rerun to finish."""
     page.get_by_role("button", name=label).first.click()
@@ -136,6 +146,7 @@ def screenshot_pages(url_paths: list[str], out: Path, click: str | None = None,
                 click_button(page, click)
             for problem in page_problems(page):
                 print(f"{url_path}: {problem}", file=sys.stderr)
+            expand_to_content(page, width)
             path = out / f"{url_path or 'home'}.png"
             page.screenshot(path=str(path), full_page=True)
             saved.append(path)

@@ -207,3 +207,17 @@ def test_run_record(xor_data, mlp_builder):
     assert len(run.initial_weights) == 4
     row = run.summary()
     assert row["epochs"] == 5 and row["loss"] == pytest.approx(run.history["loss"][-1])
+
+
+def test_trained_models_can_be_garbage_collected(xor_data, mlp_builder):
+    """The compiled functions live on the model: a page that drops a model frees it."""
+    import gc
+    import weakref
+
+    x, y = xor_data
+    model = mlp_builder()
+    fit(model, x, y, epochs=2, batch_size=32)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

@@ -3,7 +3,7 @@
 Files live in `cache_dir()`: `$TOOLKIT_CACHE_DIR` if set, else `~/.cache/toolkit`. A file's
 name is the generator's name, its format version and every argument, e.g.
 
-    glyphs-v1-n10000-size28-seed0-classes10-test_ratio0.2.npz
+    glyphs-v2-classes10-n10000-seed0-size28-test_ratio0.2.npz
 
 so a change of argument or of generator (bump the version) never reads a stale file.
 Arrays are stored with `np.savez_compressed`; a write goes to a temporary file first and is
@@ -56,6 +56,7 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez_compressed(file, **arrays)
+        os.chmod(temporary, 0o644)  # mkstemp makes files private; cached arrays are not secret
         os.replace(temporary, path)
     except OSError:
         Path(temporary).unlink(missing_ok=True)

@@ -1,24 +1,23 @@
 """Glyphs: an offline, MNIST-sized stand-in, rendered from TrueType fonts and warped to look handwritten.
 
-Each character is rendered once per font at high resolution and turned into a signed distance
-field (SDF) φ(v): the distance from point v to the stroke's edge, negative inside the stroke.
-An image is drawn by sampling φ through a per-sample random warp and thresholding it with a
-soft edge, which redraws the glyph with any pen width without rendering it again:
+Each character is rendered once per font at high resolution and thinned to its centre line
+(Zhang & Suen 1984 thinning); D(v) is the distance from point v to that line. An image is drawn
+by sampling D through a per-sample random warp and thresholding it with a soft edge, which
+redraws every font with the same round pen, as handwriting is, at any width:
 
-    A = s0 · s · R(θ) · [[1, -k], [0, 1]] · diag(a, 1)            forward map, glyph -> image (1)
-    u = p - c - δ + α · e(p)                                       image pixel p, frame centre c (2)
-    v = A⁻¹ u + m                                                  m: the glyph's centre of mass (3)
-    x = clip(1/2 + (t/2 · (1 + β w(p)) - s0 s (φ(v) + h)) / b, 0, 1)   pixel value            (4)
+    A = s0 · s · R(θ) · [[1, -k], [0, 1]] · diag(a, 1)       forward map, glyph -> image   (1)
+    u = p - c - δ + α · e(p)                                  image pixel p, frame centre c (2)
+    v = A⁻¹ u + m                                             m: centre of mass of the line (3)
+    x = clip(1/2 + (t/2 · (1 + β w(p)) - s0 s D(v)) / b, 0, 1)     pixel value              (4)
 
-- s0 fits the glyph's larger side into a 20-pixel box (20/28 of the frame, as MNIST); s, θ, k
-  and a are the sampled scale, rotation, slant (shear, less the font's own slant) and aspect.
+- s0 fits the centre line's larger side into 18 of the 28 pixels, so that with the pen the
+  glyph fills about MNIST's 20x20 box; s, θ, k and a are the sampled scale, rotation, slant
+  (shear, less the font's own slant) and aspect.
 - e is Simard, Steinkraus & Platt's (2003) elastic distortion: white noise smoothed by a
   Gaussian of σ = 4 pixels, rescaled to unit standard deviation, so α is in pixels.
-- h is the font's half stroke width (a stroke of width w and length L has area w L and
-  perimeter 2 L), so φ + h is about the distance to the stroke's centre line and every font is
-  redrawn with the same pen of width t; w, a second smoothed field, varies the width along the
-  stroke by a relative β (pen pressure), with 1 + β w kept in [0.5, 1.5]. b softens the edge.
-- Centring, as MNIST: Eq. 3 puts the font's centre of mass at c + δ. The pen and the warp move
+- t is the pen width in pixels; w, a second smoothed field, varies it along the stroke by a
+  relative β (pen pressure), with 1 + β w kept in [0.5, 1.5]; b softens the edge (the blur).
+- Centring, as MNIST: Eq. 3 puts the line's centre of mass at c + δ. The pen and the warp move
   the mass a little, so the image is drawn twice, the second time with δ corrected by the first
   image's error; the centre of mass then lands at c + (dx, dy) to a fraction of a pixel.
 
@@ -46,7 +45,7 @@ from toolkit.data.arguments import check_int, check_seed, check_test_ratio
 from toolkit.data.cache import cache_path, load_arrays, save_arrays
 from toolkit.data.dataset import Dataset, stratified_split
 
-GLYPHS_VERSION = 1
+GLYPHS_VERSION = 2  # bump whenever the rendering changes, so stale cache files are never read
 CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Fonts shipped with matplotlib and the slant (shear) already drawn into each; the sampled
 # `slant` is the glyph's total slant, so k in Eq. 1 is slant minus the font's own.
@@ -64,9 +63,9 @@ FONT_FILES = tuple(FONTS)
 FONT_SLANTS = np.array(list(FONTS.values()), np.float32)
 CANVAS = 96  # side of the high-resolution prototype, in prototype pixels
 GLYPH_HEIGHT = 60  # font size used for the prototypes
-BOX_FRACTION = 20 / 28  # MNIST fits each digit into a 20x20 box of the 28x28 frame
+BOX_FRACTION = 18 / 28  # centre line in 18 px: with the pen, about MNIST's 20x20 box in 28x28
 CHUNK = 2048  # images warped per batch, bounds memory at a few tens of MB
-DESCRIPTION = "Procedural handwriting-like digits (MNIST-sized, offline): fonts warped by affine + elastic distortions."
+DESCRIPTION = "Handwriting-like digits rendered offline (an MNIST stand-in): font centre lines redrawn with a pen, affine + elastic warps."
 
 # Ranges of the sampled attributes, in the units of Eqs. 1-4 (output pixels for size 28).
 ATTRIBUTE_RANGES = {
@@ -76,7 +75,7 @@ ATTRIBUTE_RANGES = {
     "aspect": (0.75, 1.15),
     "dx": (-1.0, 1.0),
     "dy": (-1.0, 1.0),
-    "thickness": (2.0, 3.5),
+    "thickness": (1.8, 3.2),
     "blur": (0.6, 1.2),
     "elastic": (0.3, 1.4),
 }
@@ -103,42 +102,58 @@ def render_character(font_file: Path, character: str) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) / 255.0
 
 
-def signed_distance(image: np.ndarray) -> np.ndarray:
-    """φ: distance to the stroke edge in prototype pixels, negative inside the stroke."""
-    stroke = image >= 0.5
-    outside = ndimage.distance_transform_edt(~stroke)
-    inside = ndimage.distance_transform_edt(stroke)
-    return np.where(stroke, 0.5 - inside, outside - 0.5).astype(np.float32)
+def neighbours(strokes: np.ndarray) -> list[np.ndarray]:
+    """The 8 neighbours P2..P9 (N, NE, E, SE, S, SW, W, NW) of every pixel of (M, H, W) masks."""
+    padded = np.pad(strokes, ((0, 0), (1, 1), (1, 1)))
+    height, width = strokes.shape[1:]
+    steps = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
+    return [padded[:, 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width] for dy, dx in steps]
 
 
-def glyph_geometry(image: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """Centre of mass m = (row, col), larger side of the bounding box and half stroke width h."""
-    stroke = image >= 0.5
-    rows, cols = np.nonzero(stroke)
+def thinning_pass(skeleton: np.ndarray, step: int) -> np.ndarray:
+    """One sub-iteration of Zhang & Suen (1984): the boundary pixels it deletes."""
+    p2, p3, p4, p5, p6, p7, p8, p9 = ring = neighbours(skeleton)
+    count = sum(pixel.astype(np.uint8) for pixel in ring)  # B(P1)
+    transitions = sum((~ring[i] & ring[(i + 1) % 8]).astype(np.uint8) for i in range(8))  # A(P1)
+    if step == 0:
+        corner = ~(p2 & p4 & p6) & ~(p4 & p6 & p8)
+    else:
+        corner = ~(p2 & p4 & p8) & ~(p2 & p6 & p8)
+    return skeleton & (count >= 2) & (count <= 6) & (transitions == 1) & corner
+
+
+def thin(strokes: np.ndarray) -> np.ndarray:
+    """Centre lines of (M, H, W) stroke masks, one pixel wide (Zhang-Suen thinning), all at once."""
+    skeleton = strokes.copy()
+    while True:
+        removed = False
+        for step in (0, 1):
+            delete = thinning_pass(skeleton, step)
+            removed |= bool(delete.any())
+            skeleton &= ~delete
+        if not removed:
+            return skeleton
+
+
+def glyph_geometry(skeleton: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centre of mass m = (row, col) and larger bounding-box side of one centre line, in prototype pixels."""
+    rows, cols = np.nonzero(skeleton)
     extent = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
-    # A stroke of width w and length L has area w L and perimeter about 2 L: w = 2 area / perimeter.
-    perimeter = np.count_nonzero(stroke & ~ndimage.binary_erosion(stroke))
-    half_width = stroke.sum() / perimeter
-    return np.array(ndimage.center_of_mass(image), dtype=np.float32), float(extent), float(half_width)
+    return np.array([rows.mean(), cols.mean()], np.float32), float(extent)
 
 
 @lru_cache(maxsize=4)
-def prototypes(classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """SDFs φ (F·K, CANVAS, CANVAS), centres m (F·K, 2), extents and half widths h (F·K,).
+def prototypes(classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance fields D (F·K, CANVAS, CANVAS), centres m (F·K, 2) and extents (F·K,).
 
-    Prototype font·K + label is that character in that font.
+    Prototype font·K + label is that character in that font; D is the distance to its centre line.
     """
     folder = font_folder()
-    fields, centres, extents, half_widths = [], [], [], []
-    for font_file in FONT_FILES:
-        for character in CHARACTERS[:classes]:
-            image = render_character(folder / font_file, character)
-            centre, extent, half_width = glyph_geometry(image)
-            fields.append(signed_distance(image))
-            centres.append(centre)
-            extents.append(extent)
-            half_widths.append(half_width)
-    return np.stack(fields), np.stack(centres), np.array(extents, np.float32), np.array(half_widths, np.float32)
+    images = [render_character(folder / font, character) for font in FONT_FILES for character in CHARACTERS[:classes]]
+    skeletons = thin(np.stack(images) >= 0.5)  # (F·K, CANVAS, CANVAS)
+    fields = np.stack([ndimage.distance_transform_edt(~skeleton) for skeleton in skeletons]).astype(np.float32)
+    centres, extents = zip(*(glyph_geometry(skeleton) for skeleton in skeletons))
+    return fields, np.stack(centres), np.array(extents, np.float32)
 
 
 def sample_attributes(n: int, classes: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -185,7 +200,7 @@ def sample_fields(n: int, size: int, rng: np.random.Generator) -> tuple[np.ndarr
 
 def draw(attrs: dict[str, np.ndarray], elastic: np.ndarray, pen: np.ndarray, shift: np.ndarray, classes: int) -> np.ndarray:
     """Eqs. 2-4 with the glyph's centre of mass moved by `shift` (N, 2) pixels: (N, H, W) in [0, 1]."""
-    fields, centres, extents, half_widths = prototypes(classes)
+    fields, centres, extents = prototypes(classes)
     n, size = elastic.shape[:2]
     ratio = size / 28.0  # attribute ranges are stated for a 28-pixel frame
     index = attrs["font"] * classes + attrs["label"]  # prototype of each sample
@@ -195,7 +210,7 @@ def draw(attrs: dict[str, np.ndarray], elastic: np.ndarray, pen: np.ndarray, shi
     # Eq. 2: u = p - c - shift + alpha e(p), as (x, y)
     strength = (attrs["elastic"] * ratio)[:, None, None, None]
     u = np.stack([cols - centre, rows - centre], -1)[None] + strength * elastic - shift[:, None, None, :]
-    # Eq. 3: v = A^-1 u + m, then sample phi at (prototype, row, col)
+    # Eq. 3: v = A^-1 u + m, then sample D at (prototype, row, col)
     v = np.einsum("nij,nhwj->nhwi", inverse_affine(attrs, fit), u)  # (N, H, W, 2) as (x, y)
     coordinates = np.stack(
         [
@@ -204,9 +219,8 @@ def draw(attrs: dict[str, np.ndarray], elastic: np.ndarray, pen: np.ndarray, shi
             v[..., 0] + centres[index, 1][:, None, None],
         ]
     )  # (3, N, H, W)
-    phi = ndimage.map_coordinates(fields, coordinates.reshape(3, -1), order=1, mode="nearest")
-    phi = phi.reshape(n, size, size) + half_widths[index][:, None, None]  # φ + h
-    centre_distance = phi * (fit * attrs["scale"])[:, None, None]  # in image pixels
+    distance = ndimage.map_coordinates(fields, coordinates.reshape(3, -1), order=1, mode="nearest")
+    centre_distance = distance.reshape(n, size, size) * (fit * attrs["scale"])[:, None, None]  # in image pixels
     # Eq. 4: soft threshold of the distance to the centre line at the local half width
     half_width = (attrs["thickness"] * ratio / 2)[:, None, None] * pen
     blur = (attrs["blur"] * ratio)[:, None, None]
@@ -299,7 +313,7 @@ def glyphs(n: int = 10_000, size: int = 28, seed: int = 0, classes: int = 10, te
         y_test=arrays["test_label"].astype(np.int32),
         task="classification",
         classes=tuple(CHARACTERS[:classes]),
-        description=DESCRIPTION,
+        description=DESCRIPTION if classes <= 10 else DESCRIPTION.replace("digits", f"digits and letters A-{CHARACTERS[classes - 1]}"),
         spec={"name": "glyphs", "n": n, "size": size, "seed": seed, "classes": classes, "test_ratio": test_ratio},
         attrs_train=split_attributes(arrays, "train"),
         attrs_test=split_attributes(arrays, "test"),

@@ -24,12 +24,9 @@ as TensorFlow requires; that step is still step 0 of epoch 0.
 
 from __future__ import annotations
 
-import weakref
-
-import numpy as np
 import tensorflow as tf
 
-_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CACHE_ATTRIBUTE = "_toolkit_compiled_loops"
 
 
 def _as_scalar(value) -> tf.Tensor:
@@ -182,7 +179,12 @@ def compiled_loop(model, x, y, x_val=None, y_val=None) -> CompiledLoop:
     """The cached ``CompiledLoop`` of ``model`` for these input shapes and dtypes."""
     val_specs = [] if x_val is None else [_spec(x_val), _spec(y_val)]
     key = (_spec(x), _spec(y), tuple(val_specs))
-    per_model = _COMPILED.setdefault(model, {})
+    per_model = model.__dict__.get(_CACHE_ATTRIBUTE)
+    if per_model is None:
+        # Stored on the model itself (bypassing Keras attribute tracking) so that the
+        # compiled functions die with the model instead of keeping it alive.
+        per_model = {}
+        object.__setattr__(model, _CACHE_ATTRIBUTE, per_model)
     if key not in per_model:
         per_model[key] = CompiledLoop(model, _spec(x), _spec(y), val_specs)
     return per_model[key]

@@ -1,0 +1,56 @@
+"""Helpers of the demo tests: every page of ``demos.app.PAGES``, isolated caches, assertions.
+
+Pages are discovered from ``PAGES``, so a page added to the router is tested by every test
+here without editing them. ``SMALLEST_RUN`` gives, per url_path, the URL parameters of the
+page's smallest training (used when its "Train" button is clicked in the tests).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from demos.app import PAGES
+from tests.demos.screenshot import ROOT
+
+DEMOS = ROOT / "demos"
+
+# url_path -> query parameters that make the page's training as small as possible.
+SMALLEST_RUN: dict[str, dict[str, str]] = {}
+
+
+def page_params() -> list:
+    """One pytest param per page: (path relative to demos/, title, url_path), id = url_path."""
+    return [pytest.param(path, title, url_path, id=url_path)
+            for entries in PAGES.values() for path, title, _icon, url_path in entries]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_caches(tmp_path_factory):
+    """Generated datasets go to a temporary folder, never to the user's ~/.cache/toolkit."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path_factory.mktemp("toolkit-cache")))
+    yield
+    patch.undo()
+
+
+def assert_no_exception(at, what: str) -> None:
+    """Fails with the exception texts if the AppTest run showed any."""
+    problems = [e.value for e in at.exception]
+    assert not problems, f"{what} raised: {problems}"
+
+
+def change_first_widget(at) -> str | None:
+    """Changes the first selectbox, slider or number input; returns which, or None if none."""
+    if len(at.selectbox) and len(at.selectbox[0].options) > 1:
+        box = at.selectbox[0]
+        box.select_index(((box.index or 0) + 1) % len(box.options))
+        return f"selectbox {box.label!r}"
+    if len(at.slider):
+        slider = at.slider[0]
+        value = slider.value
+        slider.set_value(slider.max if value != slider.max else slider.min)
+        return f"slider {slider.label!r}"
+    if len(at.number_input):
+        at.number_input[0].increment()
+        return f"number input {at.number_input[0].label!r}"
+    return None

@@ -1,0 +1,65 @@
+"""Every page of the running app loads in headless Chromium without an exception.
+
+Starts ``streamlit run demos/app.py`` on a free port, opens http://127.0.0.1:PORT/<url_path>
+for every page of ``demos.app.PAGES``, waits until the script has finished, and fails on any
+``stException`` element or a visible "Page not found". Uses Debian's /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.demos.conftest import page_params
+from tests.demos.screenshot import CHROMIUM, AppServer, launch_browser, page_problems, wait_until_idle
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_server():
+    with AppServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(("path", "title", "url_path"), page_params())
+def test_page_loads_in_the_browser_without_errors(app_server, browser, path, title, url_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(app_server.url(url_path), wait_until="domcontentloaded")
+        wait_until_idle(page, timeout_s=180)
+        problems = page_problems(page)
+        assert not problems, f"{url_path}: {problems}\nserver log:\n{app_server.output()}"
+        assert page.locator('[data-testid="stMain"] h1').count() >= 1, f"{url_path} shows no title"
+        sidebar = page.locator('[data-testid="stSidebarUserContent"]')
+        assert sidebar.count() and "This server" in sidebar.inner_text(), \
+            f"{url_path} was not rendered through the router (demos/app.py): no shared sidebar"
+    finally:
+        page.close()
+
+
+@pytest.mark.timeout(300)
+def test_an_unknown_page_is_reported(app_server, browser):
+    """The check for "Page not found" works: an unknown url_path triggers it."""
+    page = browser.new_page()
+    try:
+        page.goto(app_server.url("no-such-page"), wait_until="domcontentloaded")
+        wait_until_idle(page, timeout_s=180)
+        assert "Streamlit says: Page not found" in page_problems(page)
+    finally:
+        page.close()
