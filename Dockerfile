@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     TF_CPP_MIN_LOG_LEVEL=2 \
-    TOOLKIT_CACHE_DIR=/home/app/.cache/toolkit
+    TOOLKIT_CACHE_DIR=/home/app/.cache/toolkit \
+    PYTHONPATH=/app
 
 RUN useradd --create-home --uid 1000 app
 WORKDIR /app

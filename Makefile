@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 .PHONY: demo test bench venv chromium clean
 
 demo: $(STAMP)  ## start the Streamlit app on http://localhost:$(PORT)
-	$(VENV)/bin/streamlit run demos/app.py --server.port $(PORT)
+	PYTHONPATH=. $(VENV)/bin/streamlit run demos/app.py --server.port $(PORT)
 
 test: $(STAMP) chromium  ## the whole test suite (unit, page AppTests, browser smoke tests)
 	$(PY) -m pytest -q tests

@@ -349,7 +349,7 @@ class RunRecord:
         """One table row: name, status, epochs, final metrics, wall time, speed."""
         row = {"run": self.name, "status": self.status,
                "epochs": f"{self.epochs_done}/{self.epochs}"}
-        row.update({key: round(self.final(key), 4) for key in self.history})
+        row.update({key: float(f"{self.final(key):.4g}") for key in self.history})
         row["wall time (s)"] = round(self.wall_time, 2)
         row["epochs/s"] = round(self.epochs_per_second, 1)
         return row
@@ -687,10 +687,12 @@ def _leave_pages_directory_mode() -> None:
     Every page imports this module, so its first import inside such a run switches the
     process to `st.navigation` mode and reruns the session through the router.
     """
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    if PagesManager.uses_pages_directory and get_script_run_ctx(suppress_warning=True) is not None:
+    try:  # Streamlit internals: if they move, pages still work, only a first visit looks plain
+        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return
+    if getattr(PagesManager, "uses_pages_directory", None) and get_script_run_ctx(suppress_warning=True):
         PagesManager.uses_pages_directory = False
         st.rerun()
 

@@ -5,8 +5,7 @@ import streamlit as st
 from demos import ui
 from toolkit.data import catalog
 from toolkit.data.external import missing_files
-from toolkit.viz import image_grid
-from toolkit.viz.datasets import dataset_scatter
+from toolkit.viz import dataset_scatter, image_grid
 
 INFO = {info.name: info for info in catalog()}
 PARAMS = {spec.name: spec for spec in (
@@ -30,6 +29,13 @@ def settings_for(info) -> tuple[str, ...]:
     return ("seed", "samples")
 
 
+def load_line(spec: dict) -> str:
+    """The call that rebuilds a dataset from its spec, wrapped one argument per line when long."""
+    arguments = [f'"{spec["name"]}"'] + [f"{k}={v!r}" for k, v in spec.items() if k != "name"]
+    line = f"toolkit.data.load({', '.join(arguments)})"
+    return line if len(line) <= 60 else "toolkit.data.load(\n    " + ",\n    ".join(arguments) + ",\n)"
+
+
 st.title("Datasets")
 st.markdown(
     "Every dataset the toolkit ships, offline first: TensorFlow Playground's 2-D sets, small "
@@ -51,11 +57,10 @@ with controls:
         values[setting] = ui.param_widget(PARAMS[setting], values[setting], key=f"datasets.{setting}")
     values["dataset"] = name
     ui.write_params(values, PARAMS.values())
-    st.markdown(f"**{info.description}**")
-    st.markdown(f"Input shape `{info.input_shape}` · classes: {info.num_classes} · source: {info.source}")
-    st.code(f"import toolkit.data\nds = {info.code}", language="python")
+    st.caption(f"Input shape `{info.input_shape}` · classes: {info.num_classes} · source: {info.source}")
 
 with view:
+    st.markdown(f"**{info.description}**")
     dataset = None
     if info.external:
         missing = missing_files(name)
@@ -70,9 +75,8 @@ with view:
             except Exception as error:
                 ui.show_error(error)
     else:
-        kwargs = {k: values[k] for k in shown if k != "samples"}
         try:
-            dataset = ui.cached_dataset(name, **kwargs)
+            dataset = ui.cached_dataset(name, **{k: values[k] for k in shown if k != "samples"})
         except Exception as error:
             ui.show_error(error, doing=f"loading {name}")
 
@@ -88,3 +92,4 @@ with view:
             fig = image_grid(dataset.x_train[:count], dataset.y_train[:count],
                              label_names=dataset.classes, title=f"{name}: the first {count} training images")
         st.plotly_chart(fig)
+    st.code(f"import toolkit.data\n\nds = {load_line(dataset.spec) if dataset else info.code}", language="python")

@@ -13,6 +13,11 @@ st.markdown(
     "with a script that reproduces it."
 )
 
+st.header("Start here")
+for path, page_title, icon, url_path in PAGES["Start"]:
+    if path != "pages/home.py":
+        ui.page_link(path, page_title, icon, url_path)
+
 st.header("Chapters")
 linked = ui.chapter_pages(PAGES)
 for number, title, topics in CHAPTERS:
@@ -24,11 +29,6 @@ for number, title, topics in CHAPTERS:
             st.caption("Page coming")
         for path, page_title, icon, url_path in pages:
             ui.page_link(path, page_title, icon, url_path)
-
-st.header("Start here")
-for path, page_title, icon, url_path in PAGES["Start"]:
-    if path != "pages/home.py":
-        ui.page_link(path, page_title, icon, url_path)
 
 st.header("In a notebook")
 st.code(

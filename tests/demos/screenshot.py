@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -147,7 +148,7 @@ def screenshot_pages(url_paths: list[str], out: Path, click: str | None = None,
             for problem in page_problems(page):
                 print(f"{url_path}: {problem}", file=sys.stderr)
             expand_to_content(page, width)
-            path = out / f"{url_path or 'home'}.png"
+            path = out / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', url_path) or 'home'}.png"
             page.screenshot(path=str(path), full_page=True)
             saved.append(path)
             print(path)

@@ -166,6 +166,18 @@ def test_status_line_shows_metrics_or_the_queue():
     assert "position 2 in the queue" in ui.status_line(record)
 
 
+def test_router_and_ui_import_without_tensorflow():
+    """The Home page must render fast: TensorFlow loads only when training or the sidebar needs it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, demos.app, demos.ui; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(ui.__file__).resolve().parents[1])
+    assert result.stdout.strip() == "False False"
+
+
 # ---------------------------------------------------------------- errors and chapters
 def test_user_errors_are_recognised():
     assert ui.is_user_error(ValueError("bad"))

@@ -64,7 +64,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False):
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     """Eq. 1/2 with integer class ids ``y_true`` of shape (B,) or (B, 1)."""
     y_pred = ops.convert_to_tensor(y_pred)
-    ids = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+    ids = ops.convert_to_tensor(y_true)
+    if len(ids.shape) == len(y_pred.shape):
+        ids = ops.squeeze(ids, axis=-1)  # (B, 1) -> (B,)
+    ids = ops.cast(ids, "int32")
     return categorical_crossentropy(ops.one_hot(ids, y_pred.shape[-1], dtype=y_pred.dtype),
                                     y_pred, from_logits)
 

@@ -163,7 +163,7 @@ class Momentum(_NotesOptimizer):
 
 @keras.saving.register_keras_serializable(package="toolkit")
 class Nesterov(Momentum):
-    """SGD with Nesterov momentum, Eqs. 4-6. Mirrors ``keras.optimizers.SGD(momentum=alpha, nesterov=True)``.
+    """SGD with Nesterov momentum, Eqs. 4-6. Mirrors ``keras.optimizers.SGD(nesterov=True)``.
 
     The notes take the gradient at the look-ahead point ``w~ = w + alpha * v`` (Eq. 4).
     A Keras ``update_step`` only receives the gradient at the variable it updates, so,
@@ -345,13 +345,13 @@ class Adam(_NotesOptimizer):
         # Eq. 12: r <- rho2 * r + (1 - rho2) * g * g
         self.assign(r, ops.add(ops.multiply(rho2, r), ops.multiply(1 - rho2, ops.square(g))))
 
-    def _step_size(self, r, lr, t, variable):
-        """eta / (sqrt(r^) + delta): the step each entry takes along s^."""
+    def _denominator(self, r, t, variable):
+        """sqrt(r^) + delta, the per-parameter divisor of Eq. 14."""
         rho2 = self._cast(self.beta_2, variable)
-        # Eq. 13: r^ = r / (1 - rho2^t)
-        r_hat = ops.divide(r, 1 - ops.power(rho2, t))
-        # Eq. 14: eta / (sqrt(r^) + delta)
-        return ops.divide(lr, ops.add(ops.sqrt(r_hat), self._cast(self.epsilon, variable)))
+        # Eq. 13: r^ = r / (1 - rho2^t)   (one scalar reciprocal, then a product)
+        r_hat = ops.multiply(r, 1 / (1 - ops.power(rho2, t)))
+        # Eq. 14: sqrt(r^) + delta
+        return ops.add(ops.sqrt(r_hat), self._cast(self.epsilon, variable))
 
     def update_step(self, gradient, variable, learning_rate):
         lr, g = self._cast(learning_rate, variable), self._cast(gradient, variable)
@@ -359,15 +359,17 @@ class Adam(_NotesOptimizer):
         r = self._slot(self.second_moments, variable)
         t = self._cast(self.iterations + 1, variable)
         self._update_moments(s, r, g, variable)
-        # Eq. 13: s^ = s / (1 - rho1^t)
-        s_hat = ops.divide(s, 1 - ops.power(self._cast(self.beta_1, variable), t))
+        # Eq. 13: eta * s^ = s * eta / (1 - rho1^t)
+        lr_s_hat = ops.multiply(s, lr / (1 - ops.power(self._cast(self.beta_1, variable), t)))
         # Eq. 14: w <- w - eta * s^ / (sqrt(r^) + delta)
-        self.assign_sub(variable, ops.multiply(self._step_size(r, lr, t, variable), s_hat))
+        self.assign_sub(variable, ops.divide(lr_s_hat, self._denominator(r, t, variable)))
 
     def effective_learning_rate(self, variable):
+        """eta / (sqrt(r^) + delta): the step each entry takes along s^ (Eq. 14)."""
         lr = self._cast(self.learning_rate, variable)
         t = self._cast(ops.maximum(self.iterations, 1), variable)
-        return self._step_size(self._slot(self.second_moments, variable), lr, t, variable)
+        return ops.divide(lr, self._denominator(self._slot(self.second_moments, variable), t,
+                                                variable))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -385,11 +387,6 @@ OPTIMIZERS = {
 
 
 # -- the "Keras built-in" toggle ----------------------------------------------------
-def _keras_sgd(**hp):
-    hp.pop("momentum", None)
-    return keras.optimizers.SGD(**hp)
-
-
 def _keras_momentum(nesterov):
     def build(momentum=0.9, **hp):
         return keras.optimizers.SGD(momentum=float(momentum), nesterov=nesterov, **hp)
@@ -405,7 +402,7 @@ def _keras_rmsprop(**hp):
 
 
 _KERAS_BUILDERS = {
-    "SGD": _keras_sgd,
+    "SGD": keras.optimizers.SGD,
     "Momentum": _keras_momentum(nesterov=False),
     "Nesterov": _keras_momentum(nesterov=True),
     "Adagrad": _keras_adagrad,

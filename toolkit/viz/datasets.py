@@ -3,7 +3,7 @@
 The same look as `decision_boundary` without a model: classification points take their class
 colour (class 0 orange, class 1 blue, then the class palette), regression points are coloured
 by their target on Playground's orange -> white -> blue scale, centred on 0. Training points
-are circles with a white outline, test points diamonds with a dark outline.
+are circles with a white outline, test points diamonds with a grey outline.
 """
 
 import numpy as np
@@ -14,7 +14,7 @@ from toolkit.viz.validation import as_array, check_extent, class_ids
 
 MARKERS = {  # split -> (symbol, size, outline colour, outline width)
     "train": ("circle", 7, "#ffffff", 1),
-    "test": ("diamond", 8, "#1a1a1a", 1.5),
+    "test": ("diamond", 7, "#555555", 1),
 }
 
 

@@ -1,0 +1,165 @@
+"""Speed of toolkit.optim against the Keras built-ins it mirrors, measured side by side.
+
+1. Training step time of each optimizer (toolkit vs ``keras_builtin``) through
+   ``toolkit.train.fit`` on a ~100k-parameter MLP, random data, identical initial weights.
+2. Forward + backward time of the normalization layers against their Keras twins.
+3. ``trajectories``: 6 optimizers x 500 steps on each surface, first call (tracing) and
+   a repeated call.
+
+Each number is the best of a few repetitions (the machine may be shared); timings are
+never asserted anywhere.
+
+    python benchmarks/optim.py
+"""
+
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from toolkit.optim import (  # noqa: E402
+    OPTIMIZERS, SURFACES, BatchNorm, GroupNorm, InstanceNorm, LayerNorm, keras_builtin,
+    trajectories,
+)
+from toolkit.train import fit  # noqa: E402
+
+HYPERPARAMETERS = {
+    "SGD": {"learning_rate": 0.05},
+    "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
+    "Nesterov": {"learning_rate": 0.01, "momentum": 0.9},
+    "Adagrad": {"learning_rate": 0.05},
+    "RMSProp": {"learning_rate": 0.001},
+    "Adam": {"learning_rate": 0.001},
+}
+REPEATS = 5
+
+
+# -- 1. optimizer step time -----------------------------------------------------------
+def mlp(optimizer):
+    keras.utils.set_random_seed(0)  # identical initial weights for both optimizers
+    model = keras.Sequential([
+        keras.Input((128,)),
+        keras.layers.Dense(256, activation="relu"),
+        keras.layers.Dense(256, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer, "sparse_categorical_crossentropy")
+    return model
+
+
+def ms_per_step(models, x, y, epochs, batch_size):
+    """Best ms/step of each model, timed in alternation so that load hits both alike."""
+    for model in models:
+        fit(model, x, y, epochs=1, batch_size=batch_size, seed=0)  # trace outside the timing
+    best = [np.inf] * len(models)
+    for _ in range(REPEATS):
+        for i, model in enumerate(models):
+            run = fit(model, x, y, epochs=epochs, batch_size=batch_size, seed=0,
+                      steps_per_callback=10**9)
+            best[i] = min(best[i], run.wall_time)
+    steps = epochs * -(-len(x) // batch_size)
+    return [1000 * b / steps for b in best]
+
+
+def optimizer_table(epochs=20, batch_size=32):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1000, 128)).astype("float32")
+    y = rng.integers(0, 10, size=1000).astype("int32")
+    params = mlp("sgd").count_params()
+    print(f"\n### Optimizer step time: MLP 128-256-256-10 ({params:,} parameters), "
+          f"{len(x)} samples, batch {batch_size}, {epochs} epochs via toolkit.train.fit\n")
+    print("| optimizer | toolkit (ms/step) | Keras built-in | Keras (ms/step) | ratio |")
+    print("|---|---|---|---|---|")
+    for name, cls in OPTIMIZERS.items():
+        hp = HYPERPARAMETERS[name]
+        theirs_optimizer = keras_builtin(name, **hp)
+        ours, theirs = ms_per_step([mlp(cls(**hp)), mlp(theirs_optimizer)], x, y, epochs,
+                                   batch_size)
+        print(f"| {name} | {ours:.3f} | {type(theirs_optimizer).__name__} | {theirs:.3f} "
+              f"| {ours / theirs:.2f}x |")
+
+
+# -- 2. normalization forward + backward ---------------------------------------------
+def forward_backward(layer, x):
+    """A compiled forward + backward pass of ``layer`` in training mode."""
+    layer.build(x.shape)
+    u = tf.constant(np.random.default_rng(1).normal(size=x.shape).astype("float32"))
+    variables = [w.value for w in layer.trainable_weights]
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(layer(x, training=True) * u)
+        return tape.gradient(loss, [x, *variables])
+
+    step(x)  # trace
+    return step
+
+
+def ms_per_call(layers, x, calls=30):
+    """Best ms per forward + backward of each layer, timed in alternation."""
+    steps = [forward_backward(layer, x) for layer in layers]
+    best = [np.inf] * len(steps)
+    for _ in range(REPEATS):
+        for i, step in enumerate(steps):
+            start = time.perf_counter()
+            for _ in range(calls):
+                grads = step(x)
+            _ = grads[0].numpy()
+            best[i] = min(best[i], (time.perf_counter() - start) / calls)
+    return [1000 * b for b in best]
+
+
+def normalization_table(shape=(64, 16, 16, 32)):
+    x = tf.constant(np.random.default_rng(0).normal(size=shape).astype("float32"))
+    pairs = [
+        ("BatchNorm", BatchNorm(), keras.layers.BatchNormalization()),
+        ("LayerNorm", LayerNorm(), keras.layers.LayerNormalization()),
+        ("InstanceNorm", InstanceNorm(), keras.layers.GroupNormalization(groups=-1)),
+        ("GroupNorm(8)", GroupNorm(8), keras.layers.GroupNormalization(8)),
+    ]
+    print(f"\n### Normalization forward + backward (training mode), input {shape} NHWC\n")
+    print("| layer | toolkit (ms) | Keras layer | Keras (ms) | ratio |")
+    print("|---|---|---|---|---|")
+    for name, ours, theirs in pairs:
+        t_ours, t_theirs = ms_per_call([ours, theirs], x)
+        label = type(theirs).__name__ + ("(groups=-1)" if name == "InstanceNorm" else "")
+        print(f"| {name} | {t_ours:.2f} | {label} | {t_theirs:.2f} | {t_ours / t_theirs:.2f}x |")
+
+
+# -- 3. trajectories ------------------------------------------------------------------
+def trajectories_table(steps=500):
+    optimizers = {"SGD": OPTIMIZERS["SGD"](0.001), "Momentum": OPTIMIZERS["Momentum"](0.001),
+                  "Nesterov": OPTIMIZERS["Nesterov"](0.001), "Adagrad": OPTIMIZERS["Adagrad"](0.5),
+                  "RMSProp": OPTIMIZERS["RMSProp"](0.01), "Adam": OPTIMIZERS["Adam"](0.05)}
+    print(f"\n### trajectories: {len(optimizers)} optimizers x {steps} steps\n")
+    print("| surface | first call, incl. tracing (s) | repeated call (ms) | steps run |")
+    print("|---|---|---|---|")
+    for name in SURFACES:
+        start = time.perf_counter()
+        paths = trajectories(name, optimizers, steps=steps)
+        first = time.perf_counter() - start
+        best = np.inf
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            trajectories(name, optimizers, steps=steps)
+            best = min(best, time.perf_counter() - start)
+        done = sum(p.steps_done for p in paths.values())
+        print(f"| {name} | {first:.2f} | {1000 * best:.1f} | {done} |")
+
+
+def main():
+    tf.get_logger().setLevel("ERROR")  # many fresh models: retracing notes are expected
+    print(f"CPU cores: {os.cpu_count()}, keras {keras.__version__}, tensorflow {tf.__version__}")
+    optimizer_table()
+    normalization_table()
+    trajectories_table()
+
+
+if __name__ == "__main__":
+    main()

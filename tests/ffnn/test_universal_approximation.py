@@ -1,0 +1,51 @@
+"""Cybenko in practice: the error falls with width; depth-vs-width variants share a budget."""
+
+import numpy as np
+import pytest
+
+from toolkit.ffnn import (
+    TARGET_FUNCTIONS, architectures_for_budget, build_mlp, depth_vs_width, error_vs_width,
+    fit_function, parameter_count,
+)
+
+
+def test_error_falls_with_width():
+    curve = error_vs_width(widths=(1, 32), fn="sin", epochs=300, seed=0)
+    assert list(curve["width"]) == [1, 32] and list(curve["params"]) == [4, 97]
+    assert curve["mse"][1] < curve["mse"][0] / 4
+    fit = curve["fits"][1]
+    assert fit.x.shape == fit.y.shape == fit.y_hat.shape == (256,)
+    np.testing.assert_allclose(fit.y, np.sin(fit.x), atol=1e-6)
+
+
+@pytest.mark.parametrize("budget", [100, 300, 700])
+def test_depth_vs_width_variants_match_the_budget(budget):
+    rows = architectures_for_budget(budget, depths=(1, 2, 3, 4))
+    assert [depth for depth, _, _ in rows] == [1, 2, 3, 4]
+    for depth, width, params in rows:
+        assert abs(params - budget) <= 0.1 * budget
+        model = build_mlp(1, hidden=(width,) * depth, output="linear")
+        assert model.count_params() == params == parameter_count(depth, width)  # Eq. 3
+
+
+def test_depth_vs_width_trains_every_variant():
+    result = depth_vs_width(budget=60, depths=(1, 2), fn="abs", epochs=5)
+    assert list(result["depth"]) == [1, 2]
+    assert np.all(np.abs(result["params"] - 60) <= 6) and np.all(np.isfinite(result["mse"]))
+
+
+def test_callable_targets_and_every_named_target():
+    fit = fit_function(lambda x: 0.5 * x, width=2, epochs=3, n=16)
+    assert fit.function == "<lambda>" and np.isfinite(fit.mse)
+    for name, fn in TARGET_FUNCTIONS.items():
+        values = fn(np.linspace(-3, 3, 101))
+        assert values.shape == (101,) and np.all(np.isfinite(values)), name
+
+
+def test_invalid_arguments_raise_clear_errors():
+    with pytest.raises(ValueError, match=r"`fn` must be a callable or one of 'sin', 'abs'.*received fn='cos'"):
+        fit_function("cos")
+    with pytest.raises(ValueError, match=r"`interval` must be a pair \(lo, hi\) with lo < hi"):
+        fit_function("sin", interval=(3, -3))
+    with pytest.raises(ValueError, match=r"`budget` must be an integer in \[10, 768\]"):
+        architectures_for_budget(5)

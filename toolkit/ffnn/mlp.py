@@ -1,0 +1,201 @@
+"""The feed-forward network as a composition of functions, and Playground's input features.
+
+A feed-forward network (multilayer perceptron) is a chain of layers, each one a function
+of the previous one's output; its depth is the number of layers:
+
+    (1) f(x) = f⁽ᴸ⁾(f⁽ᴸ⁻¹⁾(… f⁽²⁾(f⁽¹⁾(x)) …))
+    (2) hidden layer l:  a⁽ˡ⁾ = h(W⁽ˡ⁾ᵀ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾),   a⁽⁰⁾ = φ(x)
+    (3) output layer:    ŷ = σ(Wᵀa + b) (binary), softmax(Wᵀa + b) (K classes) or Wᵀa + b
+
+φ is the input representation. ``PlaygroundFeatures`` is the *engineered* φ of
+TensorFlow Playground, seven features of a 2-D point (x1, x2):
+
+    (4) φ(x) ⊂ (x1, x2, x1², x2², x1·x2, sin x1, sin x2)
+
+The hidden layers then *learn* a representation on top of it. ``build_mlp`` assembles
+Eqs. 1-3 from the toolkit's from-scratch layers (``LinearUnit`` + an activation layer,
+``Softmax``) or from the Keras built-ins (``keras.layers.Dense(activation=...)``); with
+the same ``seed`` both start from identical weights and compute the same function.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import keras
+from keras import ops
+
+from toolkit.ffnn.activations import ACTIVATION_LAYERS, ACTIVATIONS, Sigmoid, check_activation
+from toolkit.ffnn.units import LinearUnit, Softmax
+
+# Playground's feature names, in Playground's order -> the function of (x1, x2) (Eq. 4)
+PLAYGROUND_FEATURES = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: ops.square(x1),
+    "x2^2": lambda x1, x2: ops.square(x2),
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin(x1)": lambda x1, x2: ops.sin(x1),
+    "sin(x2)": lambda x1, x2: ops.sin(x2),
+}
+OUTPUTS = ("sigmoid", "softmax", "linear")
+MAX_HIDDEN_LAYERS = 8
+MAX_UNITS = 256
+
+
+def check_features(features):
+    """Returns ``features`` as a tuple of known, distinct Playground feature names, else raises."""
+    valid = ", ".join(repr(name) for name in PLAYGROUND_FEATURES)
+    if isinstance(features, str) or not isinstance(features, (list, tuple)) or not features:
+        raise ValueError(f"`features` must name at least one of {valid}; received features={features!r}.")
+    unknown = [name for name in features if name not in PLAYGROUND_FEATURES]
+    if unknown:
+        raise ValueError(f"`features` must be names among {valid}; received unknown {unknown}.")
+    if len(set(features)) != len(features):
+        raise ValueError(f"`features` must not repeat a name, received features={list(features)}.")
+    return tuple(features)
+
+
+@keras.saving.register_keras_serializable(package="toolkit")
+class PlaygroundFeatures(keras.layers.Layer):
+    """Eq. 4: maps points (B, 2) to the chosen features (B, len(features)), in the order given."""
+
+    def __init__(self, features=("x1", "x2"), **kwargs):
+        super().__init__(**kwargs)
+        self.features = check_features(features)
+
+    def build(self, input_shape):
+        if input_shape[-1] != 2:
+            raise ValueError(f"PlaygroundFeatures expects points of shape (B, 2), "
+                             f"received input shape {tuple(input_shape)}.")
+
+    def call(self, inputs):
+        x1, x2 = inputs[:, 0], inputs[:, 1]
+        # Eq. 4: one column per chosen feature -> (B, F)
+        return ops.stack([PLAYGROUND_FEATURES[name](x1, x2) for name in self.features], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], len(self.features))
+
+    def get_config(self):
+        return {**super().get_config(), "features": list(self.features)}
+
+
+# -- build_mlp ------------------------------------------------------------------------
+def _check_hidden(hidden):
+    sizes = list(hidden) if isinstance(hidden, (list, tuple)) else hidden
+    ok = (isinstance(sizes, list) and 1 <= len(sizes) <= MAX_HIDDEN_LAYERS and all(
+        isinstance(n, numbers.Integral) and not isinstance(n, bool) and 1 <= n <= MAX_UNITS
+        for n in sizes))
+    if not ok:
+        raise ValueError(f"`hidden` must hold 1 to {MAX_HIDDEN_LAYERS} layer sizes in "
+                         f"[1, {MAX_UNITS}], received {sizes}.")
+    return tuple(int(n) for n in sizes)
+
+
+def _check_activations(activation, num_layers):
+    if isinstance(activation, str):
+        return (check_activation(activation),) * num_layers
+    if not isinstance(activation, (list, tuple)) or len(activation) != num_layers:
+        raise ValueError(f"`activation` must be a name or one name per hidden layer "
+                         f"({num_layers}), received activation={activation!r}.")
+    return tuple(check_activation(name) for name in activation)
+
+
+def _check_rate(name, value, high, closed):
+    inside = value <= high if closed else value < high
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 <= value and inside):
+        interval = f"[0, {high}]" if closed else f"[0, {high})"
+        raise ValueError(f"`{name}` must be a number in {interval}, received {name}={value!r}.")
+    return float(value)
+
+
+def _check_inputs(inputs):
+    """An int (number of input features) or a sequence of Playground feature names."""
+    if isinstance(inputs, numbers.Integral) and not isinstance(inputs, bool) and inputs >= 1:
+        return int(inputs), None
+    if isinstance(inputs, (list, tuple)) and all(isinstance(name, str) for name in inputs):
+        return 2, check_features(inputs)
+    raise ValueError(f"`inputs` must be a positive number of input features or a list of "
+                     f"Playground feature names, received inputs={inputs!r}.")
+
+
+def _check_output(output, num_classes):
+    if output not in OUTPUTS:
+        raise ValueError(f"`output` must be one of {', '.join(map(repr, OUTPUTS))}; received output={output!r}.")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
+        raise ValueError(f"`num_classes` must be an integer >= 2, received num_classes={num_classes!r}.")
+    return {"sigmoid": 1, "softmax": int(num_classes), "linear": 1}[output]
+
+
+def _regularizer(l1, l2):
+    l1, l2 = _check_rate("l1", l1, 1.0, closed=True), _check_rate("l2", l2, 1.0, closed=True)
+    return keras.regularizers.L1L2(l1, l2) if (l1 or l2) else None
+
+
+def _check_flag_and_seed(from_scratch, seed):
+    if not isinstance(from_scratch, bool):
+        raise ValueError(f"`from_scratch` must be True or False, received from_scratch={from_scratch!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"`seed` must be a non-negative integer, received seed={seed!r}.")
+
+
+def _hidden_layers(units, activation, regularizer, seed, from_scratch, name):
+    """Eq. 2: the linear unit followed by h, as toolkit layers or one ``keras.layers.Dense``."""
+    init = keras.initializers.GlorotUniform(seed=seed)
+    if not from_scratch:
+        return [keras.layers.Dense(units, activation=ACTIVATIONS[activation][2], name=name,
+                                   kernel_initializer=init, kernel_regularizer=regularizer)]
+    return [LinearUnit(units, kernel_initializer=init, kernel_regularizer=regularizer, name=name),
+            ACTIVATION_LAYERS[activation](name=f"{name}_{activation}")]
+
+
+def _output_layers(output, units, regularizer, seed, from_scratch):
+    """Eq. 3: a linear unit, then σ, softmax or nothing."""
+    init = keras.initializers.GlorotUniform(seed=seed)
+    if not from_scratch:
+        return [keras.layers.Dense(units, activation=None if output == "linear" else output,
+                                   kernel_initializer=init, kernel_regularizer=regularizer,
+                                   name="output")]
+    layers = [LinearUnit(units, kernel_initializer=init, kernel_regularizer=regularizer, name="output")]
+    if output == "sigmoid":
+        layers.append(Sigmoid(name="output_sigmoid"))
+    elif output == "softmax":
+        layers.append(Softmax(name="output_softmax"))
+    return layers
+
+
+def build_mlp(inputs=2, hidden=(4, 2), activation="tanh", output="sigmoid", num_classes=2,
+              l1=0.0, l2=0.0, dropout=0.0, from_scratch=True, seed=0, name="mlp"):
+    """An uncompiled ``keras.Sequential`` computing Eqs. 1-3.
+
+    Args:
+        inputs: number of input features, or a list of Playground feature names
+            (Eq. 4; the model then takes raw points (B, 2)).
+        hidden: 1 to 8 hidden layer sizes, each in [1, 256].
+        activation: a name in ``ACTIVATIONS`` or one name per hidden layer.
+        output: "sigmoid" (1 unit, binary), "softmax" (``num_classes`` units) or "linear"
+            (1 unit, regression).
+        num_classes: number of classes K >= 2 for the softmax output.
+        l1, l2: weight penalties (>= 0) on every kernel (``keras.regularizers.L1L2``).
+        dropout: rate in [0, 1) of a ``keras.layers.Dropout`` after each hidden layer.
+        from_scratch: toolkit layers if True, ``keras.layers.Dense`` built-ins if False.
+        seed: seeds the Glorot-uniform initial weights (layer k uses seed + k) and dropout.
+        name: the model's name.
+    """
+    num_inputs, features = _check_inputs(inputs)
+    hidden = _check_hidden(hidden)
+    activations = _check_activations(activation, len(hidden))
+    out_units = _check_output(output, num_classes)
+    regularizer = _regularizer(l1, l2)
+    dropout = _check_rate("dropout", dropout, 1.0, closed=False)
+    _check_flag_and_seed(from_scratch, seed)
+    layers = [keras.Input((num_inputs,))]
+    if features is not None:
+        layers.append(PlaygroundFeatures(features, name="features"))
+    for k, (units, act) in enumerate(zip(hidden, activations), start=1):
+        layers += _hidden_layers(units, act, regularizer, seed + k, from_scratch, f"hidden_{k}")
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout, seed=seed + k, name=f"dropout_{k}"))
+    layers += _output_layers(output, out_units, regularizer, seed + len(hidden) + 1, from_scratch)
+    return keras.Sequential(layers, name=name)
