@@ -605,6 +605,14 @@ def cached_dataset(name: str, **kwargs):
     return load(name, **kwargs)
 
 
+@st.cache_data(show_spinner="Drawing the gallery…", max_entries=16)
+def cached_preview(name: str):
+    """``toolkit.data.preview(name)`` (a small fixed-seed sample), cached for every session."""
+    from toolkit.data import preview
+
+    return preview(name)
+
+
 @st.cache_resource(show_spinner=False)
 def _devices() -> list[dict]:
     from toolkit.train import devices

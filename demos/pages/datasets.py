@@ -3,9 +3,9 @@
 import streamlit as st
 
 from demos import ui
-from toolkit.data import catalog
+from toolkit.data import BUILTIN_NAMES, catalog
 from toolkit.data.external import missing_files
-from toolkit.viz import dataset_scatter, image_grid
+from toolkit.viz import dataset_gallery, dataset_scatter, image_grid
 
 INFO = {info.name: info for info in catalog()}
 PARAMS = {spec.name: spec for spec in (
@@ -42,11 +42,16 @@ st.markdown(
     "digit and glyph images, and three classics that are downloaded only when you ask. "
     "Pick one to see its samples and the line of code that loads it in a notebook."
 )
-with st.expander(f"All {len(INFO)} datasets"):
+gallery, table = st.tabs(["Gallery", f"All {len(INFO)} datasets"])
+with gallery:
+    st.plotly_chart(dataset_gallery([ui.cached_preview(name) for name in BUILTIN_NAMES],
+                                    title="The built-in datasets: training points and first images"))
+with table:
     st.dataframe([{"name": i.name, "task": i.task, "input shape": str(i.input_shape),
                    "classes": str(i.num_classes), "source": i.source, "load": i.code} for i in INFO.values()],
                  hide_index=True, width="stretch")
 
+st.subheader("Explore one dataset")
 values, _ = ui.read_params(PARAMS.values())
 controls, view = st.columns([1, 2], gap="large")
 with controls:

@@ -13,13 +13,14 @@ TensorFlow or Keras.
 
 from toolkit.data.bundled_digits import digits
 from toolkit.data.cache import cache_dir, cache_status, clear_cache
-from toolkit.data.catalog import NAMES, DatasetInfo, catalog, load
+from toolkit.data.catalog import BUILTIN_NAMES, NAMES, DatasetInfo, catalog, load, preview
 from toolkit.data.dataset import Dataset
 from toolkit.data.external import DatasetUnavailable, cifar10, fashion_mnist, mnist
 from toolkit.data.playground import TOY2D_NAMES, toy2d
 from toolkit.data.synthetic_glyphs import glyphs
 
 __all__ = [
+    "BUILTIN_NAMES",
     "NAMES",
     "TOY2D_NAMES",
     "Dataset",
@@ -35,5 +36,6 @@ __all__ = [
     "glyphs",
     "load",
     "mnist",
+    "preview",
     "toy2d",
 ]

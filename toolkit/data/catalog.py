@@ -73,6 +73,18 @@ def catalog() -> list[DatasetInfo]:
     return rows
 
 
+PREVIEW_KWARGS = {"digits": {}, "glyphs": {"n": 200}}
+
+
+def preview(name: str) -> Dataset:
+    """A small, fixed-seed version of built-in dataset `name`, for galleries and thumbnails."""
+    if name not in BUILTIN_NAMES:
+        raise ValueError(f"`preview` covers the built-in datasets {', '.join(BUILTIN_NAMES)}; "
+                         f"received name={name!r}.")
+    kwargs = PREVIEW_KWARGS.get(name, {"n": 300, "noise": 5})
+    return load(name, **kwargs)
+
+
 def load(name: str, **kwargs) -> Dataset:
     """Build dataset `name` with the builder's keyword arguments, e.g. load("circle", noise=10)."""
     if name in TOY2D_NAMES:

@@ -11,11 +11,13 @@ sentence naming the argument and what was received.
 - `confusion_matrix`  annotated confusion matrix with the accuracy in the title
 - `weight_histogram`  overlaid histograms of each layer's weights
 - `dataset_scatter`   a 2-D dataset's train and test points in Playground's colours, no model
+- `dataset_gallery`   every dataset at a glance: one small scatter or image mosaic per dataset
 """
 
 from toolkit.viz.boundary import decision_boundary, grid
 from toolkit.viz.curves import learning_curves
 from toolkit.viz.datasets import dataset_scatter
+from toolkit.viz.gallery import dataset_gallery
 from toolkit.viz.images import image_grid
 from toolkit.viz.metrics import confusion_counts, confusion_matrix
 from toolkit.viz.weights import weight_histogram
@@ -23,6 +25,7 @@ from toolkit.viz.weights import weight_histogram
 __all__ = [
     "confusion_counts",
     "confusion_matrix",
+    "dataset_gallery",
     "dataset_scatter",
     "decision_boundary",
     "grid",

@@ -35,7 +35,7 @@ def image_grid(images, labels=None, *, cols=10, max_images=100, title=None,
     texts = _label_texts(labels, len(images), label_names)
     cols = min(cols, count)
     rows = math.ceil(count / cols)
-    mosaic = _tile(images[:count], rows, cols)
+    mosaic = tile_images(images[:count], rows, cols)
     fig = go.Figure(_mosaic_trace(mosaic))
     height, width = images.shape[1:3]
     _add_hover_points(fig, count, cols, height, width, texts)
@@ -100,7 +100,7 @@ def _label_texts(labels, count, label_names):
     return [str(label_names[i]) for i in ids]
 
 
-def _tile(images, rows, cols):
+def tile_images(images, rows, cols):
     """(N, H, W[, 3]) -> one (rows*(H+GAP)-GAP, cols*(W+GAP)-GAP[, 3]) mosaic."""
     count, height, width = images.shape[:3]
     # gaps are NaN (transparent) in grayscale and white in RGB
