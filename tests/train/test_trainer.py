@@ -221,3 +221,30 @@ def test_trained_models_can_be_garbage_collected(xor_data, mlp_builder):
     del model
     gc.collect()
     assert ref() is None
+
+
+def test_multi_input_multi_output_model_equals_keras_fit():
+    """Tuples and dicts of arrays (multi-task heads, conditional inputs) batch like fit's."""
+    rng = np.random.default_rng(2)
+    x = (rng.normal(size=(50, 3)).astype("float32"), rng.normal(size=(50, 2)).astype("float32"))
+    y = {"label": (x[0][:, 0] > 0).astype("int32"), "value": x[1].sum(axis=1, keepdims=True)}
+
+    def build():
+        keras.utils.set_random_seed(4)
+        a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+        trunk = keras.layers.Dense(8, activation="relu")(keras.layers.Concatenate()([a, b]))
+        outputs = {"label": keras.layers.Dense(2, activation="softmax", name="label")(trunk),
+                   "value": keras.layers.Dense(1, name="value")(trunk)}
+        model = keras.Model([a, b], outputs)
+        model.compile("adam", loss={"label": "sparse_categorical_crossentropy", "value": "mse"})
+        return model
+
+    reference, ours = build(), build()
+    history = reference.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0,
+                            validation_data=(x, y)).history
+    run = fit(ours, x, y, epochs=3, batch_size=16, shuffle=False, validation_data=(x, y))
+    assert _max_weight_gap(reference, ours) < 1e-5
+    for key, values in history.items():
+        np.testing.assert_allclose(run.history[key], values, atol=1e-5, err_msg=key)
+    with pytest.raises(ValueError, match="same number of samples"):
+        fit(ours, (x[0], x[1][:-1]), y, epochs=1)

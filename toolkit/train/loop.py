@@ -39,10 +39,17 @@ def _data(x_batch, y_batch):
     return x_batch if y_batch is None else (x_batch, y_batch)
 
 
-def _batch(x, y, idx):
-    x_batch = tf.gather(x, idx)
-    y_batch = None if y is None else tf.gather(y, idx)
-    return x_batch, y_batch
+def gather(data, idx):
+    """Rows ``idx`` of every array in ``data`` (an array, a tuple/dict of arrays, or None)."""
+    return None if data is None else tf.nest.map_structure(lambda a: tf.gather(a, idx), data)
+
+
+def _slice(data, start, stop):
+    return None if data is None else tf.nest.map_structure(lambda a: a[start:stop], data)
+
+
+def num_samples(data) -> tf.Tensor:
+    return tf.shape(tf.nest.flatten(data)[0])[0]
 
 
 def _reset_metrics(model) -> None:
@@ -99,7 +106,7 @@ class CompiledLoop:
 
             def body(s, logs):
                 idx = perms[e, s * batch_size:tf.minimum((s + 1) * batch_size, n)]
-                step_logs = self.model.train_step(_data(*_batch(x, y, idx)))
+                step_logs = self.model.train_step(_data(gather(x, idx), gather(y, idx)))
                 return s + 1, tf.stack([_as_scalar(step_logs[k]) for k in self.keys])
 
             # A one-batch epoch 0 after the peeled step runs no pass: its logs are step 0's.
@@ -136,13 +143,13 @@ class CompiledLoop:
         self.val_keys = tuple(sorted(concrete.structured_outputs))
 
     def _validate(self, x_val, y_val, batch_size):
-        n = tf.shape(x_val)[0]
+        n = num_samples(x_val)
         steps = (n + batch_size - 1) // batch_size
 
         def body(s, logs):
-            x_batch = x_val[s * batch_size:tf.minimum((s + 1) * batch_size, n)]
-            y_batch = y_val[s * batch_size:tf.minimum((s + 1) * batch_size, n)]
-            step_logs = self.model.test_step(_data(x_batch, y_batch))
+            start, stop = s * batch_size, tf.minimum((s + 1) * batch_size, n)
+            step_logs = self.model.test_step(
+                _data(_slice(x_val, start, stop), _slice(y_val, start, stop)))
             return s + 1, tf.stack([_as_scalar(step_logs[k]) for k in self.val_keys])
 
         init = tf.zeros([len(self.val_keys)], tf.float32)
@@ -169,16 +176,18 @@ def _function(fn, specs):
     return run
 
 
-def _spec(array) -> tf.TensorSpec | None:
-    if array is None:
+def _spec(data):
+    """The batch-size-free ``tf.TensorSpec`` (structure) of ``data``; None stays None."""
+    if data is None:
         return None
-    return tf.TensorSpec([None, *array.shape[1:]], tf.as_dtype(array.dtype))
+    return tf.nest.map_structure(
+        lambda a: tf.TensorSpec([None, *a.shape[1:]], tf.as_dtype(a.dtype)), data)
 
 
 def compiled_loop(model, x, y, x_val=None, y_val=None) -> CompiledLoop:
     """The cached ``CompiledLoop`` of ``model`` for these input shapes and dtypes."""
     val_specs = [] if x_val is None else [_spec(x_val), _spec(y_val)]
-    key = (_spec(x), _spec(y), tuple(val_specs))
+    key = repr((_spec(x), _spec(y), val_specs))  # specs of dicts are not hashable
     per_model = model.__dict__.get(_CACHE_ATTRIBUTE)
     if per_model is None:
         # Stored on the model itself (bypassing Keras attribute tracking) so that the

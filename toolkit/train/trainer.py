@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from toolkit.train.callbacks import as_callbacks, as_stop_predicate
-from toolkit.train.loop import compiled_loop
+from toolkit.train.loop import compiled_loop, gather
 from toolkit.train.run import Run
 from toolkit.train.slots import pool
 
@@ -61,12 +61,29 @@ def fit(model, x, y=None, *, epochs: int, batch_size: int = 32, shuffle: bool = 
 
 # -- argument handling --------------------------------------------------------------
 def _as_array(value, name):
+    """An array, or a dict / tuple of arrays (multi-input or multi-output models)."""
+    if isinstance(value, dict) or (isinstance(value, (tuple, list)) and value
+                                   and all(isinstance(v, np.ndarray) for v in value)):
+        structure = tf.nest.map_structure(lambda v: _one_array(v, name), value)
+        lengths = {len(a) for a in tf.nest.flatten(structure)}
+        if len(lengths) != 1:
+            raise ValueError(f"Every array in `{name}` must have the same number of samples, "
+                             f"received lengths {sorted(lengths)}.")
+        return structure
+    return _one_array(value, name)
+
+
+def _one_array(value, name):
     array = np.asarray(value)
     if array.dtype == np.float64:
         array = array.astype(np.float32)
     if array.ndim == 0 or len(array) == 0:
         raise ValueError(f"`{name}` must hold at least one sample, received shape {array.shape}.")
     return array
+
+
+def _length(data) -> int:
+    return len(tf.nest.flatten(data)[0])
 
 
 def _validate(model, x, y, epochs, batch_size):
@@ -78,8 +95,9 @@ def _validate(model, x, y, epochs, batch_size):
         raise ValueError(f"`epochs` must be an integer in [1, {MAX_EPOCHS}], received epochs={epochs!r}.")
     if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
         raise ValueError(f"`batch_size` must be a positive integer, received batch_size={batch_size!r}.")
-    if y is not None and len(y) != len(x):
-        raise ValueError(f"`x` and `y` must have the same number of samples, received {len(x)} and {len(y)}.")
+    if y is not None and _length(y) != _length(x):
+        raise ValueError(f"`x` and `y` must have the same number of samples, "
+                         f"received {_length(x)} and {_length(y)}.")
 
 
 def _validation_arrays(validation_data):
@@ -88,9 +106,9 @@ def _validation_arrays(validation_data):
     if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
         raise ValueError("`validation_data` must be a pair (x_val, y_val).")
     x_val, y_val = (_as_array(a, name) for a, name in zip(validation_data, ("x_val", "y_val")))
-    if len(x_val) != len(y_val):
+    if _length(x_val) != _length(y_val):
         raise ValueError(f"`x_val` and `y_val` must have the same number of samples, "
-                         f"received {len(x_val)} and {len(y_val)}.")
+                         f"received {_length(x_val)} and {_length(y_val)}.")
     return x_val, y_val
 
 
@@ -112,10 +130,11 @@ def _train(run, x, y, val, batch_size, shuffle, seed, steps_per_callback,
            callbacks, should_stop):
     x_val, y_val = val if val is not None else (None, None)
     loop = compiled_loop(run.model, x, y, x_val, y_val)
-    tensors = [None if a is None else tf.convert_to_tensor(a) for a in (x, y, x_val, y_val)]
+    tensors = [None if a is None else tf.nest.map_structure(tf.convert_to_tensor, a)
+               for a in (x, y, x_val, y_val)]
     run.initial_weights = [np.array(w) for w in run.model.get_weights()]
-    orders = _epoch_orders(len(x), shuffle, seed)
-    steps_per_epoch = math.ceil(len(x) / batch_size)
+    orders = _epoch_orders(_length(x), shuffle, seed)
+    steps_per_epoch = math.ceil(_length(x) / batch_size)
     chunk = _fixed_chunk(steps_per_callback, steps_per_epoch)
 
     run.status = "running"
@@ -195,9 +214,7 @@ def _reset_logs_state(model):
 def _peel_first_step(loop, tensors, perms, batch_size):
     """Runs step 0 of epoch 0 on its own so lazily created variables are made outside loops."""
     idx = tf.constant(perms[0, :batch_size])
-    x_batch = tf.gather(tensors[0], idx)
-    y_batch = None if tensors[1] is None else tf.gather(tensors[1], idx)
-    return loop.step(x_batch, y_batch)
+    return loop.step(gather(tensors[0], idx), gather(tensors[1], idx))
 
 
 def _record(run, loop, train, valid, done):
