@@ -140,39 +140,20 @@ def _train(run, x, y, val, batch_size, shuffle, seed, steps_per_callback,
     run.status = "running"
     for cb in callbacks:
         cb.on_start(run)
-    start_step = 0
     try:
-        while run.epochs_done < run.epochs:
-            if should_stop():
-                run.status, run.message = "stopped", f"Stopped after epoch {run.epochs_done}."
-                break
+        while run.epochs_done < run.epochs and not _stop_requested(run, should_stop):
             epochs_now = min(chunk or _adaptive_chunk(run), run.epochs - run.epochs_done)
             perms = np.stack([next(orders) for _ in range(epochs_now)])
             with pool().slot(on_wait=lambda p: [cb.on_queue(p) for cb in callbacks]):
-                started = time.perf_counter()
-                snapshot = run.model.get_weights()
-                step_logs = None
-                if loop.fresh:
-                    _reset_logs_state(run.model)
-                    step_logs = _peel_first_step(loop, tensors, perms, batch_size)
-                    start_step = 1
-                loop.learn_val_keys()
-                if step_logs is None:
-                    step_logs = tf.zeros([len(loop.keys)], tf.float32)
-                train, valid, done = loop.epochs(
-                    tensors[0], tensors[1], tf.constant(perms, tf.int32),
-                    tf.constant(batch_size, tf.int32), tf.constant(start_step, tf.int32),
-                    step_logs, tensors[2], tensors[3])
-                run.wall_time += time.perf_counter() - started
-            start_step = 0
-            _record(run, loop, train.numpy(), valid.numpy(), int(done))
+                snapshot, snapshot_epoch = run.model.get_weights(), run.epochs_done
+                _record(run, loop, *_run_chunk(run, loop, tensors, perms, batch_size))
             if _diverged(run, loop):
                 run.model.set_weights(snapshot)
-                _mark_diverged(run, epochs_now, int(done))
+                _mark_diverged(run, restored=snapshot_epoch)
                 break
             for cb in callbacks:
                 cb.on_progress(run)
-        else:
+        if run.status == "running":
             run.status = "completed"
             run.message = f"Trained {run.epochs_done} epochs in {run.wall_time:.2f} s."
     finally:
@@ -180,6 +161,30 @@ def _train(run, x, y, val, batch_size, shuffle, seed, steps_per_callback,
             run.status, run.message = "stopped", f"Interrupted after epoch {run.epochs_done}."
     for cb in callbacks:
         cb.on_end(run)
+
+
+def _stop_requested(run, should_stop) -> bool:
+    if should_stop():
+        run.status, run.message = "stopped", f"Stopped after epoch {run.epochs_done}."
+        return True
+    return False
+
+
+def _run_chunk(run, loop, tensors, perms, batch_size):
+    """Trains ``len(perms)`` epochs in one compiled call; returns (train, valid, epochs run)."""
+    started = time.perf_counter()
+    start_step, step_logs = 0, None
+    if loop.fresh:  # step 0 runs alone once so lazily created variables live outside loops
+        _reset_logs_state(run.model)
+        step_logs, start_step = _peel_first_step(loop, tensors, perms, batch_size), 1
+    loop.learn_val_keys()
+    if step_logs is None:
+        step_logs = tf.zeros([len(loop.keys)], tf.float32)
+    train, valid, done = loop.epochs(
+        tensors[0], tensors[1], tf.constant(perms, tf.int32), tf.constant(batch_size, tf.int32),
+        tf.constant(start_step, tf.int32), step_logs, tensors[2], tensors[3])
+    run.wall_time += time.perf_counter() - started
+    return train.numpy(), valid.numpy(), int(done)
 
 
 def _epoch_orders(n, shuffle, seed):
@@ -230,8 +235,7 @@ def _diverged(run, loop):
         [run.history[k][-1] for k in (["loss"] if "loss" in loop.keys else loop.keys)]))
 
 
-def _mark_diverged(run, epochs_now, done):
-    restored = run.epochs_done - done
+def _mark_diverged(run, restored):
     run.status = "diverged"
     run.message = (
         f"The loss became NaN or infinite at epoch {run.epochs_done}; training stopped "
