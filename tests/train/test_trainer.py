@@ -248,3 +248,15 @@ def test_multi_input_multi_output_model_equals_keras_fit():
         np.testing.assert_allclose(run.history[key], values, atol=1e-5, err_msg=key)
     with pytest.raises(ValueError, match="same number of samples"):
         fit(ours, (x[0], x[1][:-1]), y, epochs=1)
+
+
+def test_adaptive_chunks_grow_after_tracing(xor_data, mlp_builder):
+    """Without steps_per_callback, the first chunk (which traces) is one epoch, the next two,
+    and later chunks grow to about a quarter of a second of training."""
+    x, y = xor_data
+    reports = []
+    fit(mlp_builder(), x, y, epochs=400, batch_size=105, callbacks=lambda run: reports.append(
+        run.epochs_done))
+    chunks = np.diff([0, *reports])
+    assert list(chunks[:2]) == [1, 2]
+    assert chunks[2:].max() > 2 and reports[-1] == 400

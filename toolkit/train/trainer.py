@@ -140,13 +140,17 @@ def _train(run, x, y, val, batch_size, shuffle, seed, steps_per_callback,
     run.status = "running"
     for cb in callbacks:
         cb.on_start(run)
+    pace = None  # seconds per epoch of the last chunk that did not trace
     try:
         while run.epochs_done < run.epochs and not _stop_requested(run, should_stop):
-            epochs_now = min(chunk or _adaptive_chunk(run), run.epochs - run.epochs_done)
+            epochs_now = min(chunk or _adaptive_chunk(run, pace), run.epochs - run.epochs_done)
             perms = np.stack([next(orders) for _ in range(epochs_now)])
             with pool().slot(on_wait=lambda p: [cb.on_queue(p) for cb in callbacks]):
                 snapshot, snapshot_epoch = run.model.get_weights(), run.epochs_done
+                traced, started = loop.fresh, run.wall_time
                 _record(run, loop, *_run_chunk(run, loop, tensors, perms, batch_size))
+            if not traced and run.epochs_done > snapshot_epoch:
+                pace = (run.wall_time - started) / (run.epochs_done - snapshot_epoch)
             if _diverged(run, loop):
                 run.model.set_weights(snapshot)
                 _mark_diverged(run, restored=snapshot_epoch)
@@ -203,12 +207,15 @@ def _fixed_chunk(steps_per_callback, steps_per_epoch):
     return max(1, math.ceil(steps_per_callback / steps_per_epoch))
 
 
-def _adaptive_chunk(run):
-    """Epochs per chunk so that a chunk takes about ``TARGET_CHUNK_SECONDS``."""
-    if run.epochs_done < 2:  # the first chunk includes tracing: measure after it
+def _adaptive_chunk(run, pace):
+    """Epochs per chunk so that a chunk takes about ``TARGET_CHUNK_SECONDS``.
+
+    ``pace`` is the seconds per epoch measured on the last chunk that did not trace (the
+    first chunk of a fresh model compiles, so its time says nothing about the next ones).
+    """
+    if pace is None:
         return 1 if run.epochs_done == 0 else 2
-    seconds_per_epoch = run.wall_time / run.epochs_done
-    return int(np.clip(TARGET_CHUNK_SECONDS / max(seconds_per_epoch, 1e-6), 1, 10_000))
+    return int(np.clip(TARGET_CHUNK_SECONDS / max(pace, 1e-6), 1, 10_000))
 
 
 def _reset_logs_state(model):
