@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from toolkit.train import bundle_bytes, export_bundle, fit
+from toolkit.train.bundle import toolkit_modules
 
 from tests.train.conftest import build_mlp
 
@@ -45,8 +46,15 @@ def test_bundle_contents_and_model_reload(trained, tmp_path):
                                atol=1e-6)
 
 
-def test_reproduce_script_retrains_the_same_run(trained, tmp_path):
-    run, x, y = trained
+def test_reproduce_script_retrains_the_same_run(xor_data, tmp_path):
+    """With the toolkit's own layers inside: the script imports the modules that define them."""
+    from toolkit.ffnn import build_mlp
+
+    x, y = xor_data
+    model = build_mlp(inputs=2, hidden=(6,), activation="tanh", output="sigmoid", from_scratch=True)
+    model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    run = fit(model, x, y, epochs=5, batch_size=16, seed=3, validation_data=(x[:20], y[:20]))
+    assert any(m.startswith("toolkit.ffnn") for m in toolkit_modules(model))
     with zipfile.ZipFile(io.BytesIO(bundle_bytes(run, x, y, (x[:20], y[:20])))) as bundle:
         bundle.extractall(tmp_path)
     env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}

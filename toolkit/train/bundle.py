@@ -21,6 +21,7 @@ import tempfile
 import zipfile
 from importlib import metadata
 
+import keras
 import numpy as np
 
 PACKAGES = ("tensorflow", "keras", "numpy", "streamlit", "plotly")
@@ -35,10 +36,14 @@ import json
 import keras
 import numpy as np
 
+import importlib
+
 from toolkit import data as toolkit_data
 from toolkit.train import fit
 
 config = json.load(open("config.json"))
+for module in config.get("toolkit_modules", []):  # registers the toolkit's custom classes
+    importlib.import_module(module)
 trained = keras.saving.load_model("model.keras")
 model = keras.models.clone_model(trained)
 model.compile_from_config(trained.get_compile_config())
@@ -96,6 +101,7 @@ def bundle_bytes(run, x=None, y=None, validation_data=None) -> bytes:
 def _config(run):
     return {
         **run.config,
+        "toolkit_modules": toolkit_modules(run.model),
         "name": run.name,
         "status": run.status,
         "message": run.message,
@@ -103,6 +109,28 @@ def _config(run):
         "wall_time_s": run.wall_time,
         "versions": {**_versions(), "python": platform.python_version()},
     }
+
+
+def toolkit_modules(model) -> list[str]:
+    """The ``toolkit`` modules whose classes the model, its loss or optimizer use."""
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            module = node.get("module")
+            if isinstance(module, str) and module.startswith("toolkit"):
+                found.add(module)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value)
+
+    walk(keras.saving.serialize_keras_object(model))
+    walk(model.get_compile_config() or {})
+    if type(model).__module__.startswith("toolkit"):
+        found.add(type(model).__module__)
+    return sorted(found)
 
 
 def _versions():

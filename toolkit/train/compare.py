@@ -17,14 +17,15 @@ from toolkit.train.trainer import fit
 
 def compare(builders: Mapping[str, Callable[[], keras.Model]], data, *, epochs: int,
             batch_size: int = 32, seed: int = 0, shuffle: bool = True, callbacks=(),
-            stop=None, config: dict | None = None) -> dict:
+            stop=None, steps_per_callback=None, config: dict | None = None) -> dict:
     """Trains every variant in turn and returns ``{name: Run}`` in the builders' order.
 
     Args:
         builders: name -> function returning a compiled model.
         data: a ``toolkit.data.Dataset`` (its test split is the validation data), or
             ``(x, y)`` or ``(x, y, x_val, y_val)``.
-        epochs, batch_size, seed, shuffle, stop: as in ``fit``; shared by all variants.
+        epochs, batch_size, seed, shuffle, stop, steps_per_callback: as in ``fit``;
+            shared by all variants.
         callbacks: shared by all variants (each sees ``run.name``).
         config: extra entries recorded in every run's config.
     """
@@ -38,7 +39,8 @@ def compare(builders: Mapping[str, Callable[[], keras.Model]], data, *, epochs: 
         reference = _share_initial_weights(model, reference)
         runs[name] = fit(model, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
                          validation_data=validation, callbacks=callbacks, seed=seed,
-                         stop=stop, config={**(config or {}), "variant": name}, name=name)
+                         stop=stop, steps_per_callback=steps_per_callback,
+                         config={**(config or {}), "variant": name}, name=name)
         if runs[name].status == "stopped":
             break
     return runs
