@@ -5,6 +5,8 @@
 2. Forward + backward time of the normalization layers against their Keras twins.
 3. ``trajectories``: 6 optimizers x 500 steps on each surface, first call (tracing) and
    a repeated call.
+4. The toolkit call behind each chapter-3 page at the page's default settings, end to end
+   (model building, tracing, training, measurements), as a student waits for it.
 
 Each number is the best of a few repetitions (the machine may be shared); timings are
 never asserted anywhere.
@@ -153,12 +155,52 @@ def trajectories_table(steps=500):
         print(f"| {name} | {first:.2f} | {1000 * best:.1f} | {done} |")
 
 
+# -- 4. the pages' toolkit calls at their defaults ---------------------------------------
+def page_defaults_table():
+    from toolkit.data import load
+    from toolkit.optim import (
+        PRESETS, OptimizerChoice, compare_descent, normalization_race, optimizer_choice,
+        optimizer_race, surface_lab,
+    )
+
+    digits = load("digits")
+    race = [optimizer_choice(n, lr) for n, lr in
+            (("SGD", 0.05), ("Momentum", 0.05), ("RMSProp", 0.001), ("Adam", 0.001))]
+    saddle = [optimizer_choice(n, lr) for n, lr in (("SGD", 0.01), ("Momentum", 0.01), ("Adam", 0.05))]
+    calls = {
+        "Loss surfaces: surface_lab(saddle, 3 optimizers, 300 steps)":
+            lambda: surface_lab("saddle", saddle, (1.5, 0.01), 300),
+        "Loss surfaces: every preset in turn":
+            lambda: [surface_lab(p.surface, [OptimizerChoice(n, hp) for n, hp in p.optimizers.items()],
+                                 p.start, p.steps) for p in PRESETS.values()],
+        "Optimizer race: optimizer_race(4 optimizers, digits, 15 epochs, B = 32)":
+            lambda: optimizer_race(race, digits, epochs=15, batch_size=32),
+        "Batch size: compare_descent(digits, 10 epochs, B = N, 1, 32, 16 draws)":
+            lambda: compare_descent(digits, learning_rate=0.05, epochs=10, minibatch=32, draws=16),
+        "Normalization: normalization_race(none + batch, sigmoid, 3 x 64, 10 epochs)":
+            lambda: normalization_race(digits, epochs=10, learning_rate=0.5, input_scale=16.0),
+        "Normalization: high learning rate (relu, eta = 1, 10 epochs)":
+            lambda: normalization_race(digits, activation="relu", epochs=10, learning_rate=1.0),
+    }
+    print("\n### Chapter-3 pages: the toolkit call at default settings (end to end)\n")
+    print("| page call | first call (s) | second call (s) |")
+    print("|---|---|---|")
+    for name, call in calls.items():
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        print(f"| {name} | {times[0]:.2f} | {times[1]:.2f} |")
+
+
 def main():
     tf.get_logger().setLevel("ERROR")  # many fresh models: retracing notes are expected
     print(f"CPU cores: {os.cpu_count()}, keras {keras.__version__}, tensorflow {tf.__version__}")
     optimizer_table()
     normalization_table()
     trajectories_table()
+    page_defaults_table()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,28 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/home.py", "Home", ":material/home:", "home"),
         ("pages/datasets.py", "Datasets", ":material/dataset:", "datasets"),
     ],
+    "1–2 Feed-forward networks": [
+        ("pages/playground.py", "Playground", ":material/hub:", "playground"),
+        ("pages/activations.py", "Activations & losses", ":material/show_chart:", "activations"),
+        ("pages/backprop.py", "Backpropagation", ":material/account_tree:", "backprop"),
+    ],
+    "3 Optimization": [
+        ("pages/optimization.py", "Loss surfaces", ":material/landscape:", "optimization"),
+        ("pages/race.py", "Optimizer race", ":material/sprint:", "race"),
+        ("pages/minibatch.py", "Batch size", ":material/stacks:", "minibatch"),
+        ("pages/normalization.py", "Normalization", ":material/equalizer:", "normalization"),
+    ],
+    "4 Regularization": [
+        ("pages/regularization.py", "Regularization lab", ":material/tune:", "regularization"),
+    ],
+    "5 Convolutional networks": [
+        ("pages/convolutions.py", "Convolutions", ":material/grid_on:", "convolutions"),
+        ("pages/cnn_architectures.py", "CNN architectures", ":material/layers:", "cnn_architectures"),
+    ],
+    "9 Generative models": [
+        ("pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),
+        ("pages/gan_glyphs.py", "GANs on glyphs", ":material/draw:", "gan_glyphs"),
+    ],
 }
 
 DEMOS = Path(__file__).resolve().parent

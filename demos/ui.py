@@ -14,6 +14,7 @@ would otherwise repeat lives here. The pieces:
   the callback, which ``toolkit.train.fit`` lets through after marking the run stopped).
   The callback writes the run's numbers to ``st.session_state`` on every update, so the rerun
   finds the record still marked "running", settles it as "stopped" and shows its curve.
+* ``LiveComparison``: for ``compare``-style runs, every run so far on one live chart.
 * ``remember_run`` / ``run_history``: the last ``MAX_RUNS`` runs of a page, as a table.
 * ``show_error``: one clear sentence for a user error; a short message and details otherwise.
 * ``cached_dataset`` and ``sidebar``: cached data loading and the machine status.
@@ -75,7 +76,7 @@ def _first_line(text: str, limit: int = 200) -> str:
 
 
 # ---------------------------------------------------------------- shareable URLs
-KINDS = ("int", "float", "str", "choice", "bool")
+KINDS = ("int", "float", "str", "choice", "bool", "multi")
 _TYPE_KINDS = {int: "int", float: "float", str: "str", bool: "bool"}
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
@@ -86,10 +87,11 @@ class Param:
 
     Args:
         name: the query-parameter and widget name.
-        kind: "int", "float", "str", "choice" or "bool" (or the types int/float/str/bool).
+        kind: "int", "float", "str", "choice", "bool" (or the types int/float/str/bool), or
+            "multi": a tuple of distinct `choices` (a multiselect; "a,b" in the URL).
         default: the value used when the URL has none (or a bad one).
         lo, hi: inclusive bounds of an int or float.
-        choices: the allowed values of a "choice" (any type; compared by their text).
+        choices: the allowed values of a "choice" or "multi" (compared by their text).
         label, help: widget label (defaults to `name`) and tooltip.
         step: widget step of a number; widget: "slider", "number", "select_slider",
             "radio", "selectbox", "checkbox" or "toggle" to override the default widget.
@@ -114,8 +116,10 @@ class Param:
             raise ValueError(f"`kind` must be one of {KINDS}, received kind={self.kind!r}.")
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "choices", tuple(self.choices))
-        if kind == "choice" and not self.choices:
-            raise ValueError(f"Param `{self.name}` of kind 'choice' needs `choices`.")
+        if kind == "multi":
+            object.__setattr__(self, "default", tuple(self.default))
+        if kind in ("choice", "multi") and not self.choices:
+            raise ValueError(f"Param `{self.name}` of kind '{kind}' needs `choices`.")
         if kind in ("int", "float") and (self.lo is None or self.hi is None or self.lo > self.hi):
             raise ValueError(f"Param `{self.name}` needs bounds lo <= hi, received lo={self.lo}, hi={self.hi}.")
         check_value(self, self.default)
@@ -131,6 +135,8 @@ def describe_expected(spec: Param) -> str:
         return "true or false"
     if spec.kind == "choice":
         return "one of " + ", ".join(f"'{c}'" for c in spec.choices)
+    if spec.kind == "multi":
+        return "a comma-separated list of distinct values among " + ", ".join(f"'{c}'" for c in spec.choices)
     return f"a text of at most {spec.max_length} characters"
 
 
@@ -143,6 +149,8 @@ def check_value(spec: Param, value: Any) -> Any:
         and math.isfinite(v) and spec.lo <= v <= spec.hi,
         "bool": lambda v: isinstance(v, (bool, np.bool_)),
         "choice": lambda v: v in spec.choices,
+        "multi": lambda v: isinstance(v, (tuple, list)) and len(set(v)) == len(v)
+        and all(c in spec.choices for c in v),
         "str": lambda v: isinstance(v, str) and len(v) <= spec.max_length,
     }[spec.kind]
     if not ok(value):
@@ -175,6 +183,12 @@ def parse_param(spec: Param, raw: str) -> Any:
         if text not in by_text:
             raise error
         value = by_text[text]
+    elif spec.kind == "multi":
+        by_text = {str(choice): choice for choice in spec.choices}
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if any(part not in by_text for part in parts):
+            raise error
+        value = tuple(by_text[part] for part in parts)
     else:
         value = text
     try:
@@ -189,6 +203,8 @@ def format_param(spec: Param, value: Any) -> str:
         return "true" if value else "false"
     if spec.kind == "float":
         return _number(value)
+    if spec.kind == "multi":
+        return ",".join(str(v) for v in value)
     return str(value)
 
 
@@ -253,6 +269,8 @@ def param_widget(spec: Param, value: Any, *, key: str) -> Any:
         if widget == "select_slider":
             return st.select_slider(label, options, value=value, **common)
         return st.selectbox(label, options, index=options.index(value), **common)
+    if spec.kind == "multi":
+        return tuple(st.multiselect(label, list(spec.choices), default=list(value), **common))
     if spec.kind == "str":
         return st.text_input(label, value=value, max_chars=spec.max_length, **common)
     if spec.kind == "int":
@@ -543,6 +561,40 @@ def _make_progress_callback():
     return ProgressCallback
 
 
+class LiveComparison:
+    """A progress callable for ``toolkit.train.compare``: every run so far on one live chart.
+
+    Pass it in ``callbacks`` next to the `ProgressCallback` (a plain callable is an
+    ``on_progress`` hook); it redraws the overlaid learning curves of all runs of the
+    comparison at most every `min_interval` seconds. `close` removes the chart once the
+    page draws its final figures. `figure`, if given, draws something else from the same
+    histories: a function ``{run name: history} -> plotly Figure`` (e.g. the gap per epoch).
+    """
+
+    def __init__(self, key: str, metric: str = "loss", *, min_interval: float = REFRESH_SECONDS,
+                 figure: Callable[[dict], Any] | None = None):
+        self.key, self.metric, self.min_interval, self.figure = key, metric, min_interval, figure
+        self.histories: dict[str, dict] = {}
+        self.slot = st.empty()
+        self._last_draw, self._draws = 0.0, 0
+
+    def __call__(self, run) -> None:
+        self.histories[str(run.name)] = {k: np.array(v, dtype=float) for k, v in run.history.items()}
+        now = time.monotonic()
+        if now - self._last_draw < self.min_interval or not self.histories[str(run.name)]:
+            return
+        from toolkit.viz.curves import learning_curves
+
+        self._last_draw, self._draws = now, self._draws + 1
+        metric = self.metric if all(self.metric in h for h in self.histories.values()) else "loss"
+        figure = self.figure(self.histories) if self.figure is not None else learning_curves(
+            self.histories, metric=metric, title=f"Live: {metric} of every run so far")
+        self.slot.plotly_chart(figure, key=f"{self.key}.comparison.{self._draws}")
+
+    def close(self) -> None:
+        self.slot.empty()
+
+
 def __getattr__(name: str):
     if name == "ProgressCallback":  # built on first use: toolkit.train imports TensorFlow
         globals()[name] = _make_progress_callback()
@@ -666,12 +718,18 @@ def section_chapters(section: str) -> list[int]:
     return list(range(first, last + 1))
 
 
-def chapter_pages(pages: Mapping[str, Sequence[tuple]]) -> dict[int, list[tuple]]:
-    """Chapter number -> the page entries (path, title, icon, url_path) that cover it."""
-    found: dict[int, list[tuple]] = {}
+def chapter_pages(pages: Mapping[str, Sequence[tuple]]) -> dict[int, list[tuple] | int]:
+    """Chapter number -> the page entries (path, title, icon, url_path) that cover it.
+
+    A section covering chapters N–M lists its pages under N; chapters N+1..M map to N.
+    """
+    found: dict[int, list[tuple] | int] = {}
     for section, entries in pages.items():
-        for chapter in section_chapters(section):
-            found.setdefault(chapter, []).extend(entries)
+        first, *others = section_chapters(section) or [None]
+        if first is None:
+            continue
+        found.setdefault(first, []).extend(entries)
+        found.update({chapter: first for chapter in others})
     return found
 
 

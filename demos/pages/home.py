@@ -25,7 +25,10 @@ for number, title, topics in CHAPTERS:
     left.markdown(f"**{number}. {title}**  \n:gray[{topics}]")
     with right:
         pages = linked.get(number, [])
-        if not pages:
+        if isinstance(pages, int):
+            st.caption(f"Taught together with chapter {pages}: its pages above")
+            pages = []
+        elif not pages:
             st.caption("Page coming")
         for path, page_title, icon, url_path in pages:
             ui.page_link(path, page_title, icon, url_path)

@@ -15,7 +15,18 @@ from tests.demos.screenshot import ROOT
 DEMOS = ROOT / "demos"
 
 # url_path -> query parameters that make the page's training as small as possible.
-SMALLEST_RUN: dict[str, dict[str, str]] = {}
+SMALLEST_RUN: dict[str, dict[str, str]] = {
+    "regularization": {"strategies": "none,early stopping", "epochs": "3", "n_train": "20"},
+    "cnn_architectures": {"archs": "lenet5", "dataset": "digits", "epochs": "1"},
+    "race": {"optimizers": "SGD,Adam", "epochs": "1", "width": "8"},
+    "minibatch": {"epochs": "1", "draws": "2", "minibatch": "256", "width": "8"},
+    "normalization": {"epochs": "1", "depth": "1"},
+    "playground": {"points": "100", "hidden": "4", "epochs": "3"},
+    "activations": {"epochs": "2", "fit_epochs": "10"},
+    "backprop": {"budget": "200"},
+    "gan_lab": {"steps": "20"},
+    "gan_glyphs": {"epochs": "1", "n": "200", "batch": "50", "score": "false"},
+}
 
 
 def page_params() -> list:

@@ -51,7 +51,11 @@ class AppServer:
         self.process: subprocess.Popen | None = None
 
     def url(self, url_path: str = "") -> str:
-        return f"http://127.0.0.1:{self.port}/{url_path}"
+        """The page's address; the router's default page (Home) lives at the root."""
+        from demos.app import PAGES
+
+        default = next(iter(PAGES.values()))[0][3]
+        return f"http://127.0.0.1:{self.port}/{'' if url_path == default else url_path}"
 
     def __enter__(self) -> AppServer:
         command = [sys.executable, "-m", "streamlit", "run", "demos/app.py", "--server.headless", "true",

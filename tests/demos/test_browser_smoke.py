@@ -63,3 +63,19 @@ def test_an_unknown_page_is_reported(app_server, browser):
         assert "Streamlit says: Page not found" in page_problems(page)
     finally:
         page.close()
+
+
+@pytest.mark.timeout(300)
+def test_a_deep_link_works_as_the_first_visit_of_a_fresh_server(browser):
+    """A shared lesson link is often the first request a classroom server gets."""
+    last_page = page_params()[-1].values[2]
+    with AppServer() as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        try:
+            page.goto(server.url(last_page), wait_until="domcontentloaded")
+            wait_until_idle(page, timeout_s=180)
+            problems = page_problems(page)
+            assert not problems, f"{last_page}: {problems}\nserver log:\n{server.output()}"
+            assert page.locator('[data-testid="stMain"] h1').count() >= 1
+        finally:
+            page.close()

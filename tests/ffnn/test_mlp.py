@@ -44,8 +44,8 @@ def test_regularization_and_dropout_layers():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"hidden": [0, 4]}, "`hidden` must hold 1 to 8 layer sizes in [1, 256], received [0, 4]."),
-    ({"hidden": [4] * 9}, "`hidden` must hold 1 to 8 layer sizes in [1, 256], received [4, 4, 4, 4, 4, 4, 4, 4, 4]."),
+    ({"hidden": [0, 4]}, "`hidden` must hold 0 to 8 layer sizes in [1, 256], received [0, 4]."),
+    ({"hidden": [4] * 9}, "`hidden` must hold 0 to 8 layer sizes in [1, 256], received [4, 4, 4, 4, 4, 4, 4, 4, 4]."),
     ({"hidden": [300]}, "received [300]."),
     ({"activation": "gelu"}, "`activation` must be one of " + ", ".join(map(repr, ACTIVATIONS))),
     ({"activation": ["tanh"]}, "one name per hidden layer (2)"),
@@ -97,3 +97,12 @@ def test_from_scratch_playground_network_learns_the_circle():
     run = fit(model, data.x_train, data.y_train, epochs=40, batch_size=20, seed=0)
     assert run.history["loss"][-1] < run.history["loss"][0] / 2
     assert run.history["accuracy"][-1] > 0.9  # chance is 0.5
+
+
+@pytest.mark.parametrize("from_scratch", [True, False])
+def test_no_hidden_layer_is_a_linear_model_on_the_features(from_scratch):
+    model = build_mlp(["x1", "x2"], hidden=(), output="sigmoid", from_scratch=from_scratch, seed=0)
+    kernel, bias = model.get_weights()
+    assert kernel.shape == (2, 1) and model.count_params() == 3
+    expected = 1 / (1 + np.exp(-(POINTS @ kernel + bias)))  # σ(wᵀx + b): logistic regression
+    np.testing.assert_allclose(np.asarray(model(POINTS)), expected, rtol=1e-5, atol=1e-6)

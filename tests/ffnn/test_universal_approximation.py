@@ -49,3 +49,14 @@ def test_invalid_arguments_raise_clear_errors():
         fit_function("sin", interval=(3, -3))
     with pytest.raises(ValueError, match=r"`budget` must be an integer in \[10, 768\]"):
         architectures_for_budget(5)
+
+
+def test_networks_trained_side_by_side_equal_networks_trained_alone():
+    """Eq. 4: no shared weight and a summed loss, so each network trains exactly as on its own."""
+    kwargs = dict(fn="sin", n=32, epochs=20, batch_size=8, learning_rate=0.05, seed=3)
+    together = error_vs_width(widths=(2, 5), **kwargs)
+    alone = fit_function(width=5, **kwargs)
+    np.testing.assert_allclose(together["fits"][1].y_hat, alone.y_hat, rtol=1e-4, atol=1e-6)
+    assert together["mse"][1] == pytest.approx(alone.mse, rel=1e-3)
+    with pytest.raises(ValueError, match=r"`widths` must hold integers in \[1, 256\]"):
+        error_vs_width(widths=(0, 4))

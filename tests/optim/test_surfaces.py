@@ -23,6 +23,7 @@ ANALYTIC = {
     "monkey_saddle": lambda x, y: (3 * x ** 2 - 3 * y ** 2, -6 * x * y),
     "ravine": lambda x, y: (0.1 * x, 10 * y),
     "noisy_bowl": lambda x, y: (x, 4 * y),
+    "double_well": lambda x, y: (4 * x * (x ** 2 - 1) + 0.5, 2 * y),
 }
 
 
@@ -81,6 +82,17 @@ def test_saddles_are_stationary_with_lower_and_higher_neighbours(name):
     centre = float(surface.value(point))
     assert min(around) < centre < max(around)
     assert surface.minima == () and surface.minimum_value is None
+
+
+def test_double_well_local_minimum_is_stationary_and_higher_than_the_global_one():
+    surface = SURFACES["double_well"]
+    (point,) = np.array(surface.local_minima)
+    assert np.linalg.norm(autodiff_gradient(surface, point)) < 1e-4
+    value = float(surface.value(point))
+    assert value == pytest.approx(0.483251, abs=1e-6) and value > surface.minimum_value + 0.9
+    for direction in np.random.default_rng(2).normal(size=(8, 2)) * 1e-2:
+        assert float(surface.value(point + direction)) > value
+    assert all(SURFACES[name].local_minima == () for name in SURFACES if name != "double_well")
 
 
 @pytest.mark.parametrize("name", list(SURFACES))

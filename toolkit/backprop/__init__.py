@@ -5,6 +5,8 @@
                   chain rule as a sum over pathways; gradient checks
     perturbation  one weight at a time, all weights at once (SPSA), node perturbation, and
                   ``race``: loss against forward passes for each method
+    walkthrough   one step on a tiny network, phase by phase, labelled for a diagram, and the
+                  same gradient from ``tf.GradientTape``
 """
 
 from toolkit.backprop.numpy_mlp import (
@@ -13,6 +15,10 @@ from toolkit.backprop.numpy_mlp import (
     gradient_descent, gradient_descent_step, gradients_vector, init_network, loss_value,
     numerical_gradient, parameters_vector, paths_to_output, pathway_terms, to_keras,
     with_parameters,
+)
+from toolkit.backprop.walkthrough import (
+    PHASES, gradient_rows, neuron_names, parameter_names, pathway_rows, phase_labels,
+    tape_gradients,
 )
 from toolkit.backprop.perturbation import (
     METHODS, Estimate, ForwardCounter, backprop_gradient, forward_passes_per_update,
@@ -27,4 +33,6 @@ __all__ = [
     "pathway_terms", "to_keras", "with_parameters",
     "METHODS", "Estimate", "ForwardCounter", "backprop_gradient", "forward_passes_per_update",
     "node_perturbation", "race", "simultaneous_perturbation", "weight_perturbation",
+    "PHASES", "gradient_rows", "neuron_names", "parameter_names", "pathway_rows", "phase_labels",
+    "tape_gradients",
 ]

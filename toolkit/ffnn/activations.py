@@ -247,3 +247,20 @@ ACTIVATION_LAYERS = {
     "elu": ELU,
     "swish": Swish,
 }
+
+
+def activation_values(names, z, leaky_alpha=0.2, elu_alpha=1.0, swish_beta=1.0):
+    """{name: (h(z), h'(z))} as float64 NumPy arrays, for plotting the shapes side by side.
+
+    ``leaky_alpha`` is α of Eq. 4, ``elu_alpha`` α of Eq. 5, ``swish_beta`` β of Eq. 6.
+    """
+    params = {"leaky_relu": {"alpha": leaky_alpha}, "elu": {"alpha": elu_alpha},
+              "swish": {"beta": swish_beta}}
+    z = ops.convert_to_tensor(z, dtype="float32")
+    values = {}
+    for name in names:
+        function, derivative, _ = ACTIVATIONS[check_activation(name, "names")]
+        kwargs = params.get(name, {})
+        values[name] = (ops.convert_to_numpy(function(z, **kwargs)).astype("float64"),
+                        ops.convert_to_numpy(derivative(z, **kwargs)).astype("float64"))
+    return values

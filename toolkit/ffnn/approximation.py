@@ -16,6 +16,13 @@ about the same number of parameters, which for a 1-input, 1-output network is
     (3) P(D, w) = (D − 1)w² + (D + 2)w + 1.
 
 Training uses ``toolkit.train.fit`` (Adam on the MSE); the networks are ``build_mlp``'s.
+Networks compared with each other are trained side by side in ONE Keras model, on the cost
+
+    (4) J = Σ_k MSE_k,   MSE_k the error (2) of network k
+
+Networks k share no weight, so ∂J/∂θ_k = ∂MSE_k/∂θ_k, and Adam updates every weight on its
+own: this is the same as training them one after another on the same batches, with one
+compiled training loop instead of one per network (tracing dominates such small runs).
 """
 
 from __future__ import annotations
@@ -25,8 +32,8 @@ import numbers
 
 import keras
 import numpy as np
+from keras import ops
 
-from toolkit.ffnn.losses import MeanSquaredError
 from toolkit.ffnn.mlp import MAX_UNITS, build_mlp
 
 
@@ -81,18 +88,35 @@ def _grid(fn, interval, n):
     return x.astype("float32"), y.astype("float32")
 
 
-def _fit_network(name, x, y, hidden, activation, epochs, batch_size, learning_rate, seed):
+def summed_squared_error(y_true, y_pred):
+    """Eq. 4 per sample: Σ_k (ŷ_k − y)² for targets (B, 1) and K networks' outputs (B, K)."""
+    return ops.sum(ops.square(y_pred - y_true), axis=-1)
+
+
+def _fit_networks(name, x, y, hiddens, activation, epochs, batch_size, learning_rate, seed):
+    """One network per entry of ``hiddens``, trained side by side (Eq. 4); a list of Approximation."""
     from toolkit.train import fit  # imported here: the trainer pulls in TensorFlow
 
-    model = build_mlp(1, hidden=hidden, activation=activation, output="linear", seed=seed)
-    model.compile(keras.optimizers.Adam(learning_rate), MeanSquaredError())
+    networks = [build_mlp(1, hidden=hidden, activation=activation, output="linear", seed=seed,
+                          name=f"network_{k}") for k, hidden in enumerate(hiddens)]
+    inputs = keras.Input((1,))
+    outputs = [network(inputs) for network in networks]
+    # (B, K): column k is network k's prediction
+    joined = keras.layers.Concatenate()(outputs) if len(outputs) > 1 else outputs[0]
+    model = keras.Model(inputs, joined, name="side_by_side")
+    model.compile(keras.optimizers.Adam(learning_rate), summed_squared_error)
     run = fit(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, shuffle=True)
-    y_hat = np.asarray(model(x)).reshape(-1, 1)
+    y_hat = np.asarray(model(x)).reshape(len(x), len(networks))
+    return [_approximation(name, hidden, x, y, y_hat[:, k:k + 1], network, run)
+            for k, (hidden, network) in enumerate(zip(hiddens, networks))]
+
+
+def _approximation(name, hidden, x, y, y_hat, network, run):
     error = y_hat - y
     return Approximation(name, tuple(hidden), x.ravel(), y.ravel(), y_hat.ravel(),
                          mse=float(np.mean(error**2)),  # Eq. 2
                          max_error=float(np.max(np.abs(error))),
-                         params=int(model.count_params()), run=run)
+                         params=int(network.count_params()), run=run)
 
 
 def fit_function(fn="sin", width=16, interval=(-3.0, 3.0), n=256, epochs=300, activation="tanh",
@@ -103,12 +127,21 @@ def fit_function(fn="sin", width=16, interval=(-3.0, 3.0), n=256, epochs=300, ac
     """
     name, target = _target(fn)
     x, y = _grid(target, interval, n)
-    return _fit_network(name, x, y, (width,), activation, epochs, batch_size, learning_rate, seed)
+    return _fit_networks(name, x, y, [(width,)], activation, epochs, batch_size, learning_rate, seed)[0]
 
 
-def error_vs_width(widths=(1, 2, 4, 8, 16, 32), fn="sin", **kwargs):
-    """Eq. 2 as a function of w: {"width", "mse", "max_error", "params"} arrays and the "fits"."""
-    fits = [fit_function(fn, width=w, **kwargs) for w in widths]
+def error_vs_width(widths=(1, 2, 4, 8, 16, 32), fn="sin", interval=(-3.0, 3.0), n=256, epochs=300,
+                   activation="tanh", batch_size=32, learning_rate=0.01, seed=0):
+    """Eq. 2 as a function of w: {"width", "mse", "max_error", "params"} arrays and the "fits".
+
+    Every width is trained at once (Eq. 4), each exactly as ``fit_function`` would train it.
+    """
+    if not widths or not all(isinstance(w, numbers.Integral) and 1 <= w <= MAX_UNITS for w in widths):
+        raise ValueError(f"`widths` must hold integers in [1, {MAX_UNITS}], received widths={widths!r}.")
+    name, target = _target(fn)
+    x, y = _grid(target, interval, n)
+    fits = _fit_networks(name, x, y, [(int(w),) for w in widths], activation, epochs, batch_size,
+                         learning_rate, seed)
     return {
         "width": np.array(widths),
         "mse": np.array([f.mse for f in fits]),
@@ -150,8 +183,8 @@ def depth_vs_width(budget=300, depths=(1, 2, 3, 4), fn="sawtooth", interval=(-3.
     name, target = _target(fn)
     x, y = _grid(target, interval, n)
     rows = architectures_for_budget(budget, depths)
-    fits = [_fit_network(name, x, y, (width,) * depth, activation, epochs, batch_size,
-                         learning_rate, seed) for depth, width, _ in rows]
+    fits = _fit_networks(name, x, y, [(width,) * depth for depth, width, _ in rows], activation,
+                         epochs, batch_size, learning_rate, seed)
     return {
         "depth": np.array([r[0] for r in rows]),
         "width": np.array([r[1] for r in rows]),

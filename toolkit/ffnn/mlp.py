@@ -84,11 +84,11 @@ class PlaygroundFeatures(keras.layers.Layer):
 # -- build_mlp ------------------------------------------------------------------------
 def _check_hidden(hidden):
     sizes = list(hidden) if isinstance(hidden, (list, tuple)) else hidden
-    ok = (isinstance(sizes, list) and 1 <= len(sizes) <= MAX_HIDDEN_LAYERS and all(
+    ok = (isinstance(sizes, list) and len(sizes) <= MAX_HIDDEN_LAYERS and all(
         isinstance(n, numbers.Integral) and not isinstance(n, bool) and 1 <= n <= MAX_UNITS
         for n in sizes))
     if not ok:
-        raise ValueError(f"`hidden` must hold 1 to {MAX_HIDDEN_LAYERS} layer sizes in "
+        raise ValueError(f"`hidden` must hold 0 to {MAX_HIDDEN_LAYERS} layer sizes in "
                          f"[1, {MAX_UNITS}], received {sizes}.")
     return tuple(int(n) for n in sizes)
 
@@ -172,7 +172,8 @@ def build_mlp(inputs=2, hidden=(4, 2), activation="tanh", output="sigmoid", num_
     Args:
         inputs: number of input features, or a list of Playground feature names
             (Eq. 4; the model then takes raw points (B, 2)).
-        hidden: 1 to 8 hidden layer sizes, each in [1, 256].
+        hidden: 0 to 8 hidden layer sizes, each in [1, 256]; no hidden layer gives a
+            linear model on the inputs (logistic regression with a sigmoid output).
         activation: a name in ``ACTIVATIONS`` or one name per hidden layer.
         output: "sigmoid" (1 unit, binary), "softmax" (``num_classes`` units) or "linear"
             (1 unit, regression).

@@ -15,6 +15,12 @@ start that shows the feature the surface is known for.
     (6) ravine          f = 0.05 x^2 + 5 y^2   (Hessian condition number 100)   min (0, 0)
     (7) noisy bowl      f = 0.5 x^2 + 2 y^2,  g^ = grad f + sigma * xi,  xi ~ N(0, I)
                                                                      min (0, 0)
+    (8) double well     f = (x^2 - 1)^2 + 0.5 x + y^2                 min (-1.057454, 0),
+                                                   local min (0.930403, 0), f = 0.483251
+
+(8) is the local-minimum picture of the notes: a tilted double well whose right-hand
+well is a local minimum, separated from the global one by a ridge at x = 0.127051
+(f = 1.031502 on y = 0); plain gradient descent started on the right stays there.
 
 In (7) only the gradient is noisy (a stochastic gradient estimate, as with one sample
 per step); the loss reported along a trajectory is the noiseless f.
@@ -42,6 +48,7 @@ class Surface:
         minima: the global minima (empty for the saddles, which are unbounded below).
         minimum_value: f at the minima (None when there are none).
         saddles: the saddle points, if any.
+        local_minima: minima that are not global, if any.
         start: the default start.
         gradient_noise: sigma of the Gaussian noise added to every gradient (0: exact).
     """
@@ -57,6 +64,7 @@ class Surface:
     start: tuple[float, float]
     saddles: tuple[tuple[float, float], ...] = ()
     gradient_noise: float = 0.0
+    local_minima: tuple[tuple[float, float], ...] = ()
 
     def value(self, w):
         """f at a point w of shape (2,) (a tensor, ``keras.Variable`` or array)."""
@@ -107,6 +115,11 @@ def _bowl(x, y):
     return 0.5 * ops.square(x) + 2 * ops.square(y)
 
 
+def _double_well(x, y):
+    # Eq. 8: (x^2 - 1)^2 + 0.5 x + y^2
+    return ops.square(ops.square(x) - 1) + 0.5 * x + ops.square(y)
+
+
 _HIMMELBLAU_MINIMA = ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186),
                       (3.584428, -1.848126))
 
@@ -127,6 +140,9 @@ SURFACES = {s.name: s for s in (
     Surface("noisy_bowl", "noisy bowl", r"0.5\,x^2 + 2\,y^2 \;\; (\hat g = \nabla f + \sigma\xi)",
             _bowl, (-3.0, 3.0), (-3.0, 3.0), ((0.0, 0.0),), 0.0, start=(-2.5, 2.0),
             gradient_noise=1.0),
+    Surface("double_well", "double well", r"(x^2 - 1)^2 + 0.5\,x + y^2", _double_well,
+            (-2.0, 2.0), (-1.5, 1.5), ((-1.057454, 0.0),), -0.514754, start=(1.8, 1.2),
+            local_minima=((0.930403, 0.0),)),
 )}
 
 

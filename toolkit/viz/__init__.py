@@ -12,24 +12,93 @@ sentence naming the argument and what was received.
 - `weight_histogram`  overlaid histograms of each layer's weights
 - `dataset_scatter`   a 2-D dataset's train and test points in Playground's colours, no model
 - `dataset_gallery`   every dataset at a glance: one small scatter or image mosaic per dataset
+- `trajectory_contour`, `loss_per_step`   optimizer paths over a 2-D loss surface, animated
+- `loss_vs_time`, `gradient_variance_plot`, `learning_rate_histogram`   real-network optimization
+- `preactivation_histograms`, `moving_statistics`, `mode_outputs`, `normalization_cubes`
+                      the normalization lab (covariate shift, batch norm's modes, the N-C-H-W cube)
+- `network_diagram`   a feed-forward network as Playground draws it: links coloured and thickened
+                      by weight, each neuron's picture over the plane (or a circle and labels)
+- `activation_plot`, `dead_units_plot`, `line_fits_plot`, `residual_plots`   the activations
+                      and losses lab (h and h', dying ReLU, MSE / MAE / Huber with outliers)
+- `approximation_plot`, `error_vs_width_plot`, `depth_vs_width_plot`   universal approximation
+- `loss_vs_forward_passes`   backpropagation raced against the perturbation methods
+- `playground_figures`  every live figure of the Playground page from one network snapshot
+- `convolution_animation`, `kernel_gallery`, `pooling_comparison`   the convolutions lab (the kernel
+                      sliding over the input, classic kernels on a glyph, max vs average pooling)
+- `feature_map_grid`, `filter_grid`   what a trained CNN sees: feature maps per layer, learned kernels
+- `gan_lab_figure`, `step_curves`, `image_columns`, `evaluation_curves`   the GAN pages (real vs
+                      fake points on D's map with G's arrows, per-step losses, input → output →
+                      target columns, FID / IS / classes covered per epoch)
+- `generalization_gap`, `mark_early_stopping`, `penalty_balance`, `weight_magnitudes`,
+  `ensemble_votes`    the regularization lab (gap per epoch with early stopping marked, the L₁
+                      diamond and L₂ circle, log₁₀|w| per variant, members against the vote)
 """
 
+from toolkit.viz.activations import activation_plot, dead_units_plot, line_fits_plot, residual_plots
+from toolkit.viz.approximation import approximation_plot, depth_vs_width_plot, error_vs_width_plot
+from toolkit.viz.backprop import loss_vs_forward_passes
 from toolkit.viz.boundary import decision_boundary, grid
+from toolkit.viz.convolution import convolution_animation, kernel_gallery, pooling_comparison
 from toolkit.viz.curves import learning_curves
 from toolkit.viz.datasets import dataset_scatter
+from toolkit.viz.ensembles import ensemble_votes
+from toolkit.viz.feature_maps import feature_map_grid, filter_grid
 from toolkit.viz.gallery import dataset_gallery
+from toolkit.viz.gan import evaluation_curves, gan_lab_figure, image_columns, step_curves
+from toolkit.viz.generalization import generalization_gap, mark_early_stopping
 from toolkit.viz.images import image_grid
 from toolkit.viz.metrics import confusion_counts, confusion_matrix
+from toolkit.viz.network import network_diagram
+from toolkit.viz.normalization import (
+    mode_outputs, moving_statistics, normalization_cubes, preactivation_histograms,
+)
+from toolkit.viz.optimizers import gradient_variance_plot, learning_rate_histogram, loss_vs_time
+from toolkit.viz.penalties import penalty_balance, weight_magnitudes
+from toolkit.viz.playground import playground_figures
+from toolkit.viz.surfaces import loss_per_step, trajectory_contour
 from toolkit.viz.weights import weight_histogram
 
 __all__ = [
+    "activation_plot",
+    "approximation_plot",
+    "dead_units_plot",
+    "depth_vs_width_plot",
+    "error_vs_width_plot",
+    "line_fits_plot",
+    "loss_vs_forward_passes",
+    "residual_plots",
     "confusion_counts",
     "confusion_matrix",
+    "convolution_animation",
     "dataset_gallery",
     "dataset_scatter",
+    "evaluation_curves",
+    "gan_lab_figure",
+    "image_columns",
+    "step_curves",
     "decision_boundary",
+    "feature_map_grid",
+    "filter_grid",
+    "gradient_variance_plot",
     "grid",
     "image_grid",
+    "kernel_gallery",
     "learning_curves",
+    "learning_rate_histogram",
+    "loss_per_step",
+    "loss_vs_time",
+    "mode_outputs",
+    "moving_statistics",
+    "network_diagram",
+    "playground_figures",
+    "normalization_cubes",
+    "pooling_comparison",
+    "preactivation_histograms",
+    "trajectory_contour",
     "weight_histogram",
+    "ensemble_votes",
+    "generalization_gap",
+    "mark_early_stopping",
+    "penalty_balance",
+    "weight_magnitudes",
 ]

@@ -1,0 +1,90 @@
+"""The two chapter-5 pages: bad input ends in one clear message and the rest of the page keeps working."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from tests.demos.conftest import DEMOS, assert_no_exception
+
+TIMEOUT = 180
+
+
+def run_page(name: str, **query) -> AppTest:
+    at = AppTest.from_file(str(DEMOS / "pages" / name), default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    return at.run()
+
+
+def charts(at) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def test_convolutions_page_fills_in_the_formula_and_animates():
+    at = run_page("convolutions.py")
+    assert_no_exception(at, "convolutions")
+    assert not at.error and charts(at) == 3  # animation, kernels, pooling
+    assert "= 7" in at.get("latex")[0].value  # N = 7, K = 3, P = 1, S = 1
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"n": "3", "k": "7", "padding": "valid"},
+     "The kernel (size 7) is larger than the padded input (N + 2P = 3 + 2·0 = 3)"),
+    ({"n": "4", "k": "5", "dilation": "3", "padding": "2"}, "size 5 with dilation 3, spanning 13 pixels"),
+])
+def test_a_kernel_larger_than_the_input_is_an_error_and_the_page_goes_on(query, message):
+    at = run_page("convolutions.py", **query)
+    assert_no_exception(at, "convolutions")
+    assert [e.value for e in at.error] and message in at.error[0].value
+    assert charts(at) == 2  # the kernels and the pooling still render
+
+
+def test_stride_0_and_negative_padding_in_the_url_are_reported():
+    at = run_page("convolutions.py", stride="0", padding="-1", n="99")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "`stride` must be an integer in [1, 4], received '0'; using 1." in warnings
+    assert "`padding` must be one of 'valid', 'same', '1', '2', '3', received '-1'; using 1." in warnings
+    assert "`n` must be an integer in [3, 12], received '99'" in warnings
+    assert not at.error and charts(at) == 3
+
+
+def png(array) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.timeout(600)
+def test_architectures_page_trains_inspects_and_validates_uploads():
+    at = run_page("cnn_architectures.py", archs="lenet5", dataset="digits", epochs="1", cutout="0.3", cutmix="1")
+    assert_no_exception(at, "cnn-architectures")
+    assert charts(at) == 2  # the Cutout and CutMix previews
+    next(b for b in at.button if b.label == "Train").click()
+    at.run(timeout=300)
+    assert_no_exception(at, "cnn-architectures after training")
+    assert not at.error and len(at.dataframe) >= 2  # architectures table + results
+    assert at.get("plotly_chart") and any("predicts" in c.value for c in at.caption)
+    at.radio(key="cnn-architectures.source").set_value("my own image (upload)").run()
+    for content, message in ((b"%PDF-1.4 not an image", "is not an image that can be read"),
+                             (b"x" * (2 * 2**20 + 10), "more than the 2 MB limit")):
+        at.file_uploader[0].set_value(("upload.png", content, "image/png"))
+        at.run()
+        assert_no_exception(at, "cnn-architectures after a bad upload")
+        assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    stroke = np.full((40, 30), 255, np.uint8)
+    stroke[5:35, 12:18] = 0
+    at.file_uploader[0].set_value(("one.png", png(stroke), "image/png"))
+    at.run()
+    assert not at.error and any("predicts" in c.value for c in at.caption)
+
+
+def test_no_architecture_chosen_is_a_clear_error():
+    at = run_page("cnn_architectures.py", archs="", dataset="digits", epochs="1")
+    next(b for b in at.button if b.label == "Train").click()
+    at.run(timeout=120)
+    assert_no_exception(at, "cnn-architectures")
+    assert any("`names` must list at least one architecture" in e.value for e in at.error)

@@ -1,0 +1,84 @@
+"""The Playground page in AppTest: train / step / reset on one network, bad URLs, bad settings."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.demos.conftest import DEMOS, SMALLEST_RUN, assert_no_exception
+
+TIMEOUT = 180
+
+
+def _page(**query: str) -> AppTest:
+    at = AppTest.from_file(str(DEMOS / "pages" / "playground.py"), default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    return at.run()
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def _epoch(at) -> str:
+    return next(m.value for m in at.metric if m.label == "Epoch")
+
+
+def _texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+@pytest.mark.timeout(600)
+def test_train_step_and_reset_keep_one_network():
+    at = _page(**SMALLEST_RUN["playground"])
+    assert_no_exception(at, "playground.py")
+    assert not at.error and _epoch(at) == "0"
+    _button(at, "Train").click().run()
+    assert_no_exception(at, "playground.py after Train")
+    assert _epoch(at) == "3" and "test accuracy" in _texts(at.markdown)
+    _button(at, "Step").click().run()
+    assert _epoch(at) == "4"  # the same network, one more epoch
+    assert len(at.get("download_button")) == 1 and "4 epochs in all" in _texts(at.caption)
+    at.number_input(key="playground.lr").set_value(0.05).run()  # a new learning rate keeps the network
+    assert _epoch(at) == "4" and at.query_params["lr"] in (["0.05"], "0.05")
+    _button(at, "Reset").click().run()
+    assert _epoch(at) == "0"
+    at.selectbox(key="playground.dataset").set_value("spiral_k").run()  # several classes, softmax
+    _button(at, "Step").click().run()
+    assert_no_exception(at, "playground.py on spiral_k")
+    assert _epoch(at) == "1" and not at.error
+
+
+@pytest.mark.timeout(300)
+def test_bad_url_values_give_warnings_and_the_page_works():
+    at = _page(lr="abc", hidden="8,x", features="x1,x9", loss="mae", points="100")
+    assert_no_exception(at, "playground.py with bad URL values")
+    warnings = _texts(at.warning)
+    assert "URL parameter `lr` must be a number in [1e-5, 10], received 'abc'; using 0.003." in warnings
+    assert "`hidden` must be up to 8 neuron counts separated by commas" in warnings
+    assert "URL parameter `features` must be a comma-separated list" in warnings
+    assert "Loss 'mae' does not apply to classification data; using auto." in warnings
+    assert not at.error and _epoch(at) == "0"
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(("query", "message"), [
+    ({"hidden": "4,0"}, "Hidden layer 2 has 0 neurons: each hidden layer needs 1 to 32 neurons"),
+    ({"features": ""}, "`features` is empty: pick at least one input feature"),
+    ({"batch": "300"}, "`batch_size` must be an integer in [1, 250], received batch_size=300."),
+])
+def test_invalid_settings_give_one_clear_error(query, message):
+    at = _page(**query)
+    assert_no_exception(at, f"playground.py with {query}")
+    assert [e.value for e in at.error] == [message] or message in _texts(at.error)
+    assert not [b for b in at.button if b.label == "Pause"]
+
+
+@pytest.mark.timeout(300)
+def test_no_hidden_layer_and_zero_neurons_from_the_widgets():
+    at = _page(points="100", hidden="")
+    assert not at.error
+    at.number_input(key="playground.layers").set_value(1).run()
+    at.number_input(key="playground.neurons.0").set_value(0).run()
+    assert "Hidden layer 1 has 0 neurons" in _texts(at.error)
+    assert at.query_params["hidden"] in (["0"], "0")

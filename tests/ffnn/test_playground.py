@@ -1,0 +1,202 @@
+"""The Playground's toolkit side: settings, the network they build, the live session, snapshots."""
+
+import dataclasses
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from toolkit.ffnn.playground import (
+    NetworkProbe, PlaygroundConfig, PlaygroundSession, build_model, node_picture, parse_layers,
+    plane_grid, playground_loss, targets,
+)
+
+SMALL = PlaygroundConfig(dataset="circle", points=100, hidden=(4,), batch_size=10, learning_rate=0.03)
+
+
+# ---------------------------------------------------------------- settings
+def test_defaults_are_valid_and_training_settings_do_not_change_the_structure():
+    config = PlaygroundConfig().validated()
+    assert config.task == "classification" and config.loss_name == "cross-entropy" and config.n_train == 250
+    faster = dataclasses.replace(config, learning_rate=0.5, batch_size=25)
+    assert faster.structure() == config.structure()
+    assert dataclasses.replace(config, hidden=(8,)).structure() != config.structure()
+    assert PlaygroundConfig(dataset="plane").loss_name == "mse"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"hidden": (8, 0, 8)}, "Hidden layer 2 has 0 neurons: each hidden layer needs 1 to 32 neurons"),
+    ({"hidden": (33,)}, "Hidden layer 1 has 33 neurons"),
+    ({"hidden": (4,) * 9}, "`hidden` must list 0 to 8 layer sizes"),
+    ({"features": ()}, "`features` is empty: pick at least one input feature among x1, x2"),
+    ({"learning_rate": 0.0}, "`learning_rate` must be a number in [1e-05, 10], received learning_rate=0.0."),
+    ({"learning_rate": float("nan")}, "`learning_rate` must be a number in [1e-05, 10]"),
+    ({"batch_size": 251}, "`batch_size` must be an integer in [1, 250], received batch_size=251."),
+    ({"loss": "mae"}, "`loss` must be one of 'auto', 'cross-entropy', 'mse' for classification data (spiral)"),
+    ({"dataset": "plane", "loss": "cross-entropy"}, "for regression data (plane)"),
+    ({"dataset": "moon"}, "`dataset` must be one of 'circle'"),
+    ({"optimizer": "lbfgs"}, "`optimizer` must be one of 'sgd'"),
+    ({"regularization_rate": 2.0}, "`regularization_rate` must be a number in [0, 1]"),
+])
+def test_invalid_settings_raise_one_clear_sentence(changes, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        dataclasses.replace(PlaygroundConfig(), **changes).validated()
+
+
+def test_learning_rate_ten_is_allowed():
+    assert dataclasses.replace(PlaygroundConfig(), learning_rate=10.0).validated().learning_rate == 10.0
+
+
+@pytest.mark.parametrize("text, layers", [("8,8,8", (8, 8, 8)), (" 4 , 2 ", (4, 2)), ("", ()), ("8,0", (8, 0))])
+def test_parse_layers(text, layers):
+    assert parse_layers(text) == layers
+
+
+@pytest.mark.parametrize("text", ["8,x", "8,,8", "-1", "1,2,3,4,5,6,7,8,9", "1.5"])
+def test_parse_layers_rejects_malformed_text(text):
+    with pytest.raises(ValueError, match=r"`hidden` must be up to 8 neuron counts separated by commas"):
+        parse_layers(text)
+
+
+# ---------------------------------------------------------------- model
+@pytest.mark.parametrize("changes, output_shape", [
+    ({}, (7, 1)), ({"dataset": "spiral_k", "arms": 4}, (7, 4)), ({"dataset": "multigauss"}, (7, 1)),
+    ({"hidden": ()}, (7, 1)),
+])
+def test_built_network_output_units(changes, output_shape):
+    config = dataclasses.replace(SMALL, **changes).validated()
+    classes = {"spiral_k": 4, "multigauss": 0}.get(config.dataset, 2)
+    assert build_model(config, classes)(np.zeros((7, 2), "float32")).shape == output_shape
+
+
+def test_from_scratch_and_keras_builtin_start_identical_and_compute_the_same():
+    ours = build_model(dataclasses.replace(SMALL, regularization="L2", regularization_rate=0.01), 2)
+    theirs = build_model(dataclasses.replace(SMALL, regularization="L2", regularization_rate=0.01,
+                                             from_scratch=False), 2)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    points = plane_grid(5)
+    np.testing.assert_allclose(np.asarray(ours(points)), np.asarray(theirs(points)), rtol=1e-5, atol=1e-6)
+    assert type(ours.optimizer).__module__.startswith("toolkit.optim")
+    assert type(theirs.optimizer).__module__.startswith("keras")
+
+
+def test_targets_are_one_hot_only_for_softmax_with_mse():
+    y = np.array([0, 2, 1])
+    mse = dataclasses.replace(SMALL, dataset="spiral_k", loss="mse")
+    np.testing.assert_array_equal(targets(mse, y, 3), np.eye(3, dtype="float32")[y])
+    assert targets(dataclasses.replace(mse, loss="auto"), y, 3).dtype == np.int32
+    assert targets(SMALL, np.array([0, 1]), 2).dtype == np.float32
+
+
+# ---------------------------------------------------------------- one compiled call
+def test_probe_returns_every_diagram_layer_in_one_call():
+    config = dataclasses.replace(SMALL, features=("x1", "x2", "x1*x2"), hidden=(3, 2))
+    for from_scratch in (True, False):
+        model = build_model(dataclasses.replace(config, from_scratch=from_scratch), 2)
+        points = plane_grid(4)
+        features, a1, a2, output = NetworkProbe(model, points)()
+        np.testing.assert_allclose(features[:, 2], points[:, 0] * points[:, 1], rtol=1e-5)
+        assert a1.shape == (16, 3) and a2.shape == (16, 2) and np.all(np.abs(a1) <= 1)  # tanh
+        np.testing.assert_allclose(output, np.asarray(model(points)), rtol=1e-4, atol=1e-6)
+
+
+def test_node_pictures_are_scaled_to_one_and_probabilities_mapped_to_minus_one_one():
+    values = np.stack([np.linspace(-4, 2, 100), np.zeros(100)], axis=1)  # (R·R, n) with R = 10
+    pictures = node_picture(values, 10, 5, probability=False)
+    assert pictures.shape == (2, 5, 5) and np.abs(pictures[0]).max() == pytest.approx(1.0)
+    assert np.all(pictures[1] == 0)  # a silent neuron stays white, no division by zero
+    probabilities = node_picture(np.full((100, 1), 0.75), 10, 5, probability=True)
+    np.testing.assert_allclose(probabilities, 0.5)  # Eq. 3: 2p − 1
+
+
+def test_playground_loss_is_its_half_squared_error_on_plus_minus_one():
+    p, y = np.array([0.9, 0.2]), np.array([1, 0])
+    expected = np.mean(0.5 * ((2 * p - 1) - (2 * y - 1)) ** 2)
+    assert playground_loss(p, y) == pytest.approx(expected)
+
+
+# ---------------------------------------------------------------- the session
+def test_session_continues_the_same_network_across_train_calls_and_learns():
+    session = PlaygroundSession(dataclasses.replace(SMALL, features=("x1^2", "x2^2")), resolution=20)
+    before = session.snapshot()
+    assert before.epoch == 0 and np.isnan(before.train_loss)
+    session.train(3)
+    session.set_training(0.05, 20)  # a new learning rate and batch size keep the network
+    session.train(12)
+    run = session.run
+    assert run.epochs_done == 15 and len(run.history["loss"]) == len(run.history["val_loss"]) == 15
+    assert run.status == "completed" and run.config["dataset"]["name"] == "circle"
+    assert float(session.model.optimizer.learning_rate) == pytest.approx(0.05)
+    assert run.history["loss"][-1] < run.history["loss"][0] / 2  # circle on x1², x2²: easy
+    after = session.snapshot()
+    assert after.epoch == 15 and after.test_accuracy > 0.8  # chance is 0.5
+    assert [p.shape for p in after.nodes] == [(2, 20, 20), (4, 20, 20), (1, 20, 20)]
+    assert [k.shape for k in after.kernels] == [(2, 4), (4, 1)] and after.output_grid.shape == (20, 20)
+    assert after.node_names[0] == ["x1^2", "x2^2"] and after.layer_names == ["features", "hidden 1", "output"]
+
+
+def test_multiclass_snapshot_and_bundle_data():
+    config = dataclasses.replace(SMALL, dataset="spiral_k", arms=3, loss="mse", hidden=())
+    session = PlaygroundSession(config, resolution=10)
+    session.train(2)
+    snap = session.snapshot()
+    assert snap.output_grid.shape == (10, 10, 3) and snap.nodes[-1].shape == (3, 10, 10)
+    assert snap.test_predictions.shape == (len(session.data.x_test),)
+    x, y, (x_val, y_val) = session.bundle_data()  # one-hot targets are stored with the bundle
+    assert y.shape == (len(x), 3) and "dataset" not in session.run.config
+
+
+def test_refresh_is_called_and_an_interruption_keeps_the_finished_epochs():
+    session = PlaygroundSession(SMALL, resolution=10)
+
+    class Interrupted(Exception):
+        pass
+
+    def refresh(snapshot):
+        assert snapshot.epoch == session.run.epochs_done
+        raise Interrupted  # what a Streamlit rerun does inside the callback
+
+    with pytest.raises(Interrupted):
+        session.train(5000, on_refresh=refresh, refresh_seconds=0.0)
+    run = session.run
+    assert 1 <= run.epochs_done < 5000 and len(run.history["loss"]) == run.epochs_done
+    assert run.status == "stopped" and run.message.startswith("Paused after epoch")
+
+
+def test_a_diverging_run_stops_and_keeps_its_history():
+    config = dataclasses.replace(SMALL, dataset="plane", optimizer="sgd", learning_rate=10.0,
+                                 activation="relu", hidden=(8, 8))
+    session = PlaygroundSession(config, resolution=10)
+    session.train(50)
+    assert session.run.status == "diverged" and "Try a smaller learning rate" in session.run.message
+    assert np.all(np.isfinite(np.concatenate([w.ravel() for w in session.model.get_weights()])))
+    assert session.snapshot().epoch == session.run.epochs_done
+
+
+def test_stop_event_and_invalid_epochs():
+    session = PlaygroundSession(SMALL, resolution=10)
+    assert session.train(5, stop=lambda: True).epochs_done == 0
+    with pytest.raises(ValueError, match=r"`epochs` must be an integer in \[1, 10000\]"):
+        session.train(0)
+    with pytest.raises(ValueError, match=r"`batch_size` must be an integer in \[1, 50\]"):
+        session.set_training(0.01, 51)
+
+
+def test_bundle_of_a_session_reloads(tmp_path):
+    from toolkit.train import export_bundle
+
+    session = PlaygroundSession(SMALL, resolution=10)
+    session.train(2)
+    path = export_bundle(session.run, tmp_path / "playground.zip")
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as bundle:
+        config = json.loads(bundle.read("config.json"))
+        (tmp_path / "model.keras").write_bytes(bundle.read("model.keras"))
+    assert config["epochs_done"] == 2 and config["playground"]["hidden"] == [4]
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    points = plane_grid(5)
+    np.testing.assert_allclose(np.asarray(loaded(points)), np.asarray(session.model(points)), rtol=1e-6)

@@ -1,0 +1,22 @@
+"""Generative tests share one temporary cache folder and one tiny glyph classifier.
+
+The classifier (the stand-in for InceptionV3 in IS and FID) is trained once per session on
+2,000 glyphs for 2 epochs, about 5 s, never under the user's ~/.cache/toolkit.
+"""
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory):
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path_factory.mktemp("toolkit-cache")))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def tiny_judge(isolated_cache):
+    from toolkit.generative.metrics import glyph_judge
+
+    return glyph_judge(n=2000, seed=1, epochs=2)

@@ -1,0 +1,65 @@
+"""The DCGAN networks follow the notes' list: strided convolutions and no pooling, LeakyReLU,
+batch normalization after most layers, one fully connected layer."""
+
+import keras
+import numpy as np
+import pytest
+
+from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
+from toolkit.generative.tricks import MinibatchDiscrimination, VirtualBatchNormalization
+
+
+def kinds(model, cls):
+    return [layer for layer in model.layers if isinstance(layer, cls)]
+
+
+def test_generator_shapes_and_architecture():
+    generator = dcgan_generator(16, filters=8)
+    assert generator.output_shape == (None, 28, 28, 1)
+    assert len(kinds(generator, keras.layers.Dense)) == 1  # the projection of z
+    assert not kinds(generator, keras.layers.MaxPooling2D) and not kinds(generator, keras.layers.UpSampling2D)
+    assert all(layer.strides == (2, 2) for layer in kinds(generator, keras.layers.Conv2DTranspose))
+    assert len(kinds(generator, keras.layers.BatchNormalization)) == 2
+    assert len(kinds(generator, keras.layers.LeakyReLU)) == 2
+    images = generator(np.random.default_rng(0).normal(size=(3, 16)).astype("float32"))
+    assert float(keras.ops.min(images)) >= 0 and float(keras.ops.max(images)) <= 1
+
+
+def test_discriminator_shapes_and_architecture():
+    discriminator = dcgan_discriminator(filters=8)
+    assert discriminator.output_shape == (None, 1)
+    assert len(kinds(discriminator, keras.layers.Dense)) == 1  # the final score
+    assert not kinds(discriminator, keras.layers.MaxPooling2D)
+    assert all(layer.strides == (2, 2) for layer in kinds(discriminator, keras.layers.Conv2D))
+    assert len(kinds(discriminator, keras.layers.BatchNormalization)) == 1  # not after the first conv
+    assert discriminator.get_layer("features").output.shape == (None, 7 * 7 * 16)
+    assert not kinds(dcgan_discriminator(filters=8, batch_norm=False), keras.layers.BatchNormalization)
+
+
+def test_conditional_networks_take_labels():
+    generator = dcgan_generator(16, filters=8, num_classes=10)
+    discriminator = dcgan_discriminator(filters=8, num_classes=10)
+    z, labels = np.zeros((2, 16), "float32"), np.eye(10, dtype="float32")[[3, 7]]
+    images = generator([z, labels])
+    assert discriminator([images, keras.ops.convert_to_tensor(labels)]).shape == (2, 1)
+    # the label changes the output: it is an extension of the latent space
+    assert not np.allclose(images[0], images[1])
+
+
+def test_trick_toggles_add_their_layers():
+    assert kinds(dcgan_discriminator(filters=8, minibatch_discrimination=True), MinibatchDiscrimination)
+    generator = dcgan_generator(16, filters=8, normalization="virtual", reference_size=4)
+    assert len(kinds(generator, VirtualBatchNormalization)) == 2
+    assert not kinds(generator, keras.layers.BatchNormalization)
+
+
+@pytest.mark.parametrize(("builder", "kwargs", "message"), [
+    (dcgan_generator, {"latent_dim": 0}, "`latent_dim` must be a positive integer"),
+    (dcgan_generator, {"image_shape": (30, 30, 1)}, "divisible by 4"),
+    (dcgan_generator, {"normalization": "group"}, "`normalization` must be one of"),
+    (dcgan_discriminator, {"filters": 0}, "`filters` must be a positive integer"),
+    (dcgan_discriminator, {"num_classes": 1}, "`num_classes` must be 0"),
+])
+def test_bad_arguments(builder, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        builder(**kwargs)

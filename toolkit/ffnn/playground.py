@@ -1,0 +1,483 @@
+"""TensorFlow Playground in Keras: one settings record, the network it builds, what a page draws.
+
+A Playground lesson is a 2-D dataset, the engineered features φ(x) fed to the network, the
+hidden layers that learn a representation on top of them, and the training choices (loss,
+optimizer, learning rate, L1/L2 penalty). ``PlaygroundConfig`` holds all of them, validated;
+the page, the benchmark and the tests share it. ``PlaygroundSession`` keeps one network
+training across many short ``train`` calls (a page's Train and Step buttons), and
+``snapshot`` evaluates, in one compiled Keras call, every layer of the network on an R×R
+grid of the plane and on the data points:
+
+    (1) a⁽⁰⁾ = φ(x),  a⁽ˡ⁾ = h(W⁽ˡ⁾ᵀ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾),  ŷ = σ, softmax or identity of
+        W⁽ᴸ⁾ᵀ a⁽ᴸ⁻¹⁾ + b⁽ᴸ⁾
+    (2) cost J = L(ŷ, y) + λ Σ|w| (L1) or λ Σ w² (L2)
+    (3) picture of neuron j: m_j(x) = a_j(x) / max_x' |a_j(x')| over the grid, in [-1, 1];
+        an output probability p is drawn as 2p − 1
+    (4) accuracy = (1/n) Σ_i [class of ŷ_i = y_i]
+    (5) Playground's own loss, for comparison: ½ (o − t)² with o = 2p − 1 and t = 2y − 1,
+        which equals 2 (p − y)²
+
+Symbols -> names: φ -> ``features``, h -> ``activation``, λ -> ``regularization_rate``,
+R -> ``resolution``, r -> ``thumbnail``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import time
+
+import keras
+import numpy as np
+
+from toolkit.data.playground import CLASSIFICATION_NAMES, REGRESSION_NAMES, toy2d
+from toolkit.ffnn import losses as scratch_losses
+from toolkit.ffnn.activations import ACTIVATIONS
+from toolkit.ffnn.mlp import PLAYGROUND_FEATURES, build_mlp, check_features
+from toolkit.optim import OPTIMIZERS as SCRATCH_OPTIMIZERS
+from toolkit.optim import keras_builtin
+from toolkit.train import Callback, Run, fit
+
+DATASETS = CLASSIFICATION_NAMES + REGRESSION_NAMES
+OPTIMIZERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov",
+              "adagrad": "Adagrad", "rmsprop": "RMSProp", "adam": "Adam"}
+LOSSES = {"classification": ("auto", "cross-entropy", "mse"),
+          "regression": ("auto", "mse", "mae", "huber")}
+REGULARIZATIONS = ("none", "L1", "L2")
+MAX_LAYERS, MAX_NEURONS = 8, 32
+LEARNING_RATES = (1e-5, 10.0)
+MAX_EPOCHS_PER_CALL = 10_000
+EXTENT = (-6.0, 6.0, -6.0, 6.0)
+
+
+# -- settings ---------------------------------------------------------------------------
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {', '.join(map(repr, choices))}; "
+                         f"received {name}={value!r}.")
+
+
+def _check_int(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
+        raise ValueError(f"`{name}` must be an integer in [{lo}, {hi}], received {name}={value!r}.")
+
+
+def _check_number(name, value, lo, hi):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not lo <= value <= hi:
+        raise ValueError(f"`{name}` must be a number in [{lo:g}, {hi:g}], received {name}={value!r}.")
+
+
+def _check_hidden(hidden):
+    if not isinstance(hidden, tuple) or len(hidden) > MAX_LAYERS or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in hidden):
+        raise ValueError(f"`hidden` must list 0 to {MAX_LAYERS} layer sizes, received hidden={hidden!r}.")
+    for k, n in enumerate(hidden, start=1):
+        if not 1 <= n <= MAX_NEURONS:
+            raise ValueError(f"Hidden layer {k} has {n} neurons: each hidden layer needs 1 to "
+                             f"{MAX_NEURONS} neurons (remove the layer to have fewer layers), "
+                             f"received hidden={list(hidden)}.")
+
+
+def parse_layers(text):
+    """Hidden layer sizes written "8,8,8" (an empty text is no hidden layer) -> (8, 8, 8)."""
+    parts = [part.strip() for part in str(text).split(",")] if str(text).strip() else []
+    if len(parts) > MAX_LAYERS or not all(part.isdigit() and len(part) <= 3 for part in parts):
+        raise ValueError(f"`hidden` must be up to {MAX_LAYERS} neuron counts separated by commas, "
+                         f"like 8,8,8; received {str(text)[:40]!r}.")
+    return tuple(int(part) for part in parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class PlaygroundConfig:
+    """Every setting of a Playground lesson; ``validated()`` checks them all.
+
+    Data: ``dataset`` (a ``toolkit.data.toy2d`` name), ``noise`` (percent, 0-50),
+    ``train_percent`` (10-90), ``points`` (50-2000), ``arms`` (classes of spiral_k), ``seed``
+    (data and initial weights). Network: ``features`` (φ, Eq. 1), ``hidden`` (0-8 layers of
+    1-32 neurons), ``activation`` h. Training: ``loss`` ("auto" = cross-entropy for
+    classification, MSE for regression), ``optimizer``, ``learning_rate`` in [1e-5, 10],
+    ``batch_size`` in [1, number of training points], ``regularization`` and its rate λ
+    (Eq. 2), ``from_scratch`` (toolkit layers, losses and optimizers, or the Keras built-ins).
+    """
+
+    dataset: str = "spiral"
+    noise: int = 0
+    train_percent: int = 50
+    points: int = 500
+    arms: int = 3
+    seed: int = 0
+    features: tuple = tuple(PLAYGROUND_FEATURES)  # all seven: spiral ≥ 90% in ~100 epochs
+    hidden: tuple = (8, 8, 8)
+    activation: str = "tanh"
+    loss: str = "auto"
+    optimizer: str = "adam"
+    learning_rate: float = 0.003
+    batch_size: int = 10
+    regularization: str = "none"
+    regularization_rate: float = 0.0
+    from_scratch: bool = True
+
+    def __post_init__(self):
+        for name in ("features", "hidden"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+
+    @property
+    def task(self):
+        return "regression" if self.dataset in REGRESSION_NAMES else "classification"
+
+    @property
+    def n_train(self):
+        """Training points: ``points`` minus the held-out test share (as ``toy2d`` splits)."""
+        n_test = int(min(max(round((1 - self.train_percent / 100) * self.points), 1), self.points - 1))
+        return self.points - n_test
+
+    @property
+    def loss_name(self):
+        """The loss "auto" stands for: cross-entropy (classification) or MSE (regression)."""
+        if self.loss != "auto":
+            return self.loss
+        return "cross-entropy" if self.task == "classification" else "mse"
+
+    def structure(self):
+        """The settings that define the data and the network; the others can change mid-training."""
+        return dataclasses.replace(self, learning_rate=0.0, batch_size=0)
+
+    def validated(self):
+        """Returns ``self`` if every setting is valid, else raises one clear ValueError."""
+        _check_choice("dataset", self.dataset, DATASETS)
+        _check_int("noise", self.noise, 0, 50)
+        _check_int("train_percent", self.train_percent, 10, 90)
+        _check_int("points", self.points, 50, 2000)
+        _check_int("arms", self.arms, 2, 10)
+        _check_int("seed", self.seed, 0, 2**31 - 1)
+        if not self.features:
+            raise ValueError("`features` is empty: pick at least one input feature among "
+                             f"{', '.join(PLAYGROUND_FEATURES)}.")
+        check_features(self.features)
+        _check_hidden(self.hidden)
+        _check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        if self.loss not in LOSSES[self.task]:
+            raise ValueError(f"`loss` must be one of {', '.join(map(repr, LOSSES[self.task]))} for "
+                             f"{self.task} data ({self.dataset}), received loss={self.loss!r}.")
+        _check_choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
+        _check_number("learning_rate", self.learning_rate, *LEARNING_RATES)
+        _check_int("batch_size", self.batch_size, 1, self.n_train)
+        _check_choice("regularization", self.regularization, REGULARIZATIONS)
+        _check_number("regularization_rate", self.regularization_rate, 0.0, 1.0)
+        if not isinstance(self.from_scratch, bool):
+            raise ValueError(f"`from_scratch` must be True or False, received {self.from_scratch!r}.")
+        return self
+
+
+# -- data, model, loss, optimizer -----------------------------------------------------
+def load_data(config):
+    """The dataset of ``config`` (``toolkit.data.toy2d``), split into train and test."""
+    return toy2d(config.dataset, n=config.points, noise=config.noise,
+                 test_ratio=1 - config.train_percent / 100, seed=config.seed, classes=config.arms)
+
+
+def output_unit(config, num_classes):
+    """Eq. 1's output: "sigmoid" (2 classes), "softmax" (K > 2) or "linear" (regression)."""
+    if config.task == "regression":
+        return "linear"
+    return "softmax" if num_classes > 2 else "sigmoid"
+
+
+def make_loss(config, output):
+    """L of Eq. 2, from ``toolkit.ffnn.losses`` or ``keras.losses``."""
+    source = scratch_losses if config.from_scratch else keras.losses
+    if config.loss_name == "cross-entropy":
+        return (source.SparseCategoricalCrossentropy() if output == "softmax"
+                else source.BinaryCrossentropy())
+    return {"mse": source.MeanSquaredError, "mae": source.MeanAbsoluteError,
+            "huber": source.Huber}[config.loss_name]()
+
+
+def make_optimizer(config):
+    """The optimizer of ``config``: ``toolkit.optim`` or its ``keras.optimizers`` twin."""
+    name = OPTIMIZERS[config.optimizer]
+    if config.from_scratch:
+        return SCRATCH_OPTIMIZERS[name](learning_rate=config.learning_rate)
+    return keras_builtin(name, learning_rate=config.learning_rate)
+
+
+def build_model(config, num_classes):
+    """The compiled network of ``config`` (Eqs. 1-2), built by ``build_mlp``."""
+    output = output_unit(config, num_classes)
+    rate = config.regularization_rate
+    model = build_mlp(list(config.features), hidden=config.hidden, activation=config.activation,
+                      output=output, num_classes=max(num_classes, 2),
+                      l1=rate if config.regularization == "L1" else 0.0,
+                      l2=rate if config.regularization == "L2" else 0.0,
+                      from_scratch=config.from_scratch, seed=config.seed, name="playground")
+    model.compile(optimizer=make_optimizer(config), loss=make_loss(config, output))
+    return model
+
+
+def targets(config, y, num_classes):
+    """What the loss compares ŷ with: one-hot rows for a softmax with MSE, else y as floats/ids."""
+    if output_unit(config, num_classes) == "softmax":
+        if config.loss_name == "mse":
+            return np.eye(num_classes, dtype=np.float32)[y]  # (n,) -> (n, K)
+        return y.astype(np.int32)
+    return y.astype(np.float32)
+
+
+# -- one compiled call for every layer --------------------------------------------------
+def plane_grid(resolution, extent=EXTENT):
+    """(R·R, 2) float32 points of an R×R grid over ``extent``, rows along x2 (as toolkit.viz.grid)."""
+    _check_int("resolution", resolution, 2, 1000)
+    xx, yy = np.meshgrid(np.linspace(extent[0], extent[1], resolution),
+                         np.linspace(extent[2], extent[3], resolution))
+    return np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+
+
+def diagram_layers(model):
+    """The layers whose outputs are the diagram's columns: φ(x), each hidden a⁽ˡ⁾, and ŷ."""
+    names = [layer.name for layer in model.layers]
+    hidden = sorted({int(n.split("_")[1]) for n in names if n.startswith("hidden_")})
+    # the last layer of hidden layer k is its activation (toolkit) or the Dense itself (Keras)
+    last = [[n for n in names if n == f"hidden_{k}" or n.startswith(f"hidden_{k}_")][-1] for k in hidden]
+    return [model.get_layer("features"), *(model.get_layer(n) for n in last), model.layers[-1]]
+
+
+def link_layers(model):
+    """The layers holding W⁽ˡ⁾ and b⁽ˡ⁾: each hidden linear unit (or Dense), then the output's."""
+    hidden = sorted({int(n.split("_")[1]) for n in (layer.name for layer in model.layers)
+                     if n.startswith("hidden_")})
+    return [model.get_layer(f"hidden_{k}") for k in hidden] + [model.get_layer("output")]
+
+
+class NetworkProbe:
+    """All diagram layers of ``model`` on fixed ``points``, in one XLA-compiled Keras call.
+
+    ``probe()`` returns one (len(points), n_l) array per diagram layer (``diagram_layers``),
+    computed with the model's current weights.
+    """
+
+    def __init__(self, model, points):
+        import tensorflow as tf  # the trainer's backend
+
+        layers = diagram_layers(model)
+        extractor = keras.Model(model.inputs[0], [layer.output for layer in layers])
+        self._call = tf.function(lambda x: extractor(x, training=False), jit_compile=True,
+                                 input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+        self._points = tf.constant(np.asarray(points, np.float32))
+
+    def __call__(self):
+        return [np.asarray(out) for out in self._call(self._points)]
+
+
+# -- what a page draws -------------------------------------------------------------------
+@dataclasses.dataclass
+class Snapshot:
+    """The network at one moment: the output over the plane, every neuron's picture, weights.
+
+    ``output_grid`` is (R, R) (P(class 1) or the prediction) or (R, R, K) probabilities;
+    ``nodes[l]`` is (n_l, r, r) in [-1, 1] (Eq. 3) for l = 0 (features) .. L (output);
+    ``kernels[l]`` is W⁽ˡ⁺¹⁾ of shape (n_l, n_{l+1}) and ``biases[l]`` b⁽ˡ⁺¹⁾;
+    ``test_outputs`` is ŷ on the test points (n_test, K) and ``test_predictions`` their classes
+    (or ŷ itself for regression).
+    """
+
+    epoch: int
+    output_grid: np.ndarray
+    nodes: list
+    kernels: list
+    biases: list
+    layer_names: list
+    node_names: list
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+    test_predictions: np.ndarray
+    test_outputs: np.ndarray
+
+
+def node_picture(values, resolution, thumbnail, probability):
+    """Eq. 3 for one layer: (R·R, n) grid values -> (n, r, r) pictures in [-1, 1]."""
+    step = max(1, resolution // thumbnail)
+    maps = values.reshape(resolution, resolution, -1)[::step, ::step]  # (r, r, n)
+    maps = np.moveaxis(maps, -1, 0).astype(np.float64)  # (n, r, r)
+    if probability:
+        return np.clip(2.0 * maps - 1.0, -1.0, 1.0)  # p in [0, 1] -> [-1, 1]
+    scale = np.nanmax(np.abs(maps), axis=(1, 2), keepdims=True)  # (n, 1, 1)
+    return np.divide(maps, scale, out=np.zeros_like(maps), where=scale > 0)
+
+
+def thumbnail_size(neurons):
+    """Pixels r of a neuron's picture: 25 for up to 8 neurons a layer, fewer for taller columns."""
+    return 25 if neurons <= 8 else 20 if neurons <= 16 else 10
+
+
+def predicted_classes(outputs):
+    """Class ids from sigmoid (n, 1) or softmax (n, K) outputs."""
+    return (outputs[:, 0] > 0.5).astype(int) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
+
+
+def playground_loss(p, y):
+    """Eq. 5: Playground's ½(o − t)² with o = 2p − 1, t = 2y − 1, averaged: 2·mean((p − y)²)."""
+    p, y = np.asarray(p, np.float64).ravel(), np.asarray(y, np.float64).ravel()
+    return float(2.0 * np.mean((p - y) ** 2))
+
+
+def _node_names(config, output, classes):
+    hidden = [[f"neuron {k}.{j + 1}" for j in range(n)] for k, n in enumerate(config.hidden, start=1)]
+    if output == "softmax":
+        out = [f"P({name})" for name in classes]
+    else:
+        out = ["P(class 1)" if output == "sigmoid" else "prediction ŷ"]
+    return [list(config.features), *hidden, out]
+
+
+class PlaygroundSession:
+    """One network of a ``PlaygroundConfig``, trained a few epochs at a time.
+
+    ``run`` is a ``toolkit.train.Run`` holding the whole history across ``train`` calls (so a
+    page can plot it and download it as a bundle); ``snapshot()`` is what the page draws.
+    """
+
+    def __init__(self, config, resolution=100, thumbnail=None):
+        self.config = config.validated()
+        self.data = load_data(config)
+        self.num_classes = self.data.num_classes
+        self.output = output_unit(config, self.num_classes)
+        self.model = build_model(config, self.num_classes)
+        self.y_train = targets(config, self.data.y_train, self.num_classes)
+        self.y_test = targets(config, self.data.y_test, self.num_classes)
+        thumbnail = thumbnail or min(resolution, thumbnail_size(max((len(config.features), *config.hidden))))
+        _check_int("thumbnail", thumbnail, 2, resolution)
+        self.resolution, self.thumbnail = resolution, thumbnail
+        self.probe = NetworkProbe(self.model, np.concatenate(
+            [plane_grid(resolution), self.data.x_train, self.data.x_test]))
+        self.run = Run(name="playground", model=self.model, epochs=0, config=self._run_config())
+        self.run.initial_weights = [np.array(w) for w in self.model.get_weights()]
+        self.run.status, self.run.message = "pending", "Not trained yet."
+
+    @property
+    def epochs_done(self):
+        return self.run.epochs_done
+
+    def _run_config(self):
+        config = {"playground": dataclasses.asdict(self.config), "epochs": 0,
+                  "batch_size": self.config.batch_size, "seed": self.config.seed, "shuffle": True}
+        if self.y_train.ndim == 1:  # the dataset's own labels: a bundle can rebuild it from its spec
+            config["dataset"] = self.data.spec
+        return config
+
+    def bundle_data(self):
+        """(x, y, validation) to store in a bundle when the targets are not the dataset's labels."""
+        if "dataset" in self.run.config:
+            return None
+        return self.data.x_train, self.y_train, (self.data.x_test, self.y_test)
+
+    def set_training(self, learning_rate, batch_size):
+        """Changes η and the batch size without resetting the network (as Playground does)."""
+        config = dataclasses.replace(self.config, learning_rate=learning_rate,
+                                     batch_size=batch_size).validated()
+        self.model.optimizer.learning_rate = config.learning_rate
+        self.config = config
+
+    def train(self, epochs, *, on_refresh=None, refresh_seconds=0.25, stop=None):
+        """Trains ``epochs`` more epochs (same model, same optimizer state) and returns ``run``.
+
+        ``on_refresh(snapshot)`` is called at most every ``refresh_seconds`` while training;
+        ``stop`` is passed to ``toolkit.train.fit``. The history is merged as it arrives, so an
+        interruption (an exception raised by ``on_refresh``) keeps every finished epoch.
+        """
+        _check_int("epochs", epochs, 1, MAX_EPOCHS_PER_CALL)
+        callbacks = [_MergeHistory(self.run)]
+        if on_refresh is not None:
+            callbacks.append(_Refresh(self, on_refresh, refresh_seconds))
+        try:
+            fit(self.model, self.data.x_train, self.y_train, epochs=epochs,
+                batch_size=self.config.batch_size, validation_data=(self.data.x_test, self.y_test),
+                seed=self.config.seed + self.run.epochs_done, callbacks=callbacks, stop=stop,
+                name="playground")
+        finally:  # also when on_refresh raised (a page rerun): the run is paused, not running
+            if self.run.status == "running":
+                self.run.status, self.run.message = "stopped", f"Paused after epoch {self.run.epochs_done}."
+            self.run.config.update(optimizer=keras.optimizers.serialize(self.model.optimizer),
+                                   epochs=self.run.epochs_done, batch_size=self.config.batch_size)
+        return self.run
+
+    def snapshot(self):
+        """Evaluates the network now (one compiled call) and returns the ``Snapshot``."""
+        layers = self.probe()
+        cells = self.resolution**2
+        out_grid = layers[-1][:cells]
+        out_data = layers[-1][cells:]
+        n_train = len(self.data.x_train)
+        return Snapshot(
+            epoch=self.run.epochs_done,
+            output_grid=self._output_grid(out_grid),
+            nodes=[node_picture(values[:cells], self.resolution, self.thumbnail,
+                                probability=(l == len(layers) - 1 and self.output != "linear"))
+                   for l, values in enumerate(layers)],
+            kernels=[np.array(layer.kernel) for layer in link_layers(self.model)],
+            biases=[np.array(layer.bias) for layer in link_layers(self.model)],
+            layer_names=["features", *(f"hidden {k}" for k in range(1, len(self.config.hidden) + 1)),
+                         "output"],
+            node_names=_node_names(self.config, self.output, self.data.classes),
+            train_loss=self.run.final("loss"), test_loss=self.run.final("val_loss"),
+            test_outputs=out_data[n_train:],
+            **self._accuracies(out_data[:n_train], out_data[n_train:]),
+        )
+
+    def _output_grid(self, values):
+        grid = values.reshape(self.resolution, self.resolution, -1)  # (R, R, K)
+        return grid[..., 0] if grid.shape[-1] == 1 else grid
+
+    def _accuracies(self, out_train, out_test):
+        """Eq. 4 on both splits, and the predicted test classes (for a confusion matrix)."""
+        if self.output == "linear":
+            return {"train_accuracy": None, "test_accuracy": None, "test_predictions": out_test[:, 0]}
+        train_pred, test_pred = predicted_classes(out_train), predicted_classes(out_test)
+        return {"train_accuracy": float(np.mean(train_pred == self.data.y_train)),
+                "test_accuracy": float(np.mean(test_pred == self.data.y_test)),
+                "test_predictions": test_pred}
+
+
+class _MergeHistory(Callback):
+    """Appends the epochs of each ``fit`` call to the session's whole-history ``Run``."""
+
+    def __init__(self, run):
+        self.run, self.seen, self.seconds = run, 0, 0.0
+
+    def _merge(self, segment):
+        new = segment.epochs_done - self.seen
+        if new > 0:
+            self.run.append_epochs({key: values[self.seen:] for key, values in segment.history.items()})
+            self.run.epochs_done += new
+            self.seen = segment.epochs_done
+        self.run.wall_time += segment.wall_time - self.seconds
+        self.seconds = segment.wall_time
+        self.run.epochs = self.run.epochs_done
+        self.run.status, self.run.message = segment.status, segment.message
+
+    def on_start(self, segment):
+        self.run.status = "running"
+
+    def on_progress(self, segment):
+        self._merge(segment)
+
+    def on_end(self, segment):
+        self._merge(segment)  # a diverged chunk reaches only on_end
+
+
+class _Refresh(Callback):
+    """Calls ``on_refresh(session.snapshot())`` at most every ``seconds`` during training."""
+
+    def __init__(self, session, on_refresh, seconds):
+        self.session, self.on_refresh, self.seconds = session, on_refresh, seconds
+        self.last = time.monotonic()
+
+    def on_progress(self, segment):
+        if time.monotonic() - self.last >= self.seconds:
+            self.on_refresh(self.session.snapshot())
+            self.last = time.monotonic()

@@ -1,0 +1,39 @@
+"""Chapter 9 of the notes, Generative models: GANs (this part) and autoencoders (the next).
+
+``gan_losses`` holds the notes' GAN objectives (minimax, non-saturating, LSGAN, WGAN,
+WGAN-GP); ``gan`` the ``GAN`` and ``ConditionalGAN`` models with the alternating training
+step; ``dcgan`` the DCGAN networks; ``tricks`` feature matching, minibatch discrimination
+and virtual batch normalization; ``image_to_image`` pix2pix and CycleGAN; ``latent``
+interpolation and vector arithmetic; ``metrics`` Inception Score, FID and class coverage
+with a glyph classifier; ``gan_lab`` the 2-D GAN lab; ``glyph_gan`` the glyph experiments
+of the page; ``zoo`` the GANs beyond CPU training (Progressive GAN, StyleGAN, DragGAN).
+"""
+
+from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
+from toolkit.generative.gan import GAN, ConditionalGAN, numpy_noise, sample_noise
+from toolkit.generative.gan_lab import GanLab, GanLabConfig, modes_covered, real_distribution
+from toolkit.generative.gan_losses import (
+    LOSSES, discriminator_loss, generator_gradient_wrt_scores, generator_loss, gradient_penalty,
+    minimax_value,
+)
+from toolkit.generative.glyph_gan import GanMonitor, GlyphGanConfig, conditional_accuracy
+from toolkit.generative.image_to_image import (
+    CycleGAN, Pix2Pix, outline_pairs, patchgan_discriminator, thin_bold_sets, unet_generator,
+)
+from toolkit.generative.latent import bold_arithmetic, interpolate, interpolation_images, latent_samples
+from toolkit.generative.metrics import (
+    GlyphJudge, classes_covered, fid, glyph_judge, inception_score, recognized_fraction,
+)
+from toolkit.generative.tricks import MinibatchDiscrimination, VirtualBatchNormalization, feature_matching_loss
+from toolkit.generative.zoo import ZOO
+
+__all__ = [
+    "GAN", "LOSSES", "ZOO", "ConditionalGAN", "CycleGAN", "GanLab", "GanLabConfig", "GanMonitor",
+    "GlyphGanConfig", "GlyphJudge", "MinibatchDiscrimination", "Pix2Pix", "VirtualBatchNormalization",
+    "bold_arithmetic", "classes_covered", "conditional_accuracy", "dcgan_discriminator", "dcgan_generator",
+    "discriminator_loss", "feature_matching_loss", "fid", "generator_gradient_wrt_scores", "generator_loss",
+    "glyph_judge", "gradient_penalty", "inception_score", "interpolate", "interpolation_images",
+    "latent_samples", "minimax_value", "modes_covered", "numpy_noise", "outline_pairs",
+    "patchgan_discriminator", "real_distribution", "recognized_fraction", "sample_noise", "thin_bold_sets",
+    "unet_generator",
+]

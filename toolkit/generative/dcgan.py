@@ -1,0 +1,123 @@
+"""DCGAN (Radford et al., 2016): the generator and discriminator as the notes list them.
+
+The notes' differences from a classical CNN, each visible in the builders below:
+
+- no pooling: only convolutions with stride (D downsamples with stride-2 Conv2D, G
+  upsamples with stride-2 Conv2DTranspose);
+- LeakyReLU as activation (slope 0.2);
+- only one fully connected layer: G's projection of z, D's final score;
+- batch normalization after most layers (not after D's first convolution nor on the
+  outputs), which "introduces correlation between samples within the minibatch".
+
+Shapes for 28x28 glyphs, F = `filters`:
+
+    G: z (B, d) [+ one-hot y (B, K)] -> Dense 7·7·2F -> BN -> LReLU -> (B, 7, 7, 2F)
+       -> ConvT(F, 4, stride 2) -> BN -> LReLU -> (B, 14, 14, F)
+       -> ConvT(C, 4, stride 2), sigmoid -> (B, 28, 28, C) in [0, 1]
+    D: x (B, 28, 28, C) [+ y tiled to (B, 28, 28, K)] -> Conv(F, 4, stride 2) -> LReLU
+       -> Conv(2F, 4, stride 2) -> BN -> LReLU -> Flatten "features" (B, 7·7·2F)
+       [-> MinibatchDiscrimination] -> Dense(1): raw score (B, 1)
+
+The generator's sigmoid keeps samples in the data's [0, 1] range (DCGAN used tanh on
+[-1, 1] data; the two differ by an affine map).
+"""
+
+from __future__ import annotations
+
+import keras
+
+from toolkit.generative.tricks import MinibatchDiscrimination, VirtualBatchNormalization
+
+NORMALIZATIONS = ("batch", "virtual", "none")
+
+
+def _check(image_shape, filters, num_classes, latent_dim=None):
+    if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
+        raise ValueError("`image_shape` must be (H, W, C) with H and W divisible by 4 (two stride-2 "
+                         f"layers), received image_shape={tuple(image_shape)}.")
+    if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
+        raise ValueError(f"`filters` must be a positive integer, received filters={filters!r}.")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0 or num_classes == 1:
+        raise ValueError(f"`num_classes` must be 0 (unconditional) or >= 2, received num_classes={num_classes!r}.")
+    if latent_dim is not None and (isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1):
+        raise ValueError(f"`latent_dim` must be a positive integer, received latent_dim={latent_dim!r}.")
+
+
+def _normalization(kind, reference_size, name):
+    if kind == "batch":
+        return keras.layers.BatchNormalization(name=name)
+    if kind == "virtual":
+        return VirtualBatchNormalization(reference_size, name=name)
+    return keras.layers.Identity(name=name)
+
+
+def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), filters: int = 32, *,
+                    num_classes: int = 0, normalization: str = "batch", reference_size: int = 32,
+                    name: str = "generator") -> keras.Model:
+    """DCGAN generator z [, y] -> image in [0, 1] (module docstring).
+
+    Args:
+        latent_dim: d, the length of z.
+        image_shape: (H, W, C), H and W divisible by 4.
+        filters: F, channels of the last hidden layer (the first has 2F).
+        num_classes: K > 0 makes a conditional generator with inputs [z, one-hot y].
+        normalization: "batch", "virtual" (virtual batch normalization, with the
+            reference batch as the first `reference_size` rows) or "none".
+    """
+    _check(image_shape, filters, num_classes, latent_dim)
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"`normalization` must be one of {', '.join(NORMALIZATIONS)}, "
+                         f"received normalization={normalization!r}.")
+    height, width, channels = image_shape
+    z = keras.Input((latent_dim,), name="z")
+    inputs = [z] if not num_classes else [z, keras.Input((num_classes,), name="label")]
+    h = inputs[0] if not num_classes else keras.layers.Concatenate(name="z_and_label")(inputs)
+    # the one fully connected layer: projection of z to (H/4, W/4, 2F)
+    h = keras.layers.Dense(height // 4 * width // 4 * 2 * filters, use_bias=False, name="project")(h)
+    h = _normalization(normalization, reference_size, "norm_project")(h)
+    h = keras.layers.LeakyReLU(0.2, name="lrelu_project")(h)
+    h = keras.layers.Reshape((height // 4, width // 4, 2 * filters), name="to_maps")(h)  # (B, H/4, W/4, 2F)
+    h = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name="up_1")(h)
+    h = _normalization(normalization, reference_size, "norm_1")(h)
+    h = keras.layers.LeakyReLU(0.2, name="lrelu_1")(h)  # (B, H/2, W/2, F)
+    image = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="sigmoid",
+                                         name="image")(h)  # (B, H, W, C)
+    return keras.Model(inputs if num_classes else z, image, name=name)
+
+
+def dcgan_discriminator(image_shape=(28, 28, 1), filters: int = 32, *, num_classes: int = 0,
+                        batch_norm: bool = True, minibatch_discrimination: bool = False,
+                        minibatch_kernels: int = 16, name: str = "discriminator") -> keras.Model:
+    """DCGAN discriminator image [, y] -> raw score (B, 1) (module docstring).
+
+    Args:
+        image_shape: (H, W, C), H and W divisible by 4.
+        filters: F, channels of the first convolution (the second has 2F).
+        num_classes: K > 0 makes a conditional discriminator with inputs [x, one-hot y];
+            y is tiled over the image as K extra channels.
+        batch_norm: batch normalization after the second convolution (turn it off for
+            WGAN-GP, whose penalty is per sample).
+        minibatch_discrimination: add ``MinibatchDiscrimination`` before the score.
+    """
+    _check(image_shape, filters, num_classes)
+    height, width, _ = image_shape
+    image = keras.Input(image_shape, name="x")
+    inputs = [image]
+    h = image
+    if num_classes:
+        label = keras.Input((num_classes,), name="label")
+        inputs.append(label)
+        tiled = keras.layers.Reshape((1, 1, num_classes), name="label_pixel")(label)
+        tiled = keras.layers.UpSampling2D((height, width), name="label_maps")(tiled)  # (B, H, W, K)
+        h = keras.layers.Concatenate(name="x_and_label")([image, tiled])
+    h = keras.layers.Conv2D(filters, 4, strides=2, padding="same", name="down_1")(h)  # (B, H/2, W/2, F)
+    h = keras.layers.LeakyReLU(0.2, name="lrelu_1")(h)
+    h = keras.layers.Conv2D(2 * filters, 4, strides=2, padding="same", name="down_2")(h)  # (B, H/4, W/4, 2F)
+    if batch_norm:
+        h = keras.layers.BatchNormalization(name="norm_2")(h)
+    h = keras.layers.LeakyReLU(0.2, name="lrelu_2")(h)
+    h = keras.layers.Flatten(name="features")(h)  # (B, H/4 · W/4 · 2F)
+    if minibatch_discrimination:
+        h = MinibatchDiscrimination(minibatch_kernels, 8, name="minibatch_discrimination")(h)
+    score = keras.layers.Dense(1, name="score")(h)  # the one fully connected layer
+    return keras.Model(inputs if num_classes else image, score, name=name)

@@ -1,0 +1,209 @@
+"""Covariate shift: how each layer's pre-activations drift during training, with and without
+normalization.
+
+The notes' problem: while the weights change, the distribution of every hidden layer's
+pre-activation z^(l) changes too, and much of it can fall where the activation h is flat
+(its saturated region), which slows learning. Normalizing z^(l) before h (batch or layer
+norm) keeps it centred and scaled, whatever the earlier layers do:
+
+    (1) z^(l) = W^(l)T a^(l-1) + b^(l)                 what ``PreactivationRecorder`` records
+    (2) h'(z) < 0.1 * max_z h'(z)                      z is in h's saturated region
+        sigmoid: |z| > 3.64,  tanh: |z| > 1.82,  relu: z < 0 (h' = 0 there)
+
+``PreactivationRecorder`` records z^(l) of a fixed probe batch after chosen epochs (the
+input of each ``activation_l`` layer of ``mlp_classifier``; with normalization that is the
+normalized z, which is what h receives). ``normalization_race`` trains the same network
+with and without normalization from identical weights and batches, recording as it goes;
+at a high learning rate it is the notes' "learning with and without batch norm".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+
+from toolkit.optim.networks import (
+    ACTIVATIONS, NORMALIZATIONS, as_callback_list, compile_classifier, fit_variants, mlp_classifier,
+)
+from toolkit.optim.optimizers import SGD
+from toolkit.train.callbacks import Callback
+
+# Eq. 2: where h'(z) < 0.1 max h'(z): sigmoid' = s(1 - s) < 0.025, tanh' = 1 - t^2 < 0.1
+SATURATION = {
+    "sigmoid": ((-np.inf, -3.6364), (3.6364, np.inf)),
+    "tanh": ((-np.inf, -1.8184), (1.8184, np.inf)),
+    "relu": ((-np.inf, 0.0),),
+}
+FLAT_REGION = {"sigmoid": "saturated", "tanh": "saturated", "relu": "inactive (z < 0)"}
+NORMALIZATION_LABELS = {"none": "no normalization", "batch": "BatchNorm", "layer": "LayerNorm"}
+
+
+def saturation_intervals(activation: str) -> tuple[tuple[float, float], ...]:
+    """The z intervals where h'(z) is below a tenth of its maximum (Eq. 2)."""
+    if activation not in SATURATION:
+        raise ValueError(f"`activation` must be one of {', '.join(SATURATION)}, "
+                         f"received activation={activation!r}.")
+    return SATURATION[activation]
+
+
+def saturated_fraction(values, activation: str) -> float:
+    """The share of the pre-activations ``values`` that fall in h's saturated region."""
+    values = np.asarray(values, dtype=float).ravel()
+    inside = np.zeros(values.shape, bool)
+    for low, high in saturation_intervals(activation):
+        inside |= (values > low) & (values < high)
+    return float(inside.mean()) if values.size else float("nan")
+
+
+class PreactivationRecorder(Callback):
+    """Records each hidden layer's pre-activation on a fixed probe batch, per run.
+
+    ``records[run_name][epoch]["hidden layer l"]`` is the (probe samples, units) input of
+    layer ``activation_l`` (Eq. 1), for epoch 0
+    (before training) and every epoch in ``epochs`` that a chunk of training ends on.
+    Train with ``steps_per_callback`` = steps of one epoch so that every epoch ends a chunk.
+    The probe runs in training mode, so batch norm uses the probe's own statistics, as it
+    does during training; its moving averages are restored afterwards.
+
+    Args:
+        probe: (P, ...) inputs, the same every time.
+        epochs: the epochs after which to record (0 is always recorded).
+    """
+
+    def __init__(self, probe, epochs):
+        self.probe = np.asarray(probe, np.float32)
+        self.epochs = {int(e) for e in epochs} | {0}
+        self.records: dict[str, dict[int, dict[str, np.ndarray]]] = {}
+
+    def on_start(self, run) -> None:
+        self.records[run.name] = {}
+        self._record(run, 0)
+
+    def on_progress(self, run) -> None:
+        if run.epochs_done in self.epochs:
+            self._record(run, run.epochs_done)
+
+    def _record(self, run, epoch):
+        layers = [layer for layer in run.model.layers if isinstance(layer, keras.layers.Activation)]
+        if not layers:
+            return
+        probe_model = keras.Model(run.model.inputs[0], [layer.input for layer in layers])
+        frozen = [np.array(w) for w in run.model.non_trainable_weights]
+        outputs = probe_model(self.probe, training=True)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]  # one hidden layer
+        for variable, value in zip(run.model.non_trainable_weights, frozen):
+            variable.assign(value)  # the probe must not move batch norm's moving averages
+        self.records[run.name][epoch] = {
+            layer.name.replace("activation_", "hidden layer "): keras.ops.convert_to_numpy(z)
+            for layer, z in zip(layers, outputs)}
+
+
+@dataclasses.dataclass
+class NormalizationRace:
+    """Runs with and without normalization and their recorded pre-activations.
+
+    Attributes:
+        runs: label -> ``toolkit.train.Run`` ("no normalization", "BatchNorm", "LayerNorm").
+        preactivations: label -> {epoch: {layer name: (probe samples, units) array}}.
+        activation: h, for the saturation intervals.
+    """
+
+    runs: dict
+    preactivations: dict
+    activation: str
+
+    def saturation_summary(self) -> list[dict]:
+        """Per run and layer: the share of z in the flat region at the first and last epoch."""
+        rows = []
+        word = FLAT_REGION[self.activation]
+        for label, epochs in self.preactivations.items():
+            if not epochs:
+                continue
+            first, last = min(epochs), max(epochs)
+            for layer, z in epochs[last].items():
+                share = lambda e: round(saturated_fraction(epochs[e][layer], self.activation), 3)
+                rows.append({"run": label, "layer": layer, f"{word} at epoch {first}": share(first),
+                             f"{word} at epoch {last}": share(last),
+                             f"mean z at epoch {last}": round(float(np.mean(z)), 3),
+                             f"std z at epoch {last}": round(float(np.std(z)), 3)})
+        return rows
+
+    def saturation_table(self) -> list[dict]:
+        """Rows (run, epoch, layer, share of z in h's saturated region, mean, std)."""
+        rows = []
+        for label, epochs in self.preactivations.items():
+            for epoch, layers in epochs.items():
+                for layer, z in layers.items():
+                    rows.append({"run": label, "epoch": epoch, "layer": layer,
+                                 "saturated": round(saturated_fraction(z, self.activation), 3),
+                                 "mean": round(float(np.mean(z)), 3),
+                                 "std": round(float(np.std(z)), 3)})
+        return rows
+
+
+def record_epochs(epochs: int, count: int = 5) -> list[int]:
+    """About ``count`` epochs spread evenly over 1..epochs (the last always included)."""
+    return sorted({int(round(e)) for e in np.linspace(1, epochs, min(count, epochs))})
+
+
+def normalization_race(data, *, normalizations=("none", "batch"), activation: str = "sigmoid",
+                       hidden=(64, 64, 64), learning_rate: float = 0.5, epochs: int = 10,
+                       batch_size: int = 64, input_scale: float = 1.0, record=5,
+                       probe_size: int = 256, seed: int = 0, callbacks=(),
+                       stop=None) -> NormalizationRace:
+    """Trains ``mlp_classifier`` once per normalization, recording pre-activations.
+
+    All runs use ``SGD(learning_rate)``, identical initial weights for the shared dense
+    layers and the same batch order (``networks.fit_variants``), and report after every
+    epoch so the recorder sees each one.
+
+    Args:
+        data: a classification ``toolkit.data.Dataset``.
+        normalizations: keys of ``NORMALIZATIONS`` ("none", "batch", "layer").
+        activation: h ("sigmoid", "tanh", "relu").
+        hidden: widths of the hidden layers.
+        learning_rate: eta > 0 of every run.
+        input_scale: multiplies the inputs inside the network (``mlp_classifier``); 16 gives
+            the digits as raw 0-16 counts, which pushes sigmoid units into saturation.
+        epochs, batch_size, seed, callbacks, stop: as in ``toolkit.train.fit``.
+        record: how many epochs to record (spread evenly), or a list of epochs.
+        probe_size: training samples in the probe batch (the first ones).
+    """
+    if getattr(data, "task", None) != "classification":
+        raise ValueError("`data` must be a classification Dataset (e.g. toolkit.data.load"
+                         f"('digits')), received {type(data).__name__}.")
+    norms = _check_normalizations(normalizations)
+    SGD(learning_rate)  # validates eta before anything is built
+    builders = {NORMALIZATION_LABELS[norm]: _builder(data, hidden, activation, norm, learning_rate,
+                                                     input_scale) for norm in norms}
+    for build in builders.values():  # validates hidden and activation before training
+        build()
+    epochs_recorded = record_epochs(epochs, record) if isinstance(record, int) else list(record)
+    recorder = PreactivationRecorder(data.x_train[:probe_size], epochs_recorded)
+    runs = fit_variants(builders, data, epochs=epochs, batch_sizes=batch_size, seed=seed,
+                        callbacks=[recorder, *as_callback_list(callbacks)], stop=stop,
+                        every_epoch=True, config={"hidden": list(hidden), "activation": activation,
+                                                  "learning_rate": learning_rate,
+                                                  "input_scale": input_scale})
+    return NormalizationRace(runs, {k: recorder.records.get(k, {}) for k in runs}, activation)
+
+
+def _builder(data, hidden, activation, norm, learning_rate, input_scale):
+    return lambda: compile_classifier(
+        mlp_classifier(data.input_shape, data.num_classes, hidden, activation, norm, input_scale),
+        SGD(learning_rate))
+
+
+def _check_normalizations(normalizations) -> list[str]:
+    norms = list(normalizations) if isinstance(normalizations, (list, tuple)) else []
+    if not norms or any(n not in NORMALIZATIONS for n in norms) or len(set(norms)) != len(norms):
+        raise ValueError(f"`normalizations` must list distinct values among "
+                         f"{', '.join(map(repr, NORMALIZATIONS))} (at least one), "
+                         f"received normalizations={normalizations!r}.")
+    return norms
+
+
+__all__ = ["ACTIVATIONS", "FLAT_REGION", "NORMALIZATION_LABELS", "NormalizationRace", "PreactivationRecorder",
+           "normalization_race", "record_epochs", "saturated_fraction", "saturation_intervals"]

@@ -1,0 +1,190 @@
+"""The loss-surface lab: several optimizers from one start point on a 2-D surface.
+
+``surface_lab`` runs ``trajectories`` for a list of ``OptimizerChoice`` entrants and says
+in words where each path ended: at a global minimum, stuck in a local minimum, near a
+saddle point, still on its way, or out of the domain (diverged). ``PRESETS`` are starting
+configurations that show one lesson each (the saddle, the local minimum, the ravine ...).
+
+A path has converged to a stationary point p when its last point lies within
+
+    (1) tol = 0.02 * sqrt(width_x^2 + width_y^2)             of p (2 % of the domain's diagonal)
+
+and "near" a saddle means within 5 tol of it (the table counts those steps).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from toolkit.optim.race import OptimizerChoice, unique_labels
+from toolkit.optim.surfaces import Surface, get_surface, surface_grid
+from toolkit.optim.trajectories import Trajectory, trajectories
+
+
+@dataclasses.dataclass(frozen=True)
+class SurfacePreset:
+    """A lesson: surface, entrants (name -> hyperparameters), start point and steps."""
+
+    title: str
+    lesson: str
+    surface: str
+    optimizers: dict
+    start: tuple[float, float]
+    steps: int
+
+
+PRESETS = {p.title: p for p in (
+    SurfacePreset("Saddle point", "Plain SGD slides toward the saddle and lingers there, where "
+                  "the gradient vanishes; momentum builds speed along the escape direction and "
+                  "Adam rescales the tiny gradient, so both leave much sooner.",
+                  "saddle", {"SGD": {"learning_rate": 0.01},
+                             "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
+                             "Adam": {"learning_rate": 0.01}}, (1.5, 0.01), 300),
+    SurfacePreset("Local minimum", "Gradient descent settles in the right-hand well, a local "
+                  "minimum; momentum carries enough velocity over the ridge to reach the global "
+                  "minimum on the left.",
+                  "double_well", {"SGD": {"learning_rate": 0.02},
+                                  "Momentum": {"learning_rate": 0.02, "momentum": 0.9},
+                                  "Adam": {"learning_rate": 0.1}}, (1.8, 1.2), 300),
+    SurfacePreset("Ravine", "An ill-conditioned bowl: a learning rate large enough to move "
+                  "along x makes SGD zig-zag across y; momentum averages the zig-zag away and "
+                  "the adaptive methods give each direction its own step.",
+                  "ravine", {"SGD": {"learning_rate": 0.18},
+                             "Momentum": {"learning_rate": 0.05, "momentum": 0.9},
+                             "RMSProp": {"learning_rate": 0.3, "rho": 0.9},
+                             "Adam": {"learning_rate": 0.5}}, (-8.0, 2.0), 150),
+    SurfacePreset("Rosenbrock valley", "The minimum at (1, 1) lies at the end of a long curved "
+                  "valley: every method finds the valley quickly and then crawls along it.",
+                  "rosenbrock", {"SGD": {"learning_rate": 0.001},
+                                 "Momentum": {"learning_rate": 0.001, "momentum": 0.9},
+                                 "Nesterov": {"learning_rate": 0.001, "momentum": 0.9},
+                                 "Adam": {"learning_rate": 0.05}}, (-1.2, 1.0), 500),
+    SurfacePreset("Divergence", "Along the steep y direction of the ravine (curvature 10) "
+                  "SGD is stable only for η < 2/10: at η = 0.205 each step overshoots a little "
+                  "more until the path leaves the domain; it is drawn up to where it left.",
+                  "ravine", {"SGD": {"learning_rate": 0.205},
+                             "Momentum": {"learning_rate": 0.05, "momentum": 0.9},
+                             "Adam": {"learning_rate": 0.5}}, (-8.0, 2.0), 150),
+    SurfacePreset("Four minima", "Himmelblau's function has four global minima: from the "
+                  "same start, SGD, momentum and Adam each end in a different one.",
+                  "himmelblau", {"SGD": {"learning_rate": 0.01},
+                                 "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
+                                 "Adam": {"learning_rate": 0.1}}, (0.0, -3.0), 200),
+    SurfacePreset("Noisy gradients", "Each step sees the gradient plus noise, like a "
+                  "stochastic gradient from one sample: SGD jitters around the minimum, momentum "
+                  "averages the noise, Adagrad's shrinking steps calm it down.",
+                  "noisy_bowl", {"SGD": {"learning_rate": 0.1},
+                                 "Momentum": {"learning_rate": 0.02, "momentum": 0.9},
+                                 "Adagrad": {"learning_rate": 0.5}}, (-2.5, 2.0), 300),
+    SurfacePreset("Monkey saddle", "A saddle with three downhill valleys and a gradient that "
+                  "vanishes quadratically at its centre: plain SGD creeps near the flat centre "
+                  "for all 300 steps, momentum and Adam pick a valley and slide away.",
+                  "monkey_saddle", {"SGD": {"learning_rate": 0.01},
+                                    "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
+                                    "Adam": {"learning_rate": 0.01}}, (0.3, 0.01), 300),
+)}
+
+
+@dataclasses.dataclass
+class SurfaceLab:
+    """The result of ``surface_lab``.
+
+    Attributes:
+        surface: the ``Surface``.
+        grid: (xs, ys, zs) for the contour plot (``surface_grid``).
+        paths: label -> ``Trajectory``.
+        outcomes: label -> one sentence on where the path ended.
+    """
+
+    surface: Surface
+    grid: tuple
+    paths: dict
+    outcomes: dict
+
+    def table(self) -> list[dict]:
+        """One row per path: optimizer, steps, final point and loss, steps near a saddle, outcome."""
+        rows = []
+        for label, path in self.paths.items():
+            row = {"optimizer": label}
+            if self.surface.saddles:
+                row["steps near the saddle"] = steps_near(self.surface, path, self.surface.saddles)
+            rows.append({**row, "final loss": float(f"{path.losses[-1]:.4g}"),
+                         "outcome": self.outcomes[label], "steps": path.steps_done,
+                         "final x": round(float(path.points[-1, 0]), 4),
+                         "final y": round(float(path.points[-1, 1]), 4)})
+        return rows
+
+    def left_domain(self) -> dict[str, int]:
+        """label -> the step at which the path left the plotted domain, for those that did."""
+        steps = {label: first_exit(self.surface, path) for label, path in self.paths.items()}
+        return {label: step for label, step in steps.items() if step is not None}
+
+    def divergence_message(self) -> str | None:
+        """One sentence about the paths that left the domain, or None when all stayed."""
+        left = self.left_domain()
+        if not left:
+            return None
+        which = ", ".join(f"{label} at step {step}" for label, step in left.items())
+        if self.surface.minimum_value is None:
+            return (f"Left the domain: {which}. The {self.surface.title} surface has no minimum "
+                    "(f is unbounded below), so every path leaves eventually; each is drawn up "
+                    "to where it left.")
+        return (f"Diverged: {which}; each path is drawn up to where it left the domain. The "
+                "steps overshoot further every time: try a smaller learning rate.")
+
+
+def _tolerance(surface: Surface) -> float:
+    # Eq. 1: 2 % of the domain's diagonal
+    return 0.02 * float(np.hypot(np.ptp(surface.x_range), np.ptp(surface.y_range)))
+
+
+def steps_near(surface: Surface, path: Trajectory, points, factor: float = 5.0) -> int:
+    """How many points of ``path`` lie within ``factor`` tolerances (Eq. 1) of ``points``."""
+    distances = np.linalg.norm(path.points[:, None, :] - np.asarray(points)[None], axis=-1)
+    return int(np.sum(distances.min(axis=1) < factor * _tolerance(surface)))
+
+
+def first_exit(surface: Surface, path: Trajectory) -> int | None:
+    """The first step whose point lies outside the plotted domain (None if none does)."""
+    (x0, x1), (y0, y1) = surface.x_range, surface.y_range
+    x, y = path.points[:, 0], path.points[:, 1]
+    outside = np.flatnonzero((x < x0) | (x > x1) | (y < y0) | (y > y1))
+    return int(outside[0]) if outside.size else None
+
+
+def outcome(surface: Surface, path: Trajectory) -> str:
+    """Where ``path`` ended on ``surface``, in words (Eq. 1 for "at")."""
+    exit_step = first_exit(surface, path)
+    if exit_step is not None:
+        why = "f is unbounded below" if surface.minimum_value is None else "diverged"
+        return f"left the domain at step {exit_step} ({why})"
+    if path.diverged:
+        return f"diverged: f became infinite after step {path.steps_done}"
+    end = path.points[-1]
+    for kind, points in (("reached the global minimum", surface.minima),
+                         ("stuck in the local minimum", surface.local_minima),
+                         ("stuck near the saddle point", surface.saddles)):
+        for point in points:
+            if np.linalg.norm(end - np.asarray(point)) < _tolerance(surface):
+                return f"{kind} ({point[0]:g}, {point[1]:g})"
+    return "still on its way"
+
+
+def surface_lab(surface, choices, start=None, steps: int = 200, seed: int = 0,
+                resolution: int = 120) -> SurfaceLab:
+    """Runs every ``OptimizerChoice`` from ``start`` on ``surface`` for ``steps`` steps.
+
+    Raises ValueError with one sentence for an unknown surface, a start outside the
+    domain, no optimizer, a bad hyperparameter or a bad number of steps.
+    """
+    surface = get_surface(surface)
+    choices = list(choices)
+    if not choices or not all(isinstance(c, OptimizerChoice) for c in choices):
+        raise ValueError("Pick at least one optimizer: `choices` must hold OptimizerChoice "
+                         f"entrants, received {choices!r}.")
+    optimizers = {label: c.build() for label, c in zip(unique_labels(choices), choices)}
+    paths = trajectories(surface, optimizers, start=start, steps=steps, seed=seed)
+    return SurfaceLab(surface, surface_grid(surface, resolution), paths,
+                      {label: outcome(surface, path) for label, path in paths.items()})

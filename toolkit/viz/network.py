@@ -1,0 +1,310 @@
+"""A feed-forward network drawn the way TensorFlow Playground draws it.
+
+Each layer is a column of neurons; each link i -> j between consecutive layers is a line
+coloured by the sign of its weight w_ij and thickened by its size:
+
+    (1) level(w) = ceil(LEVELS · |w| / max |w|) in {1, ..., LEVELS}   (max over the drawn links)
+    (2) width = 0.6 + 1.4 · (level − 1) px, opacity = 0.3 + 0.6 · level / LEVELS
+    (3) colour: Playground's blue (#0877bd) for w > 0, orange (#f59322) for w < 0
+
+A neuron is either a small picture (its activation over the input plane, values in [-1, 1]
+on Playground's orange -> white -> blue scale) or, without pictures, a circle coloured by an
+optional value in [-1, 1]. Geometry, in data units: layer l is the column x in
+[l·(1 + gap), l·(1 + gap) + 1]; neuron j is the square whose top is y = −j·(1 + vgap).
+All pictures go into ONE heatmap trace whose x and y centres skip the gaps, so a figure
+with 250 neurons still holds a single small array.
+"""
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+from toolkit.viz.theme import PLAYGROUND_BLUE, PLAYGROUND_COLORSCALE, PLAYGROUND_ORANGE, apply_layout
+from toolkit.viz.validation import as_array
+
+LEVELS = 5
+MAX_HOVER_LINKS = 3000  # above this many links, links have no hover points (figure size)
+# Every trace below is built here from checked arrays, so plotly's per-property validation
+# (more than half of the build time of a figure the Playground redraws 4 times a second)
+# is skipped; `_validate` is plotly's own switch (plotly.basedatatypes.BasePlotlyType).
+UNCHECKED = {"_validate": False}
+
+
+def network_diagram(kernels, pictures=None, *, layer_names=None, node_names=None,
+                    node_values=None, node_text=None, link_text=None, gap=2.0, vgap=0.35,
+                    title="Network", height=None) -> go.Figure:
+    """The network of ``kernels``, with links coloured and thickened by weight (Eqs. 1-3).
+
+    Args:
+        kernels: L weight matrices, ``kernels[l]`` of shape (n_l, n_{l+1}) as Keras stores
+            them (row i = input neuron, column j = output neuron).
+        pictures: optional L + 1 arrays (n_l, r, r) with values in [-1, 1] (NaN is blank):
+            each neuron's picture; row 0 of a picture is the bottom of the plane.
+        layer_names: L + 1 column titles (default "layer 0", ...).
+        node_names: L + 1 lists of neuron names, shown on hover; the first and last layers'
+            names are also written beside their neurons.
+        node_values: without pictures, L + 1 arrays of values in [-1, 1] colouring the circles.
+        node_text: L + 1 lists of short texts written under each neuron.
+        link_text: L arrays (n_l, n_{l+1}) of texts written on the links (near their middle).
+        gap, vgap: horizontal gap between layers and vertical gap between neurons, in units
+            of a neuron's size.
+        title: figure title.
+        height: figure height in px (default grows with the largest layer).
+    """
+    kernels = _check_kernels(kernels)
+    sizes = [kernels[0].shape[0]] + [k.shape[1] for k in kernels]
+    geometry = _Geometry(sizes, gap, vgap)
+    for name, value in (("layer_names", layer_names), ("node_names", node_names),
+                        ("node_values", node_values), ("node_text", node_text),
+                        ("pictures", pictures)):
+        _check_per_layer(name, value, sizes)
+    traces = [] if pictures is None else [_picture_heatmap(
+        [as_array("pictures", p, ndims=(3,), expected="(n_l, r, r)") for p in pictures], geometry)]
+    traces += _link_traces(kernels, geometry, node_names, pictures is not None)
+    traces += _node_traces(geometry, node_names, node_values, node_text, pictures is not None)
+    traces.append(_layer_names_trace(geometry, layer_names or [f"layer {l}" for l in range(len(sizes))]))
+    fig = go.Figure(data=traces, **UNCHECKED)  # one construction: adding traces one by one costs more
+    annotations = [] if link_text is None else _link_annotations(link_text, kernels, geometry)
+    return _layout(fig, geometry, title, height, below=1.4 if node_text is not None else 0.6,
+                   annotations=annotations)
+
+
+# ---------------------------------------------------------------- checks
+def _check_kernels(kernels):
+    if not isinstance(kernels, (list, tuple)) or not kernels:
+        raise ValueError(f"`kernels` must be a non-empty list of 2-D weight matrices, "
+                         f"received {type(kernels).__name__}.")
+    arrays = [as_array(f"kernels[{l}]", k, ndims=(2,), expected="a 2-D array (n_l, n_{l+1})")
+              for l, k in enumerate(kernels)]
+    for l in range(1, len(arrays)):
+        if arrays[l].shape[0] != arrays[l - 1].shape[1]:
+            raise ValueError(f"`kernels` must chain: kernels[{l}] has {arrays[l].shape[0]} rows but "
+                             f"kernels[{l - 1}] has {arrays[l - 1].shape[1]} columns.")
+    return arrays
+
+
+def _check_per_layer(name, value, sizes):
+    if value is None:
+        return
+    if len(value) != len(sizes):
+        raise ValueError(f"`{name}` must have one entry per layer ({len(sizes)}), received {len(value)}.")
+    if name == "layer_names":
+        return
+    for l, entry in enumerate(value):
+        if len(entry) != sizes[l]:
+            raise ValueError(f"`{name}[{l}]` must have one entry per neuron ({sizes[l]}), "
+                             f"received {len(entry)}.")
+
+
+# ---------------------------------------------------------------- geometry
+class _Geometry:
+    """Where layer l and neuron j sit (module docstring)."""
+
+    def __init__(self, sizes, gap, vgap):
+        if not (gap > 0 and vgap >= 0):
+            raise ValueError(f"`gap` must be > 0 and `vgap` >= 0, received gap={gap}, vgap={vgap}.")
+        self.sizes, self.gap, self.vgap = sizes, float(gap), float(vgap)
+        self.max_neurons = max(sizes)
+
+    def left(self, l):
+        return l * (1.0 + self.gap)
+
+    def top(self, j):
+        return -j * (1.0 + self.vgap)
+
+    def center(self, l, j):
+        return self.left(l) + 0.5, self.top(j) - 0.5
+
+    @property
+    def width(self):
+        return self.left(len(self.sizes) - 1) + 1.0
+
+    @property
+    def bottom(self):
+        return self.top(self.max_neurons - 1) - 1.0
+
+
+def _axis(starts, r):
+    """Cell centres of unit blocks at ascending ``starts``, r cells each, with two blank
+    cells between blocks so no cell stretches across a gap; returns (centres, block offsets)."""
+    cell = 1.0 / r
+    centres, offsets = [], []
+    for k, start in enumerate(starts):
+        offsets.append(len(centres))
+        centres += [start + (i + 0.5) * cell for i in range(r)]
+        if k < len(starts) - 1:
+            centres += [start + 1.0 + cell / 2, starts[k + 1] - cell / 2]
+    return np.array(centres), offsets
+
+
+def _picture_heatmap(pictures, geometry):
+    """Every neuron's picture in one heatmap whose cell centres skip the gaps."""
+    r = pictures[0].shape[-1]
+    if any(p.shape[1:] != (r, r) for p in pictures):
+        raise ValueError(f"`pictures` must all be square with the same size, received shapes "
+                         f"{[p.shape for p in pictures]}.")
+    xs, col_offsets = _axis([geometry.left(l) for l in range(len(geometry.sizes))], r)
+    neurons = geometry.max_neurons
+    # rows ascend in y: block b holds neuron j = neurons − 1 − b
+    ys, row_offsets = _axis([geometry.top(neurons - 1 - b) - 1.0 for b in range(neurons)], r)
+    z = np.full((len(ys), len(xs)), np.nan, dtype=np.float32)  # (rows along y, columns along x)
+    for l, layer in enumerate(pictures):
+        c = col_offsets[l]
+        for j, picture in enumerate(layer):
+            row = row_offsets[neurons - 1 - j]
+            z[row:row + r, c:c + r] = picture
+    return go.Heatmap(**UNCHECKED, x=xs, y=ys, z=z, zmin=-1, zmax=1, colorscale=PLAYGROUND_COLORSCALE,
+                      showscale=False, hoverinfo="skip", name="neuron pictures")
+
+
+# ---------------------------------------------------------------- links
+def _link_level(weights, largest):
+    """Eq. 1 for an array of weights."""
+    scaled = np.abs(weights) / largest if largest > 0 else np.zeros_like(weights)
+    return np.clip(np.ceil(LEVELS * scaled), 1, LEVELS).astype(int)
+
+
+def _endpoints(geometry, l, i, j, pictures):
+    """Start and end (x0, y0, x1, y1) of links i -> j from layer l; i, j may be arrays."""
+    (x0, y0), (x1, y1) = geometry.center(l, i), geometry.center(l + 1, j)
+    return (x0 + 0.5, y0, x1 - 0.5, y1) if pictures else (x0, y0, x1, y1)
+
+
+def _segments(x0, y0, x1, y1):
+    """Coordinates of separate segments for one line trace: x0, x1, NaN (a break), ..."""
+    count = np.size(y0)
+    xs = np.stack([np.broadcast_to(v, count) for v in (x0, x1, np.nan)], axis=1)  # (links, 3)
+    ys = np.stack([np.broadcast_to(v, count) for v in (y0, y1, np.nan)], axis=1)
+    return xs.ravel().astype(np.float32), ys.ravel().astype(np.float32)
+
+
+def _link_traces(kernels, geometry, node_names, pictures):
+    """One line trace per (sign, level) with NaN breaks, plus invisible hover points."""
+    largest = max(float(np.nanmax(np.abs(k))) if k.size else 0.0 for k in kernels)
+    buckets = {}
+    for l, kernel in enumerate(kernels):
+        weights = np.nan_to_num(kernel)
+        i, j = np.indices(kernel.shape)  # (n_l, n_{l+1}) each
+        x0, y0, x1, y1 = _endpoints(geometry, l, i, j, pictures)
+        levels = _link_level(weights, largest)
+        for positive in (True, False):
+            for level in range(1, LEVELS + 1):
+                mask = (weights >= 0) == positive
+                mask &= levels == level
+                if mask.any():
+                    buckets.setdefault((positive, level), []).append(
+                        _segments(x0, y0[mask], x1, y1[mask]))
+    traces = []
+    for (positive, level), parts in sorted(buckets.items(), key=lambda item: item[0][1]):
+        traces.append(go.Scatter(**UNCHECKED,
+            x=np.concatenate([p[0] for p in parts]), y=np.concatenate([p[1] for p in parts]),
+            mode="lines", hoverinfo="skip", showlegend=False, connectgaps=False,
+            name=f"{'positive' if positive else 'negative'} weights, level {level}",
+            line={"color": PLAYGROUND_BLUE if positive else PLAYGROUND_ORANGE,
+                  "width": 0.6 + 1.4 * (level - 1)},  # Eq. 2
+            opacity=0.3 + 0.6 * level / LEVELS))
+    if sum(k.size for k in kernels) <= MAX_HOVER_LINKS:
+        traces.append(_link_hover(kernels, geometry, node_names, pictures))
+    return traces
+
+
+def _link_hover(kernels, geometry, node_names, pictures):
+    """Invisible points 60% along each link that show its weight on hover."""
+    xs, ys, texts = [], [], []
+    for l, kernel in enumerate(kernels):
+        for (i, j), w in np.ndenumerate(kernel):
+            x0, y0, x1, y1 = _endpoints(geometry, l, i, j, pictures)
+            xs.append(x0 + 0.6 * (x1 - x0))
+            ys.append(y0 + 0.6 * (y1 - y0))
+            texts.append(f"w = {w:.3g}<br>{_name(node_names, l, i)} → {_name(node_names, l + 1, j)}")
+    return go.Scatter(**UNCHECKED, x=np.array(xs, np.float32), y=np.array(ys, np.float32), mode="markers",
+                      hovertext=texts, hoverinfo="text", showlegend=False, name="weights",
+                      marker={"size": 8, "opacity": 0})
+
+
+def _name(node_names, l, j):
+    return str(node_names[l][j]) if node_names is not None else f"layer {l} neuron {j + 1}"
+
+
+def _link_annotations(link_text, kernels, geometry):
+    """Each link's text in a small white box (annotations), staggered along the links."""
+    annotations = []
+    for l, kernel in enumerate(kernels):
+        labels = np.asarray(link_text[l], dtype=object)
+        if labels.shape != kernel.shape:
+            raise ValueError(f"`link_text[{l}]` must have the shape of kernels[{l}] {kernel.shape}, "
+                             f"received {labels.shape}.")
+        for (i, j), text in np.ndenumerate(labels):
+            x0, y0, x1, y1 = _endpoints(geometry, l, i, j, False)
+            t = 0.2 + 0.45 * (j + 0.5) / kernel.shape[1]  # labels of one source staggered along x
+            annotations.append({"x": x0 + t * (x1 - x0), "y": y0 + t * (y1 - y0), "text": str(text),
+                                "showarrow": False, "font": {"size": 10, "color": "#1a1a1a"},
+                                "bgcolor": "rgba(255, 255, 255, 0.85)", "borderpad": 1})
+    return annotations
+
+
+# ---------------------------------------------------------------- neurons
+def _node_traces(geometry, node_names, node_values, node_text, pictures):
+    """Hover points (on pictures) or coloured circles, names beside the outer layers."""
+    cx, cy, hover, colors = [], [], [], []
+    for l, n in enumerate(geometry.sizes):
+        for j in range(n):
+            x, y = geometry.center(l, j)
+            cx.append(x)
+            cy.append(y)
+            value = None if node_values is None else float(node_values[l][j])
+            colors.append(0.0 if value is None or not math.isfinite(value) else value)
+            hover.append(_name(node_names, l, j) + ("" if value is None else f"<br>value {value:.3g}"))
+    marker = ({"size": 14, "opacity": 0} if pictures else
+              {"size": 34, "color": colors, "cmin": -1, "cmax": 1, "colorscale": PLAYGROUND_COLORSCALE,
+               "line": {"color": "#444444", "width": 1.2}})
+    traces = [go.Scatter(**UNCHECKED, x=np.array(cx), y=np.array(cy), mode="markers", marker=marker,
+                         hovertext=hover, hoverinfo="text", showlegend=False, name="neurons")]
+    if node_names is not None:
+        traces += _side_names(geometry, node_names)
+    if node_text is not None:
+        traces.append(go.Scatter(**UNCHECKED,
+            x=[geometry.center(l, j)[0] for l, n in enumerate(geometry.sizes) for j in range(n)],
+            y=[geometry.top(j) - 1.0 - 0.05 for n in geometry.sizes for j in range(n)],
+            text=[str(t) for layer in node_text for t in layer], mode="text",
+            textposition="bottom center", hoverinfo="skip", showlegend=False, name="neuron labels",
+            textfont={"size": 11, "color": "#1a1a1a"}))
+    return traces
+
+
+def _side_names(geometry, node_names):
+    """The names of the first and last layers' neurons, written beside them."""
+    last, traces = len(geometry.sizes) - 1, []
+    for l, side, offset in ((0, "middle left", -0.6), (last, "middle right", 0.6)):
+        xs = [geometry.center(l, j)[0] + offset for j in range(geometry.sizes[l])]
+        ys = [geometry.center(l, j)[1] for j in range(geometry.sizes[l])]
+        traces.append(go.Scatter(**UNCHECKED, x=xs, y=ys, mode="text", text=[str(n) for n in node_names[l]],
+                                 textposition=side, hoverinfo="skip", showlegend=False,
+                                 name="input names" if l == 0 else "output names",
+                                 textfont={"size": 11}))
+    return traces
+
+
+# ---------------------------------------------------------------- layout
+def _layer_names_trace(geometry, layer_names):
+    """Column titles above the layers (one text trace: cheaper than one annotation each)."""
+    return go.Scatter(**UNCHECKED, x=[geometry.left(l) + 0.5 for l in range(len(layer_names))],
+                      y=[0.45] * len(layer_names), text=[str(name) for name in layer_names],
+                      mode="text", textposition="top center", hoverinfo="skip", showlegend=False,
+                      name="layer names", textfont={"size": 12})
+
+
+def _layout(fig, geometry, title, height, below, annotations):
+    units = geometry.max_neurons * (1 + geometry.vgap)
+    # about 28 px a unit: a column ~450 px wide fills the height with square pictures
+    height = height or int(min(1000, max(300, 110 + 28 * units)))
+    margin = 1.8  # room for the names beside the first and last layers
+    return apply_layout(
+        fig, title=title, height=height, margin={"l": 10, "r": 10, "t": 56, "b": 10},
+        xaxis={"visible": False, "range": [-margin, geometry.width + margin], "fixedrange": True,
+               "constrain": "domain"},
+        yaxis={"visible": False, "range": [geometry.bottom - below, 1.2], "fixedrange": True,
+               "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
+        hovermode="closest", annotations=annotations,
+    )
