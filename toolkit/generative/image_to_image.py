@@ -91,8 +91,21 @@ def _apply(optimizer, tape, loss, variables):
     optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
 
+class AdversarialTranslator(keras.Model):
+    """What Pix2Pix and CycleGAN share: two optimizers (D and G) and their loss trackers."""
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        super().compile(optimizer=None, **kwargs)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+    @property
+    def metrics(self):
+        return self.trackers
+
+
 @keras.saving.register_keras_serializable(package="toolkit")
-class Pix2Pix(keras.Model):
+class Pix2Pix(AdversarialTranslator):
     """Paired translation source -> target (Eqs. 1-2); train on x=(sources, targets) tuples.
 
     Args:
@@ -107,15 +120,6 @@ class Pix2Pix(keras.Model):
             raise ValueError(f"`l1_weight` must be a number >= 0, received l1_weight={l1_weight!r}.")
         self.generator, self.discriminator, self.l1_weight = generator, discriminator, float(l1_weight)
         self.trackers = [keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "l1")]
-
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-
-    @property
-    def metrics(self):
-        return self.trackers
 
     def call(self, source, training=False):
         return self.generator(source, training=training)
@@ -154,7 +158,7 @@ class Pix2Pix(keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class CycleGAN(keras.Model):
+class CycleGAN(AdversarialTranslator):
     """Unpaired translation A <-> B (Eqs. 3-6); train on x=(images_a, images_b) tuples.
 
     The tuple's two arrays are batched together, but nothing pairs them: they are different
@@ -171,15 +175,6 @@ class CycleGAN(keras.Model):
         self.discriminator_a, self.discriminator_b = discriminator_a, discriminator_b
         self.cycle_weight, self.identity_weight = float(cycle_weight), float(identity_weight)
         self.trackers = [keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "cycle")]
-
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-
-    @property
-    def metrics(self):
-        return self.trackers
 
     def call(self, images_a, training=False):
         return self.generator_ab(images_a, training=training)
