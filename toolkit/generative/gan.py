@@ -59,6 +59,11 @@ def _positive_int(name, value, minimum=1):
     return int(value)
 
 
+
+def with_networks(config: dict, keys) -> dict:
+    """``config`` with the serialized sub-networks under ``keys`` rebuilt (for ``from_config``)."""
+    return {**config, **{key: keras.saving.deserialize_keras_object(config[key]) for key in keys}}
+
 @keras.saving.register_keras_serializable(package="toolkit")
 class GAN(keras.Model):
     """A GAN whose ``train_step`` follows the notes' alternating algorithm (module docstring).
@@ -287,10 +292,7 @@ class GAN(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**with_networks(config, ("generator", "discriminator")))
 
 
 @keras.saving.register_keras_serializable(package="toolkit")

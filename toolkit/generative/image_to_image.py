@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 from scipy import ndimage
 
+from toolkit.generative.gan import with_networks
 from toolkit.generative.gan_losses import discriminator_loss, generator_loss
 
 # The translators' last layer is linear: with a sigmoid, the L1 loss on sparse glyphs (most
@@ -151,10 +152,7 @@ class Pix2Pix(AdversarialTranslator):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**with_networks(config, ("generator", "discriminator")))
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -212,10 +210,8 @@ class CycleGAN(AdversarialTranslator):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**with_networks(
+            config, ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")))
 
 
 # -- glyph pairs ----------------------------------------------------------------------------

@@ -28,22 +28,18 @@ Noise that changes every step keeps the network from relying on exact values it 
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import keras
 from keras import ops
 
 from toolkit.regularization.dropout import check_rate
+from toolkit.regularization.penalties import check_nonnegative
 
 
 def check_stddev(name: str, value) -> float:
-    """``value`` as a finite float >= 0 (a noise standard deviation), else a ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or value < 0:
-        raise ValueError(f"`{name}` must be a finite number >= 0 (the noise standard deviation σ), "
-                         f"received {name}={value!r}.")
-    return float(value)
+    """``value`` as a noise standard deviation σ >= 0, else a one-sentence ValueError."""
+    return check_nonnegative(name, value, "the noise standard deviation σ")
 
 
 # -- noise to the input -------------------------------------------------------------------

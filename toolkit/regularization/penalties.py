@@ -46,13 +46,18 @@ W_STAR = (2.0, 0.5)
 CURVATURE = (1.0, 2.0)
 
 
-def check_strength(name: str, value) -> float:
-    """``value`` as a finite float >= 0 (a penalty strength λ), else a one-sentence ValueError."""
+def check_nonnegative(name: str, value, meaning: str) -> float:
+    """``value`` as a finite float >= 0, else a ValueError saying what ``name`` means."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
             or value < 0:
-        raise ValueError(f"`{name}` must be a finite number >= 0 (the penalty strength λ), "
+        raise ValueError(f"`{name}` must be a finite number >= 0 ({meaning}), "
                          f"received {name}={value!r}.")
     return float(value)
+
+
+def check_strength(name: str, value) -> float:
+    """``value`` as a penalty strength λ >= 0, else a one-sentence ValueError."""
+    return check_nonnegative(name, value, "the penalty strength λ")
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
