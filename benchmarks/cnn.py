@@ -5,10 +5,12 @@ Three markdown tables, with the core count and the load average (the machine may
 1. Time to 98% test accuracy on 10,000 glyphs and to 97% on the 8×8 digits with the CNN
    architectures page's default run (``toolkit.cnn.TrainingConfig``: ResNet, Adam 1e-3,
    batch 64), one epoch per chunk; the time counts training and tracing, not data loading.
-2. ``toolkit.cnn.Conv2D`` (im2col, keras.ops) against ``keras.layers.Conv2D``: forward +
-   backward (gradients of the input and the weights) of layers from the architectures,
-   inside one ``tf.function``, the fastest of 25 calls taking turns; then a whole epoch of
-   the default CNN with each implementation.
+2. ``toolkit.cnn.Conv2D`` (im2col by one gather, hand-written gradient) against
+   ``keras.layers.Conv2D``: forward + backward (gradients of the input, the kernel and the
+   bias) of layers from the architectures, inside one ``tf.function``, the fastest of 25
+   calls taking turns, in several rounds (the ratio's median and range show the noise of a
+   shared machine); the previous version (im2col by shifted slices, gradient by autodiff)
+   is timed alongside for reference. Then a whole epoch of the default CNN with each.
 3. Every architecture after the page's default budget on 10,000 glyphs: parameters, time
    per epoch (the first epoch includes tracing) and test accuracy.
 
@@ -16,6 +18,7 @@ Timings are never asserted. Run from the repository root:
 
     python benchmarks/cnn.py            # all three tables (several minutes on 2 cores)
     python benchmarks/cnn.py --skip-architectures
+    python benchmarks/cnn.py --conv-only --rounds 5   # table 2 only
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from keras import ops  # noqa: E402
 
 from toolkit.cnn import ARCHITECTURES, Conv2D, TrainingConfig, classifier, train_architectures  # noqa: E402
+from toolkit.cnn.layers import H_AXIS, W_AXIS, _padded, _shifts  # noqa: E402
 from toolkit.data import digits, glyphs  # noqa: E402
 from toolkit.train import fit  # noqa: E402
 
@@ -92,15 +97,41 @@ def interleaved_best(steps, x, repeats: int = 25) -> list[float]:
     return best
 
 
-def conv_table() -> list[tuple]:
-    rows = []
+class SliceIm2colConv2D(Conv2D):
+    """The previous toolkit layer, for reference: im2col by K_w + K_h shifted slices, gradient by autodiff."""
+
+    def call(self, inputs):
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        x, (rows, cols) = _padded(inputs, self.kernel_size, self.strides, self.padding, self.dilation_rate, 0.0)
+        columns = ops.concatenate(_shifts(x, W_AXIS, kw, self.dilation_rate[1], cols, sw), axis=-1)
+        patches = ops.concatenate(_shifts(columns, H_AXIS, kh, self.dilation_rate[0], rows, sh), axis=-1)
+        size = patches.shape[-1]
+        outputs = ops.matmul(ops.reshape(patches, (-1, size)), ops.reshape(self.kernel, (size, self.filters)))
+        return ops.add(ops.reshape(outputs, (-1, rows, cols, self.filters)), self.bias)
+
+
+def conv_round() -> list[tuple[float, float, float]]:
+    """(toolkit, Keras, previous toolkit) seconds of every layer of ``LAYERS``, one round."""
+    times = []
     for name, shape, filters, kernel, strides, padding in LAYERS:
         x = tf.constant(np.random.default_rng(0).normal(size=shape).astype("float32"))
         steps = [forward_backward_step(make(filters, kernel, strides=strides, padding=padding), x)
-                 for make in (Conv2D, keras.layers.Conv2D)]
-        ours, theirs = interleaved_best(steps, x)
-        rows.append((name, f"{shape[1:]} → {filters}@{kernel}×{kernel}, s{strides}", ours * 1e3, theirs * 1e3,
-                     ours / theirs))
+                 for make in (Conv2D, keras.layers.Conv2D, SliceIm2colConv2D)]
+        times.append(tuple(interleaved_best(steps, x)))
+    return times
+
+
+def conv_table(rounds: int) -> list[tuple]:
+    """Per layer: fastest times over the rounds, and the median, min and max of each round's ratio."""
+    runs = np.array([conv_round() for _ in range(rounds)])  # (rounds, layers, 3)
+    ratios = runs[:, :, 0] / runs[:, :, 1]
+    previous = runs[:, :, 2] / runs[:, :, 1]
+    rows = []
+    for index, (name, shape, filters, kernel, strides, _) in enumerate(LAYERS):
+        ours, theirs = runs[:, index, 0].min() * 1e3, runs[:, index, 1].min() * 1e3
+        rows.append((name, f"{shape[1:]} → {filters}@{kernel}×{kernel}, s{strides}", theirs, ours,
+                     np.median(ratios[:, index]), ratios[:, index].min(), ratios[:, index].max(),
+                     np.median(previous[:, index])))
     return rows
 
 
@@ -132,13 +163,38 @@ def architecture_table(data, config: TrainingConfig) -> list[tuple]:
     return rows
 
 
+def print_conv_table(rounds: int) -> None:
+    print(f"Forward + backward, toolkit.cnn.Conv2D (im2col by gather, hand-written gradient) vs "
+          f"keras.layers.Conv2D, batch 64, {rounds} rounds; target ratio ≤ 2×\n")
+    print("| layer | shape | Keras (ms) | toolkit (ms) | ratio, median (min–max) | previous version's ratio |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, shape, theirs, ours, ratio, low, high, previous in conv_table(rounds):
+        print(f"| {name} | {shape} | {theirs:.2f} | {ours:.2f} | {ratio:.2f}× ({low:.2f}–{high:.2f}) "
+              f"| {previous:.2f}× |", flush=True)
+
+
+def print_epoch_table(data, config: TrainingConfig) -> None:
+    print("\n| default CNN, one epoch on glyphs | first epoch (s, with tracing) | later epoch (s, fastest of 2) |")
+    print("| --- | ---: | ---: |")
+    (_, keras_first, keras_later), (_, ours_first, ours_later) = epochs = whole_model_epochs(data, config)
+    for conv, first, later in epochs:
+        print(f"| conv={conv} | {first:.2f} | {later:.2f} |", flush=True)
+    print(f"| ratio toolkit / keras | {ours_first / keras_first:.2f}× | {ours_later / keras_later:.2f}× |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-architectures", action="store_true", help="skip table 3 (the slowest)")
+    parser.add_argument("--conv-only", action="store_true", help="only table 2: the Conv2D layers and a whole epoch")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the Conv2D table (default 3)")
     args = parser.parse_args()
+    print(f"CNN benchmarks, {machine()}\n")
     config = TrainingConfig()
     data = {"glyphs": glyphs(n=config.n, seed=0), "digits": digits(size=8)}
-    print(f"CNN benchmarks, {machine()}\n")
+    if args.conv_only:
+        print_conv_table(args.rounds)
+        print_epoch_table(data["glyphs"], config)
+        return
 
     print(f"Time to accuracy, default CNN ({ARCHITECTURES[config.architecture].title}, Adam "
           f"{config.learning_rate:g}, batch {config.batch_size}); target ≤ 20 s each\n")
@@ -148,16 +204,9 @@ def main() -> None:
         seconds, epochs, accuracy = time_to_accuracy(data[name], target, config)
         label = f"{config.n:,} glyphs 28×28" if name == "glyphs" else "1,797 digits 8×8"
         print(f"| {label} | {target:.0%} | {seconds:.1f} | {epochs} | {accuracy:.4f} |", flush=True)
-
-    print("\nForward + backward, toolkit.cnn.Conv2D (im2col) vs keras.layers.Conv2D, batch 64; target ratio ≤ 2×\n")
-    print("| layer | shape | toolkit (ms) | Keras (ms) | ratio |")
-    print("| --- | --- | ---: | ---: | ---: |")
-    for name, shape, ours, theirs, ratio in conv_table():
-        print(f"| {name} | {shape} | {ours:.2f} | {theirs:.2f} | {ratio:.2f}× |", flush=True)
-    print("\n| default CNN, one epoch on glyphs | first epoch (s, with tracing) | later epoch (s, fastest of 2) |")
-    print("| --- | ---: | ---: |")
-    for conv, first, second in whole_model_epochs(data["glyphs"], config):
-        print(f"| conv={conv} | {first:.2f} | {second:.2f} |", flush=True)
+    print()
+    print_conv_table(args.rounds)
+    print_epoch_table(data["glyphs"], config)
 
     if not args.skip_architectures:
         print(f"\nEvery architecture after the page's default budget ({config.epochs} epochs, "

@@ -4,7 +4,8 @@
     convolution    S(i, j) = Σ Σ I(m, n) K(i − m, j − n) with NumPy loops; cross-correlation, the
                    "convolution" of deep learning; classic kernels; the sliding-kernel trace
     pooling        max and average pooling with NumPy loops
-    layers         fast (im2col) Conv2D, MaxPool2D, AvgPool2D layers in keras.ops (one matrix product)
+    layers         fast Conv2D (im2col by one gather, one matrix product, hand-written gradient),
+                   MaxPool2D, AvgPool2D layers in keras.ops
     blocks         Inception module, residual, dense, transition, depthwise-separable blocks, LRN
     architectures  LeNet-5, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, MobileNet, scaled down
     regularization Cutout, spatial dropout, DropBlock, CutMix (and the CutMixModel that trains with it)
@@ -27,7 +28,7 @@ from toolkit.cnn.pooling import POOL_MODES, pool2d
 from toolkit.cnn.uploads import UPLOAD_TYPES, glyph_from_grey, image_from_upload
 
 _LAZY = {
-    "layers": ("AvgPool2D", "Conv2D", "MaxPool2D", "im2col", "pool_windows"),
+    "layers": ("AvgPool2D", "Conv2D", "MaxPool2D", "convolve_by_gather", "im2col", "pool_windows"),
     "regularization": ("Cutout", "CutMixModel", "DropBlock2D", "Regularizers", "SpatialDropout2D",
                        "augmentation_preview", "cut_mix", "cutmix_boxes", "cutout_masks", "dropblock_mask",
                        "mixed_labels"),
