@@ -59,6 +59,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "9 Generative models": [
         ("pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),
         ("pages/gan_glyphs.py", "GANs on glyphs", ":material/draw:", "gan_glyphs"),
+        ("pages/autoencoders.py", "Autoencoders & VAEs", ":material/compress:", "autoencoders"),
     ],
 }
 

@@ -16,14 +16,15 @@ from toolkit.viz import evaluation_curves, image_columns, image_grid
 KEY = "gan-glyphs"
 PARAMS = [
     ui.Param("model", "choice", "dcgan", choices=gg.MODELS, label="Model",
-             help="dcgan: G(z). conditional: G(z, y) and D(x, y) with the class y as an extra input."),
+             help="dcgan: G(z). conditional: G(z, y) and D(x, y) with the class y as an extra input "
+                  "and a class projection in D's score."),
     ui.Param("loss", "choice", "non_saturating", choices=LOSSES, label="Loss"),
     ui.Param("epochs", int, 20, lo=1, hi=500, widget="number", label="Epochs"),
     ui.Param("n", int, 2000, lo=200, hi=20000, step=100, widget="number", label="Training glyphs"),
-    ui.Param("batch", int, 64, lo=1, hi=1024, widget="number", label="Batch size"),
+    ui.Param("batch", int, 32, lo=1, hi=1024, widget="number", label="Batch size"),
     ui.Param("k", int, 1, lo=1, hi=10, widget="number", label="k: D steps per G step"),
-    ui.Param("g_lr", float, 1e-3, lo=1e-5, hi=0.1, step=1e-4, label="G learning rate"),
-    ui.Param("d_lr", float, 1e-3, lo=1e-5, hi=0.1, step=1e-4, label="D learning rate"),
+    ui.Param("g_lr", float, 2e-3, lo=1e-5, hi=0.1, step=1e-4, label="G learning rate"),
+    ui.Param("d_lr", float, 2e-3, lo=1e-5, hi=0.1, step=1e-4, label="D learning rate"),
     ui.Param("clip", float, 0.01, lo=0.0, hi=1.0, step=0.01, label="WGAN clip c (0 = off)"),
     ui.Param("feature_matching", bool, False, label="Feature matching"),
     ui.Param("minibatch", bool, False, label="Minibatch discrimination"),
@@ -39,8 +40,8 @@ def judge():
 
 
 def config_of(values, **change) -> gg.GlyphGanConfig:
-    config = gg.GlyphGanConfig(
-        model=values["model"], loss=values["loss"], d_steps=values["k"], g_lr=values["g_lr"], d_lr=values["d_lr"],
+    config = gg.GlyphGanConfig.for_model(  # the conditional GAN has its own defaults (z of 64, D's projection)
+        values["model"], loss=values["loss"], d_steps=values["k"], g_lr=values["g_lr"], d_lr=values["d_lr"],
         clip_value=values["clip"], n=values["n"], batch_size=values["batch"], feature_matching=values["feature_matching"],
         minibatch_discrimination=values["minibatch"], virtual_batch_norm=values["vbn"])
     return dataclasses.replace(config, **change).validate()

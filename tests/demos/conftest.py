@@ -26,6 +26,7 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "backprop": {"budget": "200"},
     "gan_lab": {"steps": "20"},
     "gan_glyphs": {"epochs": "1", "n": "200", "batch": "50", "score": "false"},
+    "autoencoders": {"epochs": "1", "n": "200", "batch": "64"},
 }
 
 

@@ -2,11 +2,15 @@
 
     PYTHONPATH=. .venv/bin/python -m tests.demos.screenshot home datasets --out /tmp/shots
     PYTHONPATH=. .venv/bin/python -m tests.demos.screenshot optimization --click Train --out /tmp/shots
+    PYTHONPATH=. .venv/bin/python -m tests.demos.screenshot "autoencoders?c_epochs=1" \
+        --tab "Compare generative models" --click Compare --out /tmp/shots
 
 Starts ``streamlit run demos/app.py`` headless on a free port, opens each page (its url_path
 in ``demos.app.PAGES``; no argument means every page) in Debian's chromium, waits until the
-script has finished running, optionally clicks a button by its label and waits again, then
-saves ``DIR/<url_path>.png``. Never runs ``playwright install``: the browser is /usr/bin/chromium.
+script has finished running, optionally opens tabs and clicks buttons by their labels (--tab
+and --click repeat, in the given order) and waits again, then saves ``DIR/<url_path>.png``.
+A url_path may carry URL parameters ("page?name=value") to start the page from small
+settings. Never runs ``playwright install``: the browser is /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -135,8 +139,11 @@ def click_button(page, label: str, timeout_s: float = 300) -> None:
 
 
 def screenshot_pages(url_paths: list[str], out: Path, click: str | None = None,
-                     width: int = 1400, height: int = 900) -> list[Path]:
-    """Saves one full-page PNG per url_path into `out`; returns their paths."""
+                     width: int = 1400, height: int = 900, steps: list[tuple[str, str]] = ()) -> list[Path]:
+    """Saves one full-page PNG per url_path into `out`; returns their paths.
+
+    `steps` are ("tab", label) / ("click", label) actions done in order before `click`.
+    """
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -147,8 +154,12 @@ def screenshot_pages(url_paths: list[str], out: Path, click: str | None = None,
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(server.url(url_path), wait_until="domcontentloaded")
             wait_until_idle(page)
-            if click:
-                click_button(page, click)
+            for action, label in [*steps, *([("click", click)] if click else [])]:
+                if action == "tab":
+                    page.get_by_role("tab", name=label).first.click()
+                    page.wait_for_timeout(500)
+                else:
+                    click_button(page, label)
             for problem in page_problems(page):
                 print(f"{url_path}: {problem}", file=sys.stderr)
             expand_to_content(page, width)
@@ -171,10 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", nargs="*", help="url paths of pages (default: every page)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
-    parser.add_argument("--click", help="label of a button to click before the screenshot")
+    parser.add_argument("--click", action="append", dest="steps", type=lambda label: ("click", label), metavar="LABEL",
+                        default=[], help="label of a button to click before the screenshot (repeatable)")
+    parser.add_argument("--tab", action="append", dest="steps", type=lambda label: ("tab", label), metavar="LABEL",
+                        help="label of a tab to open (repeatable; --tab and --click run in the given order)")
     parser.add_argument("--width", type=int, default=1400)
     args = parser.parse_args(argv)
-    screenshot_pages(args.pages or all_url_paths(), args.out, click=args.click, width=args.width)
+    screenshot_pages(args.pages or all_url_paths(), args.out, width=args.width, steps=args.steps)
     return 0
 
 

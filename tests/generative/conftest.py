@@ -20,3 +20,11 @@ def tiny_judge(isolated_cache):
     from toolkit.generative.metrics import glyph_judge
 
     return glyph_judge(n=2000, seed=1, epochs=2)
+
+
+@pytest.fixture(scope="session")
+def glyphs_small():
+    """200 glyphs (train split of glyphs(n=250)), for the autoencoder tests."""
+    from toolkit.data import glyphs
+
+    return glyphs(n=250, seed=0).x_train

@@ -1,5 +1,6 @@
 """The GAN model: the alternating training step, k D-steps, clipping, validation, saving,
-and training through ``toolkit.train.fit`` (the models override ``train_step``)."""
+the generator's weight average, and training through ``toolkit.train.fit`` (the models
+override ``train_step``)."""
 
 import keras
 import numpy as np
@@ -73,6 +74,7 @@ def test_wgan_gp_trains_and_refuses_batch_norm_in_the_critic():
     ({"loss": "hinge"}, r"`loss` must be one of"),
     ({"clip_value": -1}, r"`clip_value` must be a number >= 0"),
     ({"noise": "cauchy"}, r"`noise` must be one of gaussian, uniform"),
+    ({"ema_decay": 1.0}, r"`ema_decay` must be a number in \[0, 1\) \(0 turns the average off\), received ema_decay=1.0"),
     ({"feature_matching": True, "feature_layer": "nope"}, r"`feature_layer` must name a layer"),
 ])
 def test_bad_arguments_are_named(kwargs, message):
@@ -129,3 +131,36 @@ def test_config_round_trip_and_keras_file(tmp_path):
     z = numpy_noise("uniform", 5, 2, seed=1)
     np.testing.assert_allclose(loaded.generate_numpy(z), gan.generate_numpy(z), rtol=1e-6)
     assert int(loaded.d_optimizer.iterations) == int(gan.d_optimizer.iterations) == 2
+
+
+def test_weight_average_of_the_generator_is_off_by_default_and_samples_come_from_it():
+    assert tiny_gan().ema_generator is None
+    gan = tiny_gan(ema_decay=0.9)
+    gan.compile(keras.optimizers.Adam(0.05), keras.optimizers.Adam(0.05))
+    start = [np.array(w) for w in gan.generator.get_weights()]
+    for averaged, weight in zip(gan.ema_generator.get_weights(), start):
+        np.testing.assert_array_equal(averaged, weight)  # Ḡ starts as a copy of G
+    gan.train_step(blob(32))
+    # Eq. 8 after the first G step (t = 1): d_1 = min(0.9, 2 / 11); Eq. 9 for every weight
+    decay = 2 / 11
+    for averaged, before, after in zip(gan.ema_generator.get_weights(), start, gan.generator.get_weights()):
+        np.testing.assert_allclose(averaged, decay * before + (1 - decay) * after, rtol=1e-5, atol=1e-6)
+    assert not all(np.allclose(a, b) for a, b in zip(gan.ema_generator.get_weights(), gan.generator.get_weights()))
+    z = numpy_noise("gaussian", 6, 2, seed=0)
+    np.testing.assert_allclose(gan.sample(6), keras.ops.convert_to_numpy(gan.ema_generator(z)), rtol=1e-6)
+    np.testing.assert_allclose(gan.generate_numpy(z, average=False),
+                               keras.ops.convert_to_numpy(gan.generator(z)), rtol=1e-6)
+
+
+def test_weight_average_survives_config_and_keras_file(tmp_path):
+    gan = tiny_gan(ema_decay=0.95)
+    assert GAN.from_config(gan.get_config()).ema_decay == 0.95
+    gan.compile()
+    for _ in range(3):
+        gan.train_step(blob(16))
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.saving.load_model(tmp_path / "gan.keras")
+    z = numpy_noise("gaussian", 5, 2, seed=1)
+    np.testing.assert_allclose(loaded.generate_numpy(z), gan.generate_numpy(z), rtol=1e-6)
+    np.testing.assert_allclose(loaded.generate_numpy(z, average=False), gan.generate_numpy(z, average=False),
+                               rtol=1e-6)

@@ -126,3 +126,17 @@ def test_cross_entropy_losses_agree_with_keras_binary_crossentropy():
     assert float(generator_loss("non_saturating", fake)) == pytest.approx(float(bce(np.ones(16), fake)), rel=1e-5)
     # Eq. 3 is minus the BCE of calling the fakes fake
     assert float(generator_loss("minimax", fake)) == pytest.approx(-float(bce(np.zeros(16), fake)), rel=1e-5)
+
+
+def test_one_sided_label_smoothing_by_hand():
+    """Eq. 10 with α = 0.1 on the module's logits; α = 0 is Eq. 2; LSGAN's real target is 0.9."""
+    d_real, d_fake = 1 / (1 + np.exp(-np.asarray(REAL_LOGITS, float))), 1 / (1 + np.exp(-np.asarray(FAKE_LOGITS, float)))
+    expected = -np.mean(0.9 * np.log(d_real) + 0.1 * np.log(1 - d_real)) - np.mean(np.log(1 - d_fake))
+    assert float(discriminator_loss("non_saturating", REAL_LOGITS, FAKE_LOGITS, 0.1)) == pytest.approx(expected, abs=1e-6)
+    assert float(discriminator_loss("minimax", REAL_LOGITS, FAKE_LOGITS, 0.0)) == pytest.approx(
+        float(discriminator_loss("minimax", REAL_LOGITS, FAKE_LOGITS)), abs=1e-7)
+    real, fake = np.asarray(REAL_LOGITS, float), np.asarray(FAKE_LOGITS, float)
+    assert float(discriminator_loss("lsgan", REAL_LOGITS, FAKE_LOGITS, 0.1)) == pytest.approx(
+        np.mean((real - 0.9) ** 2) + np.mean(fake ** 2), abs=1e-6)
+    with pytest.raises(ValueError, match=r"`label_smoothing` must be a number in \[0, 0.5\) \(0 = off\), received label_smoothing=0.5"):
+        discriminator_loss("non_saturating", REAL_LOGITS, FAKE_LOGITS, 0.5)

@@ -1,5 +1,6 @@
-"""Feature matching, minibatch discrimination and virtual batch normalization against
-hand-computed values, NumPy loops and keras.layers.BatchNormalization; saving round trips."""
+"""Feature matching, minibatch discrimination, virtual batch normalization and the generator's
+weight average against hand-computed values, NumPy loops, keras.layers.BatchNormalization and
+tf.train.ExponentialMovingAverage; saving round trips."""
 
 import keras
 import numpy as np
@@ -8,7 +9,9 @@ import pytest
 from toolkit.generative.dcgan import dcgan_generator
 from toolkit.generative.gan import GAN
 from toolkit.generative.dcgan import dcgan_discriminator
-from toolkit.generative.tricks import MinibatchDiscrimination, VirtualBatchNormalization, feature_matching_loss
+from toolkit.generative.tricks import (
+    MinibatchDiscrimination, VirtualBatchNormalization, feature_matching_loss, update_weight_average,
+)
 
 
 def test_feature_matching_loss_by_hand():
@@ -98,3 +101,28 @@ def test_gan_prepends_the_reference_batch_for_virtual_batch_norm():
     np.testing.assert_allclose(together[:1], alone, rtol=1e-5, atol=1e-6)  # no batch leak
     gan.compile()
     assert np.isfinite(float(gan.train_step(np.random.default_rng(0).random((4, 28, 28, 1), "float32"))["g_loss"]))
+
+
+def test_weight_average_matches_tensorflow_exponential_moving_average():
+    """Eqs. 8-9 against tf.train.ExponentialMovingAverage(decay, num_updates=t), tolerance 1e-6."""
+    import tensorflow as tf
+
+    weight = tf.Variable([1.0, -2.0, 3.0])
+    step = tf.Variable(0, dtype=tf.int64)
+    reference = tf.train.ExponentialMovingAverage(0.99, num_updates=step)
+    reference.apply([weight])  # the shadow starts at the weight's value, as our copy does
+    average = keras.Variable(weight.numpy())
+    rng = np.random.default_rng(0)
+    for t in range(1, 30):
+        weight.assign(weight + rng.normal(size=3).astype("float32"))
+        step.assign(t)
+        reference.apply([weight])
+        update_weight_average([average], [weight], 0.99, t)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(average), reference.average(weight).numpy(),
+                                   rtol=1e-6, atol=1e-6)
+
+
+def test_weight_average_by_hand():
+    average, weight = keras.Variable([0.0, 10.0]), keras.Variable([10.0, 0.0])
+    update_weight_average([average], [weight], 0.999, 0)  # Eq. 8: d_0 = min(0.999, 1/10) = 0.1
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(average), [9.0, 1.0], rtol=1e-6)

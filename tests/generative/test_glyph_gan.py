@@ -11,7 +11,7 @@ from toolkit.generative.glyph_gan import (
     GanMonitor, GlyphGanConfig, build_gan, compare_variants, conditional_accuracy, diagnose, train, training_data,
 )
 
-TINY = GlyphGanConfig(n=200, batch_size=50, filters=4, latent_dim=8)
+TINY = GlyphGanConfig(n=200, batch_size=50, filters=4, d_filters=4, latent_dim=8)
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -19,6 +19,7 @@ TINY = GlyphGanConfig(n=200, batch_size=50, filters=4, latent_dim=8)
     ({"d_lr": 3.0}, r"`d_lr` \(learning rate of D\) must be in \[1e-05, 0.1\], received 3.0"),
     ({"batch_size": 500}, r"`batch_size` \(500\) is larger than the 200 training glyphs"),
     ({"model": "stylegan"}, r"`model` must be one of dcgan, conditional"),
+    ({"ema_decay": -0.1}, r"`ema_decay` \(weight average of G\) must be in \[0, 1\), 0 = off, received -0.1"),
 ])
 def test_bad_settings(change, message):
     with pytest.raises(ValueError, match=message):
@@ -27,12 +28,28 @@ def test_bad_settings(change, message):
 
 def test_builders_follow_the_toggles():
     gan = build_gan(dataclasses.replace(TINY, model="conditional", loss="wgan_gp", minibatch_discrimination=True,
-                                        virtual_batch_norm=True, feature_matching=True, d_steps=2))
+                                        virtual_batch_norm=True, feature_matching=True, d_steps=2,
+                                        ema_decay=0.99))
     assert isinstance(gan, ConditionalGAN) and gan.d_steps == 2 and gan.feature_matching
+    assert gan.ema_decay == 0.99 and gan.ema_generator is not None
     assert gan._reference is not None
     assert "minibatch_discrimination" in [layer.name for layer in gan.discriminator.layers]
     images, labels, _ = training_data(TINY)
     assert images.shape == (200, 28, 28, 1) and labels.shape == (200,)
+
+
+def test_conditional_model_has_its_own_defaults():
+    conditional = GlyphGanConfig.for_model("conditional", n=500)
+    assert conditional.model == "conditional" and conditional.n == 500
+    assert conditional.latent_dim == 64 and conditional.projection
+    assert GlyphGanConfig.for_model("conditional", latent_dim=8).latent_dim == 8  # settings win over defaults
+    assert GlyphGanConfig.for_model("dcgan") == GlyphGanConfig()  # the DCGAN keeps the dataclass defaults
+    with pytest.raises(ValueError, match=r"`model` must be one of dcgan, conditional, received model='vae'"):
+        GlyphGanConfig.for_model("vae")
+    gan = build_gan(dataclasses.replace(TINY, model="conditional", projection=True))
+    assert "projection" in [layer.name for layer in gan.discriminator.layers]
+    assert "projection" not in [layer.name for layer in build_gan(dataclasses.replace(TINY, projection=True))
+                                .discriminator.layers]  # an unconditional D has no class to project
 
 
 def test_monitor_scores_every_epoch_and_keeps_a_fixed_grid(tiny_judge):

@@ -7,8 +7,16 @@ and virtual batch normalization; ``image_to_image`` pix2pix and CycleGAN; ``late
 interpolation and vector arithmetic; ``metrics`` Inception Score, FID and class coverage
 with a glyph classifier; ``gan_lab`` the 2-D GAN lab; ``glyph_gan`` the glyph experiments
 of the page; ``zoo`` the GANs beyond CPU training (Progressive GAN, StyleGAN, DragGAN).
+Part 2: ``autoencoder`` dense / conv / denoising autoencoders and the encoder reused with few
+labels; ``vae`` the VAE; ``vqvae`` the VQ-VAE with its code priors; ``autoencoder_lab`` the
+page's experiments; ``comparison`` GAN vs VAE vs VQ-VAE measured on the same budget.
 """
 
+from toolkit.generative.autoencoder import (
+    Autoencoder, build_decoder, build_encoder, encoder_classifier, few_labels_comparison,
+)
+from toolkit.generative.autoencoder_lab import AutoencoderLabConfig, LabMonitor
+from toolkit.generative.comparison import ComparisonConfig, compare_generative_models
 from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
 from toolkit.generative.gan import GAN, ConditionalGAN, numpy_noise, sample_noise
 from toolkit.generative.gan_lab import GanLab, GanLabConfig, modes_covered, real_distribution
@@ -24,10 +32,16 @@ from toolkit.generative.latent import bold_arithmetic, interpolate, interpolatio
 from toolkit.generative.metrics import (
     GlyphJudge, classes_covered, fid, glyph_judge, inception_score, recognized_fraction,
 )
+from toolkit.generative.vae import VAE, Reparameterization, elbo, kl_divergence, latent_grid, monte_carlo_kl
+from toolkit.generative.vqvae import VQVAE, CodePrior, VectorQuantizer, code_usage, fit_prior, likelihood_bound
 from toolkit.generative.tricks import MinibatchDiscrimination, VirtualBatchNormalization, feature_matching_loss
 from toolkit.generative.zoo import ZOO
 
 __all__ = [
+    "Autoencoder", "AutoencoderLabConfig", "CodePrior", "ComparisonConfig", "LabMonitor", "Reparameterization",
+    "VAE", "VQVAE", "VectorQuantizer", "build_decoder", "build_encoder", "code_usage",
+    "compare_generative_models", "elbo", "encoder_classifier", "few_labels_comparison", "fit_prior",
+    "kl_divergence", "latent_grid", "likelihood_bound", "monte_carlo_kl",
     "GAN", "LOSSES", "ZOO", "ConditionalGAN", "CycleGAN", "GanLab", "GanLabConfig", "GanMonitor",
     "GlyphGanConfig", "GlyphJudge", "MinibatchDiscrimination", "Pix2Pix", "VirtualBatchNormalization",
     "bold_arithmetic", "classes_covered", "conditional_accuracy", "dcgan_discriminator", "dcgan_generator",

@@ -7,11 +7,14 @@ of gradient DESCENT for G (Goodfellow et al., 2014, Algorithm 1):
     for each training step (one minibatch x of m real samples):
         repeat k times:
             1. sample m noise vectors z ~ p_z and make G(z)
-            2. update D by ascending V(D, G) (descending L_D; Eq. 2 of gan_losses)
+            2. update D by ascending V(D, G) (descending L_D; Eq. 2 of gan_losses, or
+               Eq. 10 with one-sided label smoothing)
             3. WGAN only: clip every weight of D to [-c, c]
         4. sample m noise vectors z ~ p_z
         5. update G by descending L_G (Eq. 3, 4, 6 or 8 of gan_losses, or the
            feature-matching loss of tricks, Eq. 1)
+        6. optional: move the averaged generator Ḡ towards G (tricks, Eqs. 8-9);
+           samples are then drawn from Ḡ
 
 The loss (minimax, non-saturating, LSGAN, WGAN, WGAN-GP) is an argument; ``gan_losses``
 holds the equations. Deviation from Algorithm 1: the k discriminator steps reuse the
@@ -29,9 +32,9 @@ import numpy as np
 import tensorflow as tf
 
 from toolkit.generative.gan_losses import (
-    WASSERSTEIN, check_loss, discriminator_loss, generator_loss, gradient_penalty,
+    WASSERSTEIN, check_label_smoothing, check_loss, discriminator_loss, generator_loss, gradient_penalty,
 )
-from toolkit.generative.tricks import VirtualBatchNormalization, feature_matching_loss
+from toolkit.generative.tricks import VirtualBatchNormalization, feature_matching_loss, update_weight_average
 
 NOISES = ("gaussian", "uniform")
 # noise name -> how z is drawn: N(0, I) or U(-1, 1)^d
@@ -80,6 +83,12 @@ class GAN(keras.Model):
             discriminator layer named `feature_layer`.
         noise: "gaussian" or "uniform" p_z.
         seed: seeds the noise and the gradient-penalty mixing weights.
+        label_smoothing: α of one-sided label smoothing (gan_losses, Eq. 10): D's
+            target for real samples is 1 - α; 0 turns it off.
+        ema_decay: d of the generator's weight average (tricks, Eqs. 8-9), in [0, 1);
+            0 turns it off. When on, ``ema_generator`` holds the average Ḡ and every
+            inference-mode sample (``generate(training=False)``, ``sample``,
+            ``generate_numpy``) comes from it; training always uses G.
 
     Compile with ``compile(d_optimizer=..., g_optimizer=...)``; train with
     ``toolkit.train.fit(gan, x_real, epochs=...)`` or ``gan.fit(x_real)``.
@@ -87,7 +96,8 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, *, loss="non_saturating", d_steps=1,
                  clip_value=0.01, gp_weight=10.0, feature_matching=False,
-                 feature_layer="features", noise="gaussian", seed=None, **kwargs):
+                 feature_layer="features", noise="gaussian", seed=None, label_smoothing=0.0,
+                 ema_decay=0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
         self.loss_name = check_loss(loss)
@@ -96,11 +106,17 @@ class GAN(keras.Model):
             raise ValueError(f"`clip_value` must be a number >= 0 (0 turns clipping off), received clip_value={clip_value!r}.")
         if not (isinstance(gp_weight, (int, float)) and gp_weight >= 0):
             raise ValueError(f"`gp_weight` must be a number >= 0, received gp_weight={gp_weight!r}.")
+        if isinstance(ema_decay, bool) or not (isinstance(ema_decay, (int, float)) and 0 <= ema_decay < 1):
+            raise ValueError(f"`ema_decay` must be a number in [0, 1) (0 turns the average off), "
+                             f"received ema_decay={ema_decay!r}.")
         if noise not in NOISES:
             raise ValueError(f"`noise` must be one of {', '.join(NOISES)}, received noise={noise!r}.")
         self.clip_value, self.gp_weight, self.noise = float(clip_value), float(gp_weight), noise
         self.feature_matching, self.feature_layer, self.seed = bool(feature_matching), feature_layer, seed
         self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.ema_decay = float(ema_decay)
+        self.label_smoothing = check_label_smoothing(label_smoothing)
+        self.ema_generator = self._average_generator() if self.ema_decay > 0 else None
         self._check_critic()
         self._features = self._feature_model() if self.feature_matching else None
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -126,6 +142,14 @@ class GAN(keras.Model):
             raise ValueError(f"`feature_layer` must name a layer of the discriminator for feature matching, "
                              f"received feature_layer={self.feature_layer!r}.") from None
         return keras.Model(self.discriminator.input, layer.output, name="discriminator_features")
+
+    def _average_generator(self):
+        """Ḡ: a copy of G with G's initial weights, moved towards G after every G step."""
+        average = keras.models.clone_model(self.generator)
+        average.name = "ema_generator"
+        average.set_weights(self.generator.get_weights())
+        average.trainable = False
+        return average
 
     def _reference_noise(self):
         """Fixed reference noise for virtual batch normalization (None without VBN layers)."""
@@ -167,15 +191,21 @@ class GAN(keras.Model):
     def call(self, z, training=False):
         return self.generate(z, training=training)
 
-    def generate(self, z, labels=None, training=False):
-        """G(z); with virtual batch normalization the reference noise is prepended, then dropped."""
+    def generate(self, z, labels=None, training=False, average=None):
+        """G(z); with virtual batch normalization the reference noise is prepended, then dropped.
+
+        `average` picks Ḡ (True) or G (False); None means Ḡ in inference mode when
+        ``ema_decay`` > 0, G otherwise.
+        """
+        use_average = (not training) if average is None else bool(average)
+        network = self.ema_generator if use_average and self.ema_generator is not None else self.generator
         if self._reference is None:
-            return self.generator(self._generator_inputs(z, labels), training=training)
+            return network(self._generator_inputs(z, labels), training=training)
         size = self._reference.shape[0]
         z_all = keras.ops.concatenate([keras.ops.convert_to_tensor(self._reference), z], axis=0)
         labels_all = None if labels is None else keras.ops.concatenate(
             [keras.ops.zeros((size,) + tuple(labels.shape[1:]), labels.dtype), labels], axis=0)
-        return self.generator(self._generator_inputs(z_all, labels_all), training=training)[size:]
+        return network(self._generator_inputs(z_all, labels_all), training=training)[size:]
 
     def score(self, samples, labels=None, training=False):
         """D's raw score of `samples` (a logit for the cross-entropy losses)."""
@@ -216,7 +246,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             real_scores = self.score(real, labels, training=True)
             fake_scores = self.score(fake, fake_labels, training=True)
-            d_loss = discriminator_loss(self.loss_name, real_scores, fake_scores)
+            d_loss = discriminator_loss(self.loss_name, real_scores, fake_scores, self.label_smoothing)
             if self.loss_name == "wgan_gp":  # Eq. 9 of gan_losses
                 d_loss += self.gp_weight * self._penalty(real, fake, labels, batch_size)
         # Step 2: gradient ascent on V = descent on L_D
@@ -251,6 +281,10 @@ class GAN(keras.Model):
         # Step 5: gradient descent on L_G
         weights = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
+        # Step 6 (optional): Ḡ <- d_t Ḡ + (1 - d_t) G, tricks Eqs. 8-9, t = G steps so far
+        if self.ema_generator is not None:
+            update_weight_average(self.ema_generator.weights, self.generator.weights, self.ema_decay,
+                                  self.g_optimizer.iterations)
         self.g_loss_tracker.update_state(g_loss)
         return g_loss
 
@@ -265,8 +299,8 @@ class GAN(keras.Model):
         z = numpy_noise(self.noise, _positive_int("n", n), self.latent_dim, seed)
         return self.generate_numpy(z, labels, batch_size)
 
-    def generate_numpy(self, z, labels=None, batch_size: int = 500) -> np.ndarray:
-        """G(z) for a NumPy array of latent vectors (and labels), in inference mode."""
+    def generate_numpy(self, z, labels=None, batch_size: int = 500, average=None) -> np.ndarray:
+        """G(z) (Ḡ(z) with the weight average on) for NumPy latent vectors (and labels), in inference mode."""
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"`z` must have shape (n, {self.latent_dim}), received shape {z.shape}.")
@@ -274,7 +308,7 @@ class GAN(keras.Model):
         for start in range(0, len(z), batch_size):
             part = None if labels is None else self._label_batch(labels[start:start + batch_size])
             z_part = keras.ops.convert_to_tensor(z[start:start + batch_size])
-            chunks.append(keras.ops.convert_to_numpy(self.generate(z_part, part)))
+            chunks.append(keras.ops.convert_to_numpy(self.generate(z_part, part, average=average)))
         return np.concatenate(chunks)
 
     def _label_batch(self, labels):
@@ -288,6 +322,7 @@ class GAN(keras.Model):
             "loss": self.loss_name, "d_steps": self.d_steps, "clip_value": self.clip_value,
             "gp_weight": self.gp_weight, "feature_matching": self.feature_matching,
             "feature_layer": self.feature_layer, "noise": self.noise, "seed": self.seed,
+            "label_smoothing": self.label_smoothing, "ema_decay": self.ema_decay,
         }
 
     @classmethod

@@ -15,14 +15,21 @@ discriminator's gradient ascent on V (Eq. 1) is descent on L_D = -V (Eq. 2).
     L_D     =  E_z D(G(z)) - E_x D(x),   w <- clip(w, -c, c)          WGAN critic        (7)
     L_G     = -E_z D(G(z))                                            WGAN G             (8)
     L_D    +=  λ E_x̂ (‖∇_x̂ D(x̂)‖₂ - 1)²,  x̂ = ε x + (1 - ε) G(z)    WGAN-GP penalty    (9)
+    L_D     = -E_x [(1-α) log D(x) + α log(1 - D(x))] - E_z log(1 - D(G(z)))
+                                                  one-sided label smoothing (2 with α)   (10)
 
 Eq. 3 is the generator's term of the minimax game: its gradient with respect to s is
 -σ(s) = -D(G(z)), which vanishes when D confidently rejects the fakes (D(G(z)) ≈ 0), the
 flat region of the notes' plot; Eq. 4's gradient is -(1 - σ(s)) ≈ -1 there.
 
+One-sided label smoothing (Salimans et al., 2016, beside the notes' tricks) gives D the
+target 1 - α instead of 1 for real samples only (Eq. 10; LSGAN's Eq. 5 takes D(x) - (1 - α)),
+so D is never rewarded for ever larger real scores and its gradients for G stay informative.
+
 | symbol | name here | | symbol | name here |
 | s = D's raw output | `real_scores`, `fake_scores` | | c | `clip_value` |
 | λ | `gp_weight` | | ε ~ U(0, 1) | `epsilon` |
+| α | `label_smoothing` | | | |
 """
 
 from __future__ import annotations
@@ -63,16 +70,34 @@ def minimax_value(real_scores, fake_scores):
     return tf.reduce_mean(log_d(real_scores)) + tf.reduce_mean(log_one_minus_d(fake_scores))
 
 
-def discriminator_loss(loss: str, real_scores, fake_scores):
-    """L_D of `loss` (Eqs. 2, 5, 7; the penalty of Eq. 9 is added by the GAN)."""
+def check_label_smoothing(label_smoothing) -> float:
+    """α of Eq. 10 if it is a number in [0, 0.5), else a ValueError."""
+    if isinstance(label_smoothing, bool) or not (isinstance(label_smoothing, (int, float))
+                                                 and 0 <= label_smoothing < 0.5):
+        raise ValueError(f"`label_smoothing` must be a number in [0, 0.5) (0 = off), "
+                         f"received label_smoothing={label_smoothing!r}.")
+    return float(label_smoothing)
+
+
+def discriminator_loss(loss: str, real_scores, fake_scores, label_smoothing: float = 0.0):
+    """L_D of `loss` (Eqs. 2, 5, 7, 10; the penalty of Eq. 9 is added by the GAN).
+
+    `label_smoothing` α > 0 lowers the real target to 1 - α (Eq. 10) for the cross-entropy
+    and least-squares losses; the Wasserstein critic has no target and ignores it.
+    """
     check_loss(loss)
+    alpha = check_label_smoothing(label_smoothing)
     real_scores, fake_scores = tf.cast(real_scores, tf.float32), tf.cast(fake_scores, tf.float32)
     if loss in ("minimax", "non_saturating"):
+        if alpha:
+            # Eq. 10: real target 1 - α, fake target 0
+            real_term = (1.0 - alpha) * log_d(real_scores) + alpha * log_one_minus_d(real_scores)
+            return -tf.reduce_mean(real_term) - tf.reduce_mean(log_one_minus_d(fake_scores))
         # Eq. 2: L_D = -V(D, G), so descending L_D is gradient ascent on V
         return -minimax_value(real_scores, fake_scores)
     if loss == "lsgan":
-        # Eq. 5: L_D = E (D(x) - 1)² + E D(G(z))²
-        return tf.reduce_mean(tf.square(real_scores - 1.0)) + tf.reduce_mean(tf.square(fake_scores))
+        # Eq. 5: L_D = E (D(x) - 1)² + E D(G(z))²   (target 1 - α with smoothing)
+        return tf.reduce_mean(tf.square(real_scores - (1.0 - alpha))) + tf.reduce_mean(tf.square(fake_scores))
     # Eq. 7: L_D = E D(G(z)) - E D(x)
     return tf.reduce_mean(fake_scores) - tf.reduce_mean(real_scores)
 

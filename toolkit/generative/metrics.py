@@ -215,12 +215,18 @@ def _save_weights(model, path):
 
 
 @functools.lru_cache(maxsize=2)
-def glyph_judge(n: int = 10_000, seed: int = 1, epochs: int = 5) -> GlyphJudge:
+def glyph_judge(n: int = 10_000, seed: int = 1, epochs: int = 10) -> GlyphJudge:
     """The glyph classifier trained on `n` glyphs (cached on disk beside the datasets).
 
-    The first call trains it (about 20 s on 2 cores for the defaults) and stores its
+    The first call trains it (about 30 s on 2 cores for the defaults) and stores its
     weights under ``toolkit.data.cache_dir()``; later calls load them. Its seed differs
     from the GAN pages' dataset seed, so it judges glyphs it has not been trained on.
+
+    Ten epochs, not fewer, so that "recognized with confidence >= 0.9" is reachable: on
+    held-out real glyphs the default judge is 99.0 % accurate, calibrated (expected
+    calibration error 0.006) and >= 0.9-confident on 96.6 % of them, the ceiling of
+    ``recognized_fraction`` for a perfect generator. After 5 epochs it was under-confident
+    (93.9 % of real glyphs, calibration error 0.014).
     """
     from toolkit.data import glyphs
 

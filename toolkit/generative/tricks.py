@@ -6,6 +6,9 @@ sees, for every sample, how close it is to the other samples of its minibatch (E
 so a generator that outputs near-identical images is easy to spot. Virtual batch
 normalization: each example is normalised with statistics of a reference batch chosen once
 and fixed, plus itself (Eqs. 5-7), so the other samples of a minibatch do not leak in.
+A fourth trick, not in the notes' list but used by ProGAN, StyleGAN and BigGAN: sample from
+an exponential moving average of the generator's weights (Yazıcı et al., 2019, Eqs. 8-9),
+which smooths the oscillation of the adversarial game out of the samples.
 
     L_G^FM = (1/F) ‖E_x f(x) - E_z f(G(z))‖²                      feature matching    (1)
     M_i = f_i T,  M_i ∈ R^{K×C}                                    per-sample kernels  (2)
@@ -15,15 +18,21 @@ and fixed, plus itself (Eqs. 5-7), so the other samples of a minibatch do not le
     σ²_i = ν_i - μ_i²                                              m_i, q_i: mean, mean
                                                                    square of example i (6)
     y_i = γ (h_i - μ_i) / sqrt(σ²_i + δ) + β                        normalised output   (7)
+    d_t = min(d, (1 + t) / (10 + t))                               decay at update t   (8)
+    θ̄_G <- d_t θ̄_G + (1 - d_t) θ_G                                 weight average      (9)
 
 | symbol | name here | | symbol | name here |
 | T | `kernel` | | K | `num_kernels` |
 | C | `kernel_dim` | | R | `reference_size` |
 | μ_ref, ν_ref | reference mean, mean square | | δ | `epsilon` |
+| d | `decay` | | t | `step` (updates so far) |
 
 Virtual batch normalization mirrors ``keras.layers.BatchNormalization`` (same γ, β, δ)
 with the batch statistics replaced by Eqs. 5-6: on the reference rows themselves it equals
 ``BatchNormalization(training=True)`` applied to the reference batch, which a test checks.
+The weight average mirrors ``tf.train.ExponentialMovingAverage(decay, num_updates=t)``
+(Eq. 8 is its warm-up, so that early averages are not dominated by the initial weights);
+a test checks that they agree.
 """
 
 from __future__ import annotations
@@ -130,3 +139,17 @@ class VirtualBatchNormalization(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "reference_size": self.reference_size, "epsilon": self.epsilon}
+
+
+def update_weight_average(average_weights, weights, decay: float, step):
+    """Eqs. 8-9: moves each average variable towards its weight; `step` is t, updates so far.
+
+    Every weight is averaged, batch-norm moving statistics included, so the averaged copy
+    of a network can be run in inference mode as it is.
+    """
+    step = ops.cast(step, "float32")
+    # Eq. 8: d_t = min(d, (1 + t) / (10 + t))
+    decay_t = ops.minimum(decay, (1.0 + step) / (10.0 + step))
+    for average, weight in zip(average_weights, weights):
+        # Eq. 9: θ̄ <- d_t θ̄ + (1 - d_t) θ
+        average.assign(decay_t * average + (1.0 - decay_t) * ops.cast(weight, average.dtype))

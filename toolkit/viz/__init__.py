@@ -29,6 +29,10 @@ sentence naming the argument and what was received.
 - `gan_lab_figure`, `step_curves`, `image_columns`, `evaluation_curves`   the GAN pages (real vs
                       fake points on D's map with G's arrows, per-step losses, input → output →
                       target columns, FID / IS / classes covered per epoch)
+- `latent_scatter`, `latent_manifold`, `codebook_usage`, `beta_tradeoff`, `interpolation_strips`,
+  `few_labels_curves` the autoencoder page (codes coloured by class, the 2-D VAE grid, VQ code usage
+                      with dead codes, β's KL / reconstruction trade-off, GAN / VAE / VQ-VAE paths,
+                      pretrained-encoder vs from-scratch accuracy with few labels)
 - `generalization_gap`, `mark_early_stopping`, `penalty_balance`, `weight_magnitudes`,
   `ensemble_votes`    the regularization lab (gap per epoch with early stopping marked, the L₁
                       diamond and L₂ circle, log₁₀|w| per variant, members against the vote)
@@ -36,6 +40,9 @@ sentence naming the argument and what was received.
 
 from toolkit.viz.activations import activation_plot, dead_units_plot, line_fits_plot, residual_plots
 from toolkit.viz.approximation import approximation_plot, depth_vs_width_plot, error_vs_width_plot
+from toolkit.viz.autoencoders import (
+    beta_tradeoff, codebook_usage, few_labels_curves, interpolation_strips, latent_manifold, latent_scatter,
+)
 from toolkit.viz.backprop import loss_vs_forward_passes
 from toolkit.viz.boundary import decision_boundary, grid
 from toolkit.viz.convolution import convolution_animation, kernel_gallery, pooling_comparison
@@ -59,6 +66,12 @@ from toolkit.viz.surfaces import loss_per_step, trajectory_contour
 from toolkit.viz.weights import weight_histogram
 
 __all__ = [
+    "beta_tradeoff",
+    "codebook_usage",
+    "few_labels_curves",
+    "interpolation_strips",
+    "latent_manifold",
+    "latent_scatter",
     "activation_plot",
     "approximation_plot",
     "dead_units_plot",

@@ -1,0 +1,138 @@
+"""Autoencoders: shapes, bad input, the L2 loss, serialization, learning, the encoder reused with few labels."""
+
+import keras
+import numpy as np
+import pytest
+
+from toolkit.generative import autoencoder_lab as lab
+from toolkit.generative.autoencoder import (
+    Autoencoder, build_decoder, build_encoder, corrupt, encoder_classifier, few_labels_comparison,
+    reconstruction_error,
+)
+
+RNG = np.random.default_rng(0)
+
+
+def pair(architecture="conv", latent_dim=4, **kwargs):
+    return (build_encoder(architecture, latent_dim=latent_dim, width=8, **kwargs),
+            build_decoder(architecture, latent_dim=latent_dim, width=8))
+
+
+@pytest.mark.parametrize("architecture", ["dense", "conv"])
+def test_encoder_and_decoder_are_symmetric(architecture):
+    encoder, decoder = pair(architecture)
+    x = RNG.random((3, 28, 28, 1)).astype("float32")
+    z = encoder(x)
+    assert z.shape == (3, 4)
+    out = keras.ops.convert_to_numpy(decoder(z))
+    assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+    assert build_encoder("conv", latent_dim=6, width=8, spatial=True).outputs[0].shape[1:] == (7, 7, 6)
+    mu, log_var = build_encoder(architecture, latent_dim=3, width=8, variational=True)(x)
+    assert mu.shape == log_var.shape == (3, 3)
+
+
+def test_bad_input_gets_one_clear_sentence():
+    with pytest.raises(ValueError, match=r"`latent_dim` must be an integer >= 1 .*received latent_dim=0"):
+        build_encoder("conv", latent_dim=0)
+    with pytest.raises(ValueError, match=r"The decoder draws images of shape \(32, 32, 1\) but the encoder reads "
+                                         r"images of shape \(28, 28, 1\)"):
+        Autoencoder(build_encoder(latent_dim=4, width=8), build_decoder(image_shape=(32, 32, 1), latent_dim=4, width=8))
+    with pytest.raises(ValueError, match="makes codes of shape"):
+        Autoencoder(build_encoder(latent_dim=4, width=8), build_decoder(latent_dim=5, width=8))
+    with pytest.raises(ValueError, match="divisible by 4"):
+        build_encoder("conv", image_shape=(30, 30, 1))
+    with pytest.raises(ValueError, match=r"`noise_std`"):
+        Autoencoder(*pair(), noise_std=-0.1)
+
+
+def test_lab_config_explains_each_bad_setting():
+    cases = {"latent_dim": (0, "`latent_dim` must be an integer >= 1"), "beta": (-1.0, "`beta`"),
+             "num_codes": (1, "codebook of size 1"), "noise_std": (2.0, "`noise_std`")}
+    for name, (value, message) in cases.items():
+        with pytest.raises(ValueError, match=message):
+            lab.AutoencoderLabConfig(**{name: value}).validate()
+    with pytest.raises(ValueError, match="choose architecture='conv'"):
+        lab.AutoencoderLabConfig(model="vqvae", architecture="dense").validate()
+
+
+def test_reconstruction_error_and_corruption_against_numpy():
+    x, y = RNG.random((4, 5, 5, 1)), RNG.random((4, 5, 5, 1))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(reconstruction_error(x, y)),
+                               ((x - y) ** 2).reshape(4, -1).mean(1), rtol=1e-5)  # Eq. 3
+    noisy = keras.ops.convert_to_numpy(corrupt(keras.ops.convert_to_tensor(x, "float32"), 0.5, seed=1))
+    assert noisy.min() >= 0 and noisy.max() <= 1 and not np.allclose(noisy, x)
+    assert corrupt(x, 0.0) is x
+
+
+def test_get_config_round_trip_and_keras_file(tmp_path):
+    model = Autoencoder(*pair("dense"), noise_std=0.2, seed=3)
+    clone = Autoencoder.from_config(model.get_config())
+    assert clone.noise_std == 0.2 and clone.seed == 3 and clone.latent_dim == 4
+    model.compile()
+    model.optimizer.build(model.trainable_variables)  # saved as after training
+    path = tmp_path / "ae.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    x = RNG.random((2, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)), atol=1e-6)
+
+
+def test_denoising_training_lowers_the_reconstruction_loss(glyphs_small):
+    config = lab.AutoencoderLabConfig(model="denoising", architecture="dense", latent_dim=8, width=32, n=200)
+    ae = lab.build_model(config)
+    from toolkit.train import fit
+
+    run = fit(ae, glyphs_small, epochs=12, batch_size=32, seed=0)
+    loss = run.history["loss"]
+    assert loss[-1] < 0.6 * loss[0], loss  # learning happened
+    noisy, out = ae.reconstruct(glyphs_small[:4])
+    assert out.shape == (4, 28, 28, 1) and not np.allclose(noisy, glyphs_small[:4])  # the input was corrupted
+    samples = lab.latent_sampler(ae, glyphs_small)(5)  # z from a Gaussian fitted to the codes
+    assert samples.shape == (5, 28, 28, 1)
+
+
+def test_encoder_classifier_copies_or_reinitializes_the_encoder(glyphs_small):
+    encoder, _ = pair("dense")
+    pretrained, scratch = encoder_classifier(encoder, 10), encoder_classifier(encoder, 10, pretrained=False)
+    for mine, reference in zip(pretrained.layers[1].get_weights(), encoder.get_weights()):
+        np.testing.assert_array_equal(mine, reference)
+    assert not all(np.array_equal(a, b) for a, b in zip(scratch.layers[1].get_weights(), encoder.get_weights()))
+    labels = np.arange(len(glyphs_small)) % 10
+    result = few_labels_comparison(encoder, glyphs_small, labels, glyphs_small[:50], labels[:50],
+                                   labels_per_class=2, epochs=1)
+    assert set(result.accuracy) == {"pretrained encoder", "from scratch"}
+    assert all(0 <= a <= 1 for a in result.accuracy.values())
+    for name, history in result.histories.items():  # the test accuracy after every epoch, the last one reported
+        assert history["val_accuracy"][-1] == pytest.approx(result.accuracy[name], abs=1e-6)
+    rows = lab.few_labels_table(result)
+    assert [r["classifier"] for r in rows] == ["pretrained encoder", "from scratch"]
+    assert {r["labelled images"] for r in rows} == {20}  # 2 labels per class × 10 classes
+
+
+def test_few_labels_and_beta_points_explain_what_is_missing():
+    from toolkit.data import glyphs
+    from toolkit.train import Run
+
+    data = glyphs(n=250, seed=0)
+    with pytest.raises(ValueError, match="no trained autoencoder"):
+        lab.few_labels(None, data)
+    with pytest.raises(ValueError, match=r"`labels_per_class` must be at most \d+ .*received labels_per_class=999"):
+        lab.few_labels(Run(name="ae", model=None, epochs=1), data, labels_per_class=999)
+    run = Run(name="vae", model=None, epochs=1, history={"kl": np.array([3.0]), "reconstruction": np.array([90.0])})
+    point = {"beta": 2.0, "kl": 3.0, "reconstruction": 90.0}
+    assert lab.beta_points(run, lab.AutoencoderLabConfig(beta=2.0)) == [point]
+    assert lab.beta_points(run, lab.AutoencoderLabConfig(model="vqvae")) == []
+
+
+def test_lab_monitor_latent_points_and_samples(glyphs_small):
+    from toolkit.train import fit
+
+    for kind in ("vae", "vqvae"):
+        model = lab.build_model(lab.AutoencoderLabConfig(model=kind, latent_dim=3, width=8, num_codes=4, n=200))
+        monitor = lab.LabMonitor(glyphs_small, glyphs_small, every_seconds=0)
+        fit(model, glyphs_small[:64], epochs=1, batch_size=32, callbacks=[monitor])
+        assert monitor.snapshot["reconstructions"].shape == (lab.SHOWN, 28, 28, 1)
+        assert monitor.snapshot["samples"].shape == (lab.SAMPLES, 28, 28, 1)
+        points, axes = lab.latent_points(model, glyphs_small[:30])
+        assert points.shape == (30, 2) and "principal component 1" in axes
+        assert (lab.codebook_counts(model, glyphs_small[:10]) is None) == (kind != "vqvae")

@@ -1,0 +1,209 @@
+"""GAN vs VAE vs VQ-VAE: the notes' table of generative-model properties, filled with measurements.
+
+The notes list five properties and tick them by hand (GAN: ✓ quality, ✗ coverage; VAE:
+✓ latent space, lower quality). Here the three models are trained on the SAME glyphs with
+the SAME budget (epochs, batch size, batch order, seed) and each property is measured:
+
+    high-quality sampling   FID (Eq. 2 of ``metrics``) and IS (Eq. 1), share recognized
+    coverage                classes covered (Eq. 3 of ``metrics``) of 10
+    well-behaved latent     Δ(z) = RMS_pixels( G(z + 0.1 s ε) − G(z) ),  ε ~ N(0, I)        (1)
+                            (s: each coordinate's spread in the sampled latent space), its
+                            95th percentile (jumps), and the share of steps that change class
+    interpolation quality   along z(t) = (1 − t) z₀ + t z₁: share of frames recognized and
+                            evenness = max_t Δ_t / mean_t Δ_t (1: evenly spaced frames)     (2)
+    interpretable latent    max_i |corr(z_i, stroke thickness)| over latent coordinates       (3)
+    efficient likelihood    VAE: ELBO (Eq. 3 of ``vae``); VQ-VAE: the bound of Eq. 9 of
+                            ``vqvae`` with its fitted prior; GAN: none (it defines no p(x))
+
+"Latent" is what the sampler draws: z ~ N(0, I) for the GAN and the VAE, the code vectors
+e_k of prior-drawn code maps for the VQ-VAE (a step there is re-quantized before decoding).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from toolkit.generative import glyph_gan as gg
+from toolkit.generative.autoencoder import check_positive_int
+from toolkit.generative.autoencoder_lab import AutoencoderLabConfig, build_model
+from toolkit.generative.gan import numpy_noise
+from toolkit.generative.latent import interpolate
+from toolkit.generative.metrics import glyph_judge
+from toolkit.generative.vae import elbo
+from toolkit.generative.vqvae import fit_prior, likelihood_bound
+from toolkit.train import fit
+
+MODELS = ("GAN", "VAE", "VQ-VAE")
+STEP = 0.1  # latent step, in units of each coordinate's spread (Eq. 1)
+# row id -> (the measure with its unit, the notes' property it measures); ↓ lower is better, ↑ higher
+ROWS = {
+    "fid": ("FID ↓", "high-quality sampling"),
+    "inception_score": ("Inception Score ↑ (1 to 10)", "high-quality sampling"),
+    "recognized": ("samples recognized ↑ (share, confidence ≥ 0.9)", "high-quality sampling"),
+    "classes_covered": ("classes covered ↑ (of 10)", "coverage"),
+    "step_change": (f"pixel change per {STEP:g}-spread z step (RMS, pixels in [0, 1])", "well-behaved latent space"),
+    "step_change_p95": ("95th percentile of that change (jumps)", "well-behaved latent space"),
+    "step_flips": ("class flips per z step (share)", "well-behaved latent space"),
+    "path_recognized": ("interpolation frames recognized ↑ (share)", "well-behaved latent space"),
+    "path_evenness": ("interpolation evenness (max / mean frame change, 1 = even)", "well-behaved latent space"),
+    "thickness_corr": ("max |corr(z_i, stroke thickness)| ↑ (0 to 1)", "interpretable latent space"),
+    "log_likelihood": ("log-likelihood lower bound ↑ (nats per image)", "efficient likelihood computation"),
+    "steps": ("optimizer steps (batches seen)", "budget"),
+    "updates": ("network updates (GAN: one D and one G per batch)", "budget"),
+    "seconds": ("training time (s)", "budget"),
+}
+PROPERTIES = {label: prop for label, prop in ROWS.values()}  # measure -> the notes' property
+
+
+@dataclasses.dataclass
+class ComparisonConfig:
+    """The shared budget: the same n glyphs, epochs, batch size and seed for every model."""
+
+    n: int = 2000
+    epochs: int = 10
+    batch_size: int = 32
+    vae_latent_dim: int = 8  # also the VQ-VAE's code size (16 made its samples worse: FID 46 vs 31)
+    gan_latent_dim: int = 64
+    num_codes: int = 32
+    eval_samples: int = 500
+    seed: int = 0
+
+    def validate(self) -> ComparisonConfig:
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("eval_samples", self.eval_samples, minimum=20)
+        check_positive_int("n", self.n, minimum=100)
+        if self.batch_size > self.n:
+            raise ValueError(f"`batch_size` ({self.batch_size}) is larger than the {self.n} training glyphs.")
+        return self
+
+
+@dataclasses.dataclass
+class GenerativeComparison:
+    """The measured table, one image grid of samples and one interpolation strip per model."""
+
+    table: list  # rows {"property", "measure", "GAN", "VAE", "VQ-VAE", "id"} (id: a key of ROWS)
+    samples: dict  # model -> (40, 28, 28, 1)
+    interpolations: dict  # model -> (10, 28, 28, 1)
+    runs: dict  # model -> toolkit.train.Run
+    budget: dict
+
+
+@dataclasses.dataclass
+class Generator:
+    """What the measurements need from a trained model: latents, decoding, an optional likelihood."""
+
+    sample_latents: callable  # (n, seed) -> (n, ...) latents
+    decode: callable  # latents -> images
+    log_likelihood: callable | None  # images -> (N,) nats, or None
+
+
+def _gan(config, callbacks, stop):
+    gan_config = gg.GlyphGanConfig(n=config.n, batch_size=config.batch_size, seed=config.seed,
+                                   latent_dim=config.gan_latent_dim)
+    run = gg.train(gan_config, config.epochs, callbacks=callbacks, stop=stop, name="GAN")
+    gan = run.model
+    return run, Generator(lambda n, s: numpy_noise(gan.noise, n, gan.latent_dim, s), gan.generate_numpy, None)
+
+
+def _autoencoder(kind, config, images, callbacks, stop):
+    lab = AutoencoderLabConfig(model=kind, latent_dim=config.vae_latent_dim, num_codes=config.num_codes,
+                               batch_size=config.batch_size, n=config.n, seed=config.seed, learning_rate=2e-3)
+    model = build_model(lab)
+    run = fit(model, images, epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+              callbacks=callbacks, stop=stop, name="VAE" if kind == "vae" else "VQ-VAE")
+    if kind == "vae":
+        sample = lambda n, s: numpy_noise("gaussian", n, model.latent_dim, s)  # noqa: E731
+        return run, Generator(sample, model.decode, lambda x: elbo(model, x))
+    prior = fit_prior(model.code_indices(images), model.num_codes, "markov")
+    lookup = lambda n, s: np.asarray(model.quantizer.lookup(prior.sample(n, s)))  # noqa: E731
+    return run, Generator(lookup, model.decode_latents, lambda x: likelihood_bound(model, prior, x))
+
+
+def train_models(config: ComparisonConfig, *, callbacks=(), stop=None):
+    """(runs, generators, images): the three models trained on the same glyphs and batches."""
+    config.validate()
+    images, _, _ = gg.training_data(gg.GlyphGanConfig(n=config.n, batch_size=config.batch_size))
+    runs, generators = {}, {}
+    runs["GAN"], generators["GAN"] = _gan(config, callbacks, stop)
+    for name, kind in (("VAE", "vae"), ("VQ-VAE", "vqvae")):
+        runs[name], generators[name] = _autoencoder(kind, config, images, callbacks, stop)
+    return runs, generators, images
+
+
+def latent_smoothness(generator: Generator, judge, n: int = 200, seed: int = 0) -> dict:
+    """Eq. 1: mean and 95th percentile RMS pixel change for a 0.1-spread step, and class flips."""
+    z = generator.sample_latents(n, seed)
+    spread = z.reshape(len(z), -1).std(0).reshape(z.shape[1:]) + 1e-8
+    step = STEP * spread * np.random.default_rng(seed + 1).standard_normal(z.shape).astype(np.float32)
+    before, after = generator.decode(z), generator.decode(z + step)
+    change = np.sqrt(np.mean((after - before) ** 2, axis=(1, 2, 3)))
+    flips = judge.probabilities(before).argmax(1) != judge.probabilities(after).argmax(1)
+    return {"mean": float(change.mean()), "p95": float(np.percentile(change, 95)), "flips": float(flips.mean())}
+
+
+def interpolation_quality(generator: Generator, judge, pairs: int = 20, steps: int = 10, seed: int = 0):
+    """Eq. 2 over `pairs` latent pairs: (share of frames recognized, evenness, the first strip)."""
+    z0, z1 = generator.sample_latents(pairs, seed + 2), generator.sample_latents(pairs, seed + 3)
+    shape = z0.shape[1:]
+    paths = np.concatenate([interpolate(a, b, steps).reshape((steps,) + shape) for a, b in zip(z0, z1)])
+    frames = np.clip(generator.decode(paths), 0, 1)  # (pairs · steps, H, W, C)
+    recognized = judge.probabilities(frames).max(1) >= 0.9
+    strips = frames.reshape((pairs, steps) + frames.shape[1:])
+    deltas = np.sqrt(np.mean(np.diff(strips, axis=1) ** 2, axis=(2, 3, 4)))  # (pairs, steps - 1)
+    evenness = deltas.max(1) / np.maximum(deltas.mean(1), 1e-8)
+    return float(recognized.mean()), float(evenness.mean()), strips[0]
+
+
+def interpretability(generator: Generator, judge, n: int = 500, seed: int = 0) -> float:
+    """Eq. 3: the strongest |correlation| between one latent coordinate and the judged thickness."""
+    z = generator.sample_latents(n, seed + 4)
+    coordinates = z.reshape(n, -1, z.shape[-1]).mean(1) if z.ndim > 2 else z  # VQ: average over positions
+    thickness = judge.attributes(generator.decode(z))["thickness"]
+    corr = [abs(np.corrcoef(coordinates[:, i], thickness)[0, 1]) for i in range(coordinates.shape[1])]
+    return float(np.nanmax(corr)) if corr else float("nan")
+
+
+def measure(generator: Generator, judge, real_features, held_out, config: ComparisonConfig) -> tuple[dict, dict]:
+    """Every row of the table for one model, and its images (samples, interpolation strip)."""
+    samples = np.clip(np.nan_to_num(generator.decode(generator.sample_latents(config.eval_samples, config.seed))), 0, 1)
+    report = judge.report(samples, real_features)
+    smooth = latent_smoothness(generator, judge, seed=config.seed)
+    recognized_path, evenness, strip = interpolation_quality(generator, judge, seed=config.seed)
+    likelihood = float(np.mean(generator.log_likelihood(held_out))) if generator.log_likelihood else float("nan")
+    values = {
+        "fid": report["fid"], "inception_score": report["inception_score"], "recognized": report["recognized"],
+        "classes_covered": report["classes_covered"], "step_change": smooth["mean"],
+        "step_change_p95": smooth["p95"], "step_flips": smooth["flips"], "path_recognized": recognized_path,
+        "path_evenness": evenness, "thickness_corr": interpretability(generator, judge, seed=config.seed),
+        "log_likelihood": likelihood,
+    }
+    return values, {"samples": samples[:40], "interpolation": strip}
+
+
+def compare_generative_models(config: ComparisonConfig | None = None, *, judge=None, callbacks=(),
+                              stop=None) -> GenerativeComparison:
+    """Trains GAN, VAE and VQ-VAE on the same glyphs and budget and fills the notes' table."""
+    from toolkit.data import glyphs
+
+    config = (config or ComparisonConfig()).validate()
+    judge = judge or glyph_judge()
+    start = time.perf_counter()
+    runs, generators, images = train_models(config, callbacks=callbacks, stop=stop)
+    real_features = judge.features(images[:1000])
+    held_out = glyphs(n=1000, seed=3).x_test  # glyphs none of the models saw
+    columns, samples, strips = {}, {}, {}
+    for name in MODELS:
+        values, pictures = measure(generators[name], judge, real_features, held_out, config)
+        steps = int(runs[name].epochs_done * np.ceil(len(images) / config.batch_size))
+        updates = steps * (2 if name == "GAN" else 1)  # GAN: one D and one G step per batch
+        columns[name] = {**values, "steps": steps, "updates": updates, "seconds": runs[name].wall_time}
+        samples[name], strips[name] = pictures["samples"], pictures["interpolation"]
+    table = [{"property": prop, "measure": label, **{m: columns[m][row] for m in MODELS}, "id": row}
+             for row, (label, prop) in ROWS.items()]
+    budget = {"glyphs": len(images), "epochs": config.epochs, "batch_size": config.batch_size,
+              "seed": config.seed, "total seconds": time.perf_counter() - start}
+    return GenerativeComparison(table, samples, strips, runs, budget)
