@@ -80,7 +80,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--compare-n", type=int, default=10_000)
-    parser.add_argument("--compare-epochs", type=int, default=4)
+    parser.add_argument("--compare-epochs", type=int, default=3)
     parser.add_argument("--vae-only", action="store_true", help="skip part 2 (the comparison)")
     args = parser.parse_args()
     print(f"cores visible: {os.cpu_count()} (shared machine: timings are noisy)")

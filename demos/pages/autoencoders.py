@@ -34,8 +34,8 @@ LABEL_PARAMS = [
     ui.Param("label_epochs", int, 30, lo=1, hi=300, widget="number", label="Classifier epochs"),
 ]
 COMPARE_PARAMS = [
-    ui.Param("c_epochs", int, 5, lo=1, hi=100, widget="number", label="Epochs per model"),
-    ui.Param("c_n", int, 2000, lo=200, hi=20000, step=100, widget="number", label="Glyphs"),
+    ui.Param("c_epochs", int, 3, lo=1, hi=100, widget="number", label="Epochs per model"),
+    ui.Param("c_n", int, 10000, lo=200, hi=20000, step=100, widget="number", label="Glyphs"),
     ui.Param("c_batch", int, 32, lo=1, hi=1024, widget="number", label="Batch size"),
     ui.Param("c_samples", int, 500, lo=20, hi=5000, step=100, widget="number", label="Samples scored per model",
              help="Generated images per model for FID, IS, recognized share and classes covered."),
