@@ -144,14 +144,16 @@ with compare_tab:
         "of its spread: a well-behaved space changes the image a little, not 0 and not in jumps), along "
         "interpolations, and by their likelihood bound where one exists.")
     budget, compare_submitted = ui.train_form(f"{KEY}-compare", COMPARE_PARAMS, submit_label="Compare", columns=4)
-    if compare_submitted:
-        try:
-            config = ComparisonConfig(n=budget["c_n"], epochs=budget["c_epochs"], batch_size=budget["c_batch"],
-                                      eval_samples=budget["c_samples"])
-            with st.spinner(f"Training GAN, VAE and VQ-VAE for {config.epochs} epochs each, then measuring…"):
-                st.session_state[f"{KEY}.comparison"] = compare_generative_models(config, judge=judge())
-        except ValueError as error:
-            ui.show_error(error)
+
+    def compare(progress):
+        config = ComparisonConfig(n=budget["c_n"], epochs=budget["c_epochs"], batch_size=budget["c_batch"],
+                                  eval_samples=budget["c_samples"])
+        with st.spinner(f"Training GAN, then VAE, then VQ-VAE for {config.epochs} epochs each, then measuring…"):
+            result = compare_generative_models(config, judge=judge(), callbacks=[progress])
+        st.session_state[f"{KEY}.comparison"] = result
+        return result.runs["VQ-VAE"]
+
+    ui.training_panel(f"{KEY}-compare", compare_submitted, compare)
     result = st.session_state.get(f"{KEY}.comparison")
     if result is not None:
         st.dataframe(result.table, hide_index=True, height=36 * (len(result.table) + 1),

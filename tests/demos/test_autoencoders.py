@@ -102,3 +102,14 @@ def test_compare_tab_fills_the_notes_table_with_measurements(small_judge):
     assert (values[likelihood][["VAE", "VQ-VAE"]] < 0).all().all()  # nats per image
     titles = " ".join(c.proto.spec for c in at.get("plotly_chart"))
     assert all(f"{m} samples" in titles for m in ("GAN", "VAE", "VQ-VAE")) and "Interpolation" in titles
+    assert any("Completed" in s.value for s in at.success), "the live progress panel reports the last run"
+
+
+def test_compare_tab_refuses_a_batch_larger_than_the_glyphs(small_judge):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({"c_epochs": "1", "c_n": "200", "c_batch": "500"})
+    at.run()
+    click(at, "Compare")
+    assert_no_exception(at, "autoencoders, compare with batch > glyphs")
+    assert any("larger than the 200 training glyphs" in e.value for e in at.error), [e.value for e in at.error]
+    assert not any("GAN" in d.value.columns for d in at.dataframe)
