@@ -33,14 +33,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from toolkit.generative.gan import check_positive_int, with_networks
+
 ARCHITECTURES = ("dense", "conv")
-
-
-def check_positive_int(name, value, minimum=1, hint=""):
-    """`value` as an int >= `minimum`, else a ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}{hint}, received {name}={value!r}.")
-    return int(value)
 
 
 def check_latent_dim(latent_dim):
@@ -259,11 +254,6 @@ class Autoencoder(OwnOptimizer, keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**with_networks(config, ("encoder", "decoder")))
-
-
-def with_networks(config: dict, keys) -> dict:
-    """``config`` with the serialized sub-networks under ``keys`` rebuilt (for ``from_config``)."""
-    return {**config, **{key: keras.saving.deserialize_keras_object(config[key]) for key in keys}}
 
 
 def predict(model, inputs, batch_size=500):

@@ -27,9 +27,8 @@ import time
 import numpy as np
 
 from toolkit.generative import glyph_gan as gg
-from toolkit.generative.autoencoder import check_positive_int
 from toolkit.generative.autoencoder_lab import AutoencoderLabConfig, build_model
-from toolkit.generative.gan import numpy_noise
+from toolkit.generative.gan import check_positive_int, numpy_noise
 from toolkit.generative.latent import interpolate
 from toolkit.generative.metrics import glyph_judge
 from toolkit.generative.vae import elbo

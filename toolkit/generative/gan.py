@@ -56,9 +56,10 @@ def numpy_noise(kind: str, n: int, latent_dim: int, seed: int = 0) -> np.ndarray
     return rng.uniform(-1.0, 1.0, (n, latent_dim)).astype(np.float32)
 
 
-def _positive_int(name, value, minimum=1):
+def check_positive_int(name, value, minimum=1, hint=""):
+    """`value` as an int >= `minimum`, else a ValueError naming the argument (and `hint`, why)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}, received {name}={value!r}.")
+        raise ValueError(f"`{name}` must be an integer >= {minimum}{hint}, received {name}={value!r}.")
     return int(value)
 
 
@@ -101,7 +102,7 @@ class GAN(keras.Model):
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
         self.loss_name = check_loss(loss)
-        self.d_steps = _positive_int("d_steps", d_steps)
+        self.d_steps = check_positive_int("d_steps", d_steps)
         if not (isinstance(clip_value, (int, float)) and clip_value >= 0):
             raise ValueError(f"`clip_value` must be a number >= 0 (0 turns clipping off), received clip_value={clip_value!r}.")
         if not (isinstance(gp_weight, (int, float)) and gp_weight >= 0):
@@ -296,7 +297,7 @@ class GAN(keras.Model):
     # -- sampling -------------------------------------------------------------------
     def sample(self, n: int, labels=None, seed: int = 0, batch_size: int = 500) -> np.ndarray:
         """n samples G(z) as a NumPy array, z drawn with NumPy from `seed` (reproducible)."""
-        z = numpy_noise(self.noise, _positive_int("n", n), self.latent_dim, seed)
+        z = numpy_noise(self.noise, check_positive_int("n", n), self.latent_dim, seed)
         return self.generate_numpy(z, labels, batch_size)
 
     def generate_numpy(self, z, labels=None, batch_size: int = 500, average=None) -> np.ndarray:
@@ -344,7 +345,7 @@ class ConditionalGAN(GAN):
     """
 
     def __init__(self, generator, discriminator, *, num_classes=10, **kwargs):
-        self.num_classes = _positive_int("num_classes", num_classes, minimum=2)
+        self.num_classes = check_positive_int("num_classes", num_classes, minimum=2)
         if len(generator.inputs) != 2 or len(discriminator.inputs) != 2:
             raise ValueError("A ConditionalGAN needs a generator with inputs [z, label] and a discriminator "
                              f"with inputs [x, label], received {len(generator.inputs)} and "
