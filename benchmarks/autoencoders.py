@@ -60,12 +60,12 @@ class EpochScores(Callback):
 def vae_until_recognizable(judge, minutes: float):
     config = lab.AutoencoderLabConfig(n=10_000)
     data = lab.training_data(config)
-    steps = int(np.ceil(len(data.x_train) / config.batch_size))
+    steps = int(np.ceil(len(data.x_train) / config.batch))
     scores = EpochScores(judge, data.x_train, glyphs(n=1000, seed=3).x_test[:500], steps)
     model = lab.build_model(config, data.input_shape)
     started = time.perf_counter()
-    fit(model, data.x_train, epochs=500, batch_size=config.batch_size, seed=config.seed, callbacks=[scores],
-        steps_per_callback=steps,
+    fit(model, data.x_train, epochs=500, batch_size=config.batch,
+        seed=config.seed, callbacks=[scores], steps_per_callback=steps,
         stop=lambda: scores.reached is not None or time.perf_counter() - started > 60 * minutes)
     return config, len(data.x_train), scores.rows, scores.reached
 
@@ -86,7 +86,7 @@ def main():
     print(f"cores visible: {os.cpu_count()} (shared machine: timings are noisy)")
     judge = glyph_judge()
     config, n_train, rows, reached = vae_until_recognizable(judge, args.minutes)
-    print(f"\n1. VAE at page defaults ({config}) on {n_train} training glyphs, batch {config.batch_size}")
+    print(f"\n1. VAE at page defaults ({config}) on {n_train} training glyphs, batch {config.batch}")
     print_rows(rows, ["epoch", "steps", "train s", "recon MSE", "ELBO", "FID", "IS", "recognized", "covered"])
     if reached:
         print(f"target (recon MSE <= {TARGET_MSE}, FID <= {TARGET_FID:g}) reached after "
@@ -96,7 +96,8 @@ def main():
     if args.vae_only:
         return
 
-    comparison = compare_generative_models(ComparisonConfig(n=args.compare_n, epochs=args.compare_epochs), judge=judge)
+    comparison = compare_generative_models(ComparisonConfig(n=args.compare_n, epochs=args.compare_epochs),
+                                           judge=judge)
     print(f"\n2. GAN vs VAE vs VQ-VAE, same budget: {comparison.budget}")
     print(f"{'property':<32} | {'measure':<58} | " + " | ".join(f"{m:>9}" for m in ("GAN", "VAE", "VQ-VAE")))
     for row in comparison.table:

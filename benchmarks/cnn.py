@@ -61,11 +61,11 @@ def machine() -> str:
 def time_to_accuracy(data, target: float, config: TrainingConfig, max_epochs: int = 15):
     """(seconds, epochs, accuracy) until the test accuracy first reaches `target`."""
     keras.utils.set_random_seed(config.seed)
-    model = classifier(config.architecture, data.input_shape, data.num_classes, learning_rate=config.learning_rate)
-    steps = int(np.ceil(len(data.x_train) / config.batch_size))
+    model = classifier(config.archs[0], data.input_shape, data.num_classes, learning_rate=config.lr)
+    steps = int(np.ceil(len(data.x_train) / config.batch))
     reached = lambda run: run.epochs_done and run.history["val_accuracy"][-1] >= target  # noqa: E731
     holder = {}
-    run = fit(model, data.x_train, data.y_train, epochs=max_epochs, batch_size=config.batch_size,
+    run = fit(model, data.x_train, data.y_train, epochs=max_epochs, batch_size=config.batch,
               validation_data=(data.x_test, data.y_test), seed=config.seed, steps_per_callback=steps,
               callbacks=[lambda r: holder.update(run=r)], stop=lambda: "run" in holder and reached(holder["run"]))
     return run.wall_time, run.epochs_done, float(run.history["val_accuracy"][-1])
@@ -140,13 +140,13 @@ def whole_model_epochs(data, config: TrainingConfig, repeats: int = 2) -> list[t
     models, first = {}, {}
     for conv in ("keras", "toolkit"):
         keras.utils.set_random_seed(0)
-        models[conv] = classifier(config.architecture, data.input_shape, data.num_classes, conv=conv)
-        first[conv] = fit(models[conv], data.x_train, data.y_train, epochs=1, batch_size=config.batch_size,
+        models[conv] = classifier(config.archs[0], data.input_shape, data.num_classes, conv=conv)
+        first[conv] = fit(models[conv], data.x_train, data.y_train, epochs=1, batch_size=config.batch,
                           seed=0).wall_time
     best = {conv: np.inf for conv in models}
     for seed in range(1, repeats + 1):
         for conv, model in models.items():
-            run = fit(model, data.x_train, data.y_train, epochs=1, batch_size=config.batch_size, seed=seed)
+            run = fit(model, data.x_train, data.y_train, epochs=1, batch_size=config.batch, seed=seed)
             best[conv] = min(best[conv], run.wall_time)
     return [(conv, first[conv], best[conv]) for conv in models]
 
@@ -154,8 +154,8 @@ def whole_model_epochs(data, config: TrainingConfig, repeats: int = 2) -> list[t
 def architecture_table(data, config: TrainingConfig) -> list[tuple]:
     rows = []
     for name, architecture in ARCHITECTURES.items():
-        run = train_architectures([name], data, epochs=config.epochs, batch_size=config.batch_size,
-                                  learning_rate=config.learning_rate, seed=config.seed)[architecture.title]
+        run = train_architectures([name], data, epochs=config.epochs, batch_size=config.batch,
+                                  learning_rate=config.lr, seed=config.seed)[architecture.title]
         per_epoch = run.wall_time / max(run.epochs_done, 1)
         rows.append((architecture.title, architecture.year, run.model.count_params(), per_epoch,
                      float(run.history["val_accuracy"][-1])))
@@ -196,8 +196,8 @@ def main() -> None:
         print_epoch_table(data["glyphs"], config)
         return
 
-    print(f"Time to accuracy, default CNN ({ARCHITECTURES[config.architecture].title}, Adam "
-          f"{config.learning_rate:g}, batch {config.batch_size}); target ≤ 20 s each\n")
+    print(f"Time to accuracy, default CNN ({ARCHITECTURES[config.archs[0]].title}, Adam "
+          f"{config.lr:g}, batch {config.batch}); target ≤ 20 s each\n")
     print("| dataset | target | seconds | epochs | test accuracy |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, target in (("glyphs", 0.98), ("digits", 0.97)):
@@ -210,7 +210,7 @@ def main() -> None:
 
     if not args.skip_architectures:
         print(f"\nEvery architecture after the page's default budget ({config.epochs} epochs, "
-              f"{config.n:,} glyphs, batch {config.batch_size})\n")
+              f"{config.n:,} glyphs, batch {config.batch})\n")
         print("| architecture | year | parameters | s / epoch | test accuracy |")
         print("| --- | ---: | ---: | ---: | ---: |")
         for title, year, params, per_epoch, accuracy in architecture_table(data["glyphs"], config):

@@ -3,10 +3,12 @@
 1. Training step time of each optimizer (toolkit vs ``keras_builtin``) through
    ``toolkit.train.fit`` on a ~100k-parameter MLP, random data, identical initial weights.
 2. Forward + backward time of the normalization layers against their Keras twins.
-3. ``trajectories``: 6 optimizers x 500 steps on each surface, first call (tracing) and
-   a repeated call.
-4. The toolkit call behind each chapter-3 page at the page's default settings, end to end
-   (model building, tracing, training, measurements), as a student waits for it.
+3. ``trajectories``: 6 optimizers x 500 steps on each surface (compiled chunks of
+   ``STEPS_PER_CALLBACK`` steps, as the Loss surfaces page runs them), first call (tracing)
+   and a repeated call.
+4. The toolkit call behind each chapter-3 page at the page's default settings (its Config's
+   defaults), end to end (model building, tracing, training, measurements), as a student
+   waits for it.
 
 Each number is the best of a few repetitions (the machine may be shared); timings are
 never asserted anywhere.
@@ -159,28 +161,27 @@ def trajectories_table(steps=500):
 def page_defaults_table():
     from toolkit.data import load
     from toolkit.optim import (
-        PRESETS, OptimizerChoice, compare_descent, normalization_race, optimizer_choice,
-        optimizer_race, surface_lab,
+        DESCENT_DATASET, NORMALIZATION_DATASET, PRESETS, RACE_DATASETS, DescentConfig,
+        NormalizationConfig, RaceConfig, SurfaceConfig, run_covariate_shift, run_descent,
+        run_high_learning_rate, run_race, run_surface_lab,
     )
 
-    digits = load("digits")
-    race = [optimizer_choice(n, lr) for n, lr in
-            (("SGD", 0.05), ("Momentum", 0.05), ("RMSProp", 0.001), ("Adam", 0.001))]
-    saddle = [optimizer_choice(n, lr) for n, lr in (("SGD", 0.01), ("Momentum", 0.01), ("Adam", 0.05))]
+    race = RaceConfig()
+    race_data = load(race.dataset, **RACE_DATASETS[race.dataset])
+    descent_data, norm_data = load(DESCENT_DATASET), load(NORMALIZATION_DATASET)
     calls = {
-        "Loss surfaces: surface_lab(saddle, 3 optimizers, 300 steps)":
-            lambda: surface_lab("saddle", saddle, (1.5, 0.01), 300),
-        "Loss surfaces: every preset in turn":
-            lambda: [surface_lab(p.surface, [OptimizerChoice(n, hp) for n, hp in p.optimizers.items()],
-                                 p.start, p.steps) for p in PRESETS.values()],
-        "Optimizer race: optimizer_race(4 optimizers, digits, 15 epochs, B = 32)":
-            lambda: optimizer_race(race, digits, epochs=15, batch_size=32),
-        "Batch size: compare_descent(digits, 10 epochs, B = N, 1, 32, 16 draws)":
-            lambda: compare_descent(digits, learning_rate=0.05, epochs=10, minibatch=32, draws=16),
-        "Normalization: normalization_race(none + batch, sigmoid, 3 x 64, 10 epochs)":
-            lambda: normalization_race(digits, epochs=10, learning_rate=0.5, input_scale=16.0),
-        "Normalization: high learning rate (relu, eta = 1, 10 epochs)":
-            lambda: normalization_race(digits, activation="relu", epochs=10, learning_rate=1.0),
+        "Loss surfaces: run_surface_lab(SurfaceConfig()) (saddle, 3 optimizers, 300 steps)":
+            lambda: run_surface_lab(SurfaceConfig()),
+        "Loss surfaces: every lesson in turn":
+            lambda: [run_surface_lab(preset.config()) for preset in PRESETS.values()],
+        "Optimizer race: run_race(RaceConfig()) (4 optimizers, digits, 15 epochs, B = 32)":
+            lambda: run_race(race, race_data),
+        "Batch size: run_descent(DescentConfig()) (digits, 10 epochs, B = N, 1, 32, 16 draws)":
+            lambda: run_descent(DescentConfig(), descent_data),
+        "Normalization: run_covariate_shift (none + batch, sigmoid, 3 x 64, 10 epochs)":
+            lambda: run_covariate_shift(NormalizationConfig(), norm_data),
+        "Normalization: run_high_learning_rate (relu, eta = 1, 10 epochs)":
+            lambda: run_high_learning_rate(NormalizationConfig(), norm_data),
     }
     print("\n### Chapter-3 pages: the toolkit call at default settings (end to end)\n")
     print("| page call | first call (s) | second call (s) |")

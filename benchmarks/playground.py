@@ -1,86 +1,102 @@
-"""The Playground page's numbers: epochs/s while animating, the cost of one refresh, and
-TensorFlow Playground side by side on its own settings. Timings are never asserted.
+"""The Playground page's speed as a student sees it: in headless Chromium, from the click on
+Train to the last epoch on screen, and TensorFlow Playground side by side. Timings are
+never asserted.
 
-"Animating" is what the page does after a click on Train: ``PlaygroundSession.train`` with
-a refresh at most every 0.25 s, and each refresh does the page's full work: one compiled
-call for the 100×100 grid (output and every neuron) and the data points, the page's
-figures (``toolkit.viz.playground_figures``: network with neuron pictures, output heatmap,
-loss curves, confusion matrix) and ``fig.to_json()`` of each (Streamlit serializes them).
-As on the page, the network is built and drawn once when the page loads (that time is
-reported as "page load"); wall-clock time then starts at the click on Train, so it
-includes tracing the training loop (the first chunk) and every refresh.
+The script starts the app (``streamlit run demos/app.py``), opens the Playground page with
+URL parameters, clicks Train, and reads the page every 50 ms: the live panel's progress bar
+("playground: epoch k of N"), the Epoch metric and the test loss written above the figures
+(all figures of a frame come from one snapshot, so they show that epoch). It reports the
+time from the click to the first progress report, to the first figure of a trained epoch,
+and to the last epoch, and epochs/s over the whole click-to-last-epoch span (compiling the
+training loop included). For reference, the same training without the page: the training
+chunks of ``PlaygroundSession.train`` alone (no browser, no figures).
 
 TensorFlow Playground's numbers were measured in headless Chromium (see issue 3): spiral,
 noise 0, 50% train, batch 10, [8, 8, 8] tanh, lr 0.03, features x1 x2: 15.7 epochs/s and
 test loss 0.48 / 0.44 / 0.37 / 0.33 after 5 / 10 / 15 / 20 s (epoch 325 at 20 s); its
 default circle task (hidden [4, 2]) 36 epochs/s. Playground trains with SGD on the square
 loss ½(o − t)² of a tanh output o and targets t = ±1; here the network has a sigmoid output
-p trained with MSE and SGD at the same rate, and its test loss is reported in Playground's
-units, 2·mean((p − y)²) (``toolkit.ffnn.playground.playground_loss``), next to our BCE/MSE.
+p trained with MSE and SGD at the same rate, so Playground's loss is 2·MSE
+(``toolkit.ffnn.playground.playground_loss``): the page's test loss times 2.
 
-    python benchmarks/playground.py
+    PYTHONPATH=. python benchmarks/playground.py
 """
 
-import dataclasses
 import os
+import re
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
+from tests.demos.screenshot import AppServer, launch_browser, wait_until_idle  # noqa: E402
 
-from toolkit.ffnn.playground import PlaygroundConfig, PlaygroundSession, playground_loss  # noqa: E402
-from toolkit.viz import playground_figures  # noqa: E402
-
-REFRESH_SECONDS = 0.25
-PLAYGROUND_SPIRAL = PlaygroundConfig(dataset="spiral", hidden=(8, 8, 8), activation="tanh", optimizer="sgd",
-                                     learning_rate=0.03, batch_size=10, loss="mse", features=("x1", "x2"))
-PLAYGROUND_CIRCLE = dataclasses.replace(PLAYGROUND_SPIRAL, dataset="circle", hidden=(4, 2))
+PLAYGROUND_SPIRAL = {"features": "x1,x2", "optimizer": "sgd", "lr": "0.03", "loss": "mse"}
+PLAYGROUND_CIRCLE = {**PLAYGROUND_SPIRAL, "dataset": "circle", "hidden": "4,2"}
 PUBLISHED = {"spiral_loss": {5: 0.48, 10: 0.44, 15: 0.37, 20: 0.33}, "spiral_eps": 15.7, "circle_eps": 36.0}
+READ = """() => {
+  const text = sel => [...document.querySelectorAll(sel)].map(e => e.innerText).join(' | ');
+  return [text('[class*="st-key-live-"] [data-testid="stProgress"]'),
+          text('[class*="st-key-live-"] [data-testid="stMetricValue"]'),
+          text('[class*="st-key-live-"] [data-testid="stMarkdown"]'),
+          document.querySelectorAll('[class*="st-key-live-"] .js-plotly-plot').length,
+          document.querySelectorAll('[class*="st-key-live-done"]').length];
+}"""
 
 
-def refresh(session, timings=None):
-    """One full refresh of the page: snapshot, figures, JSON. Returns (snapshot, seconds by part)."""
-    start = time.perf_counter()
-    snapshot = session.snapshot()
-    built = time.perf_counter()
-    figures = playground_figures(snapshot, session.data, session.run.history)
-    serialised = time.perf_counter()
-    size = sum(len(figure.to_json()) for figure in figures.values())
-    end = time.perf_counter()
-    if timings is not None:
-        timings.append((built - start, serialised - built, end - serialised, size))
-    return snapshot
+def click_train(browser, server, params, *, pause_after=None, timeout=300):
+    """Opens the page with `params`, clicks Train; returns the samples and the load time.
 
-
-def animate(config, seconds):
-    """Loads the page's network, then trains like a click on Train, for ``seconds`` of wall time.
-
-    Returns (session, rows, refresh timings, seconds trained, page-load seconds); one row per
-    refresh: (seconds since the click, epoch, test loss, Playground-units test loss, accuracy).
+    One sample per change: (seconds since the click, progress epoch, epoch on the figures,
+    test loss on screen, charts in the panel). With `pause_after`, clicks Pause then.
     """
-    loading = time.perf_counter()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    started = time.monotonic()
+    page.goto(server.url(f"playground?{query}"))
+    wait_until_idle(page)
+    load = time.monotonic() - started
+    page.get_by_role("button", name="Train").first.click()
+    click, samples = time.monotonic(), []
+    while time.monotonic() - click < timeout:
+        progress, metric, markdown, charts, done = page.evaluate(READ)
+        now = time.monotonic() - click
+        epoch = re.search(r"epoch ([\d,]+) of", progress)
+        shown = re.search(r"([\d,]+)", metric)
+        loss = re.search(r"test loss \*?\*?([\d.]+)", markdown)
+        sample = (int(epoch[1].replace(",", "")) if epoch else None,
+                  int(shown[1].replace(",", "")) if shown else None, float(loss[1]) if loss else None, charts)
+        if not samples or samples[-1][1:] != sample:
+            samples.append((now, *sample))
+        if done:
+            break
+        if pause_after is not None and now > pause_after:
+            page.get_by_role("button", name="Pause").first.click()
+            pause_after = None
+        time.sleep(0.05)
+    page.close()
+    return samples, load
+
+
+def summary(samples, target):
+    """(click -> first progress, click -> first trained figure, click -> last epoch, epochs/s)."""
+    first_progress = next((t for t, epoch, *_ in samples if epoch is not None), None)
+    first_figure = next((t for t, _, shown, _, charts in samples if shown and charts), None)
+    last = next((t for t, _, shown, *_ in samples if shown is not None and shown >= target), None)
+    return first_progress, first_figure, last, (target / last if last else float("nan"))
+
+
+def session_only(params, epochs):
+    """Epochs/s of the training chunks alone, no page (reference)."""
+    from toolkit.ffnn.playground import PlaygroundConfig, PlaygroundSession
+
+    names = {"lr": "learning_rate", "batch": "batch_size"}
+    config = PlaygroundConfig(**{names.get(k, k): float(v) if k == "lr" else
+                                 tuple(v.split(",")) if k == "features" else v for k, v in params.items()})
     session = PlaygroundSession(config)
-    refresh(session)  # the page draws the untrained network when it loads
-    start = time.perf_counter()
-    page_load = start - loading
-    rows, timings = [], []
-
-    def on_refresh(_):
-        snapshot = refresh(session, timings)
-        p = snapshot.test_outputs
-        pg = playground_loss(p[:, 0], session.data.y_test) if p.shape[1] == 1 else float("nan")
-        rows.append((time.perf_counter() - start, snapshot.epoch, snapshot.test_loss, pg, snapshot.test_accuracy))
-
-    session.train(10_000, on_refresh=on_refresh, refresh_seconds=REFRESH_SECONDS,
-                  stop=lambda: time.perf_counter() - start > seconds)
-    return session, rows, timings, time.perf_counter() - start, page_load
-
-
-def at(rows, second):
-    """The last refresh row at or before ``second``."""
-    before = [row for row in rows if row[0] <= second]
-    return before[-1] if before else None
+    session.train(1)
+    started = time.perf_counter()
+    session.train(epochs)
+    return epochs / (time.perf_counter() - started)
 
 
 def table(header, rows):
@@ -91,79 +107,42 @@ def table(header, rows):
     print()
 
 
-def refresh_cost(config, repeats=20):
-    session = PlaygroundSession(config)
-    session.train(20)
-    timings = []
-    for _ in range(3):
-        refresh(session)
-    for _ in range(repeats):
-        refresh(session, timings)
-    return np.median(np.array(timings), axis=0)
+def seconds(value):
+    return "-" if value is None else f"{value:.2f} s"
 
 
 def main():
-    print(f"Playground page benchmark · os.cpu_count() = {os.cpu_count()} · "
+    from playwright.sync_api import sync_playwright
+
+    print(f"Playground page in headless Chromium · os.cpu_count() = {os.cpu_count()} · "
           f"load average {os.getloadavg()[0]:.1f} at start\n")
+    runs = (("page defaults (spiral, 7 features, [8, 8, 8], Adam, 300 epochs)", {}, 300),
+            ("Playground circle default ([4, 2], SGD 0.03, 300 epochs)", PLAYGROUND_CIRCLE, 300))
+    with AppServer() as server, sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        rows = []
+        for name, params, target in runs:
+            samples, load = click_train(browser, server, params)
+            first_progress, first_figure, last, speed = summary(samples, target)
+            rows.append((name, seconds(load), seconds(first_progress), seconds(first_figure), seconds(last),
+                         f"**{speed:.0f}**", len({s[2] for s in samples})))
+        table(["task", "page load", "click → first progress", "click → first trained figure",
+               "click → last epoch", "epochs/s (click to last epoch)", "frames drawn"], rows)
 
-    page = PlaygroundConfig()
-    print(f"## One full refresh (median of 20), page defaults: {page.dataset}, features "
-          f"{','.join(page.features)}, hidden {list(page.hidden)} {page.activation}, {page.optimizer}\n")
-    big = dataclasses.replace(page, dataset="spiral_k", arms=5, hidden=(32,) * 8,
-                              features=("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"))
-    rows = []
-    for name, config in (("page defaults (7-8-8-8-1)", page), ("largest: 7-32×8-5, 5 classes", big)):
-        snap, build, json_, size = refresh_cost(config)
-        rows.append((name, f"{1000 * snap:.1f}", f"{1000 * build:.1f}", f"{1000 * json_:.1f}",
-                     f"**{1000 * (snap + build + json_):.1f}**", f"{size / 1e3:.0f} kB"))
-    table(["network", "grid + neurons + points (1 call), ms", "figures, ms", "to_json, ms", "total, ms",
-           "JSON"], rows)
-
-    print("## Epochs/s while animating (refresh every 0.25 s, full work), 10 s from the click\n")
-    rows = []
-    for name, config in (("page defaults (spiral, 7 features, Adam 0.003, from scratch)", page),
-                         ("page defaults, Keras built-ins", dataclasses.replace(page, from_scratch=False)),
-                         ("Playground spiral (SGD 0.03)", PLAYGROUND_SPIRAL),
-                         ("Playground circle default", PLAYGROUND_CIRCLE)):
-        session, trace, timings, wall, page_load = animate(config, 10.0)
-        run = session.run
-        refresh_share = sum(sum(t[:3]) for t in timings) / wall
-        rows.append((name, f"{page_load:.1f} s", run.epochs_done, f"{run.epochs_done / wall:.0f}",
-                     f"{run.epochs_per_second:.0f}", len(timings), f"{100 * refresh_share:.0f}%"))
-    table(["task", "page load (build + first draw)", "epochs in 10 s after the click",
-           "epochs/s (wall: trace + training + refreshes)", "epochs/s (training chunks only)",
-           "refreshes", "time refreshing"], rows)
-
-    print("## Side by side with TensorFlow Playground (spiral, noise 0, 50% train, batch 10, "
-          "[8, 8, 8] tanh, lr 0.03, x1 x2)\n")
-    session, trace, _, wall, _ = animate(PLAYGROUND_SPIRAL, 20.0)
-    rows = []
-    for second in (5, 10, 15, 20):
-        row = at(trace, second)
-        rows.append((f"{second} s", PUBLISHED["spiral_loss"][second]) + (
-            ("no refresh yet", "-", "-", "-") if row is None else
-            (row[1], f"{row[3]:.3f}", f"{row[2]:.3f}", f"{row[4]:.1%}")))
-    table(["after", "Playground test loss", "our epoch", "our test loss (Playground units)",
-           "our test MSE", "our test accuracy"], rows)
-    spiral_eps = session.run.epochs_done / wall
-    circle, _, _, circle_wall, _ = animate(PLAYGROUND_CIRCLE, 10.0)
-    table(["task", "TensorFlow Playground epochs/s", "this page epochs/s (animating)", "target"], [
-        ("spiral [8, 8, 8]", PUBLISHED["spiral_eps"], f"{spiral_eps:.0f}", "≥ 40"),
-        ("circle default [4, 2]", PUBLISHED["circle_eps"], f"{circle.run.epochs_done / circle_wall:.0f}", "≥ 100"),
-    ])
-    hit = next((row for row in trace if row[3] <= 0.33), None)
-    print(f"Test loss ≤ 0.33 (Playground units) first reached at "
-          f"{'never' if hit is None else f'{hit[0]:.1f} s (epoch {hit[1]})'} (target ≤ 10 s).\n")
-
-    print("## Page defaults on spiral: time to ≥ 90% test accuracy (from the click, animating)\n")
-    rows = []
-    for seed in (0, 1, 2):
-        session, trace, _, _, _ = animate(dataclasses.replace(page, seed=seed), 10.0)
-        hit = next((row for row in trace if row[4] >= 0.9), None)
-        rows.append((seed, "not within 10 s" if hit is None else f"{hit[0]:.1f} s", "-" if hit is None else hit[1],
-                     f"{trace[-1][4]:.1%}" if trace else "-"))
-    table(["seed (data and weights)", "≥ 90% test accuracy at", "epoch", "test accuracy at 10 s"], rows)
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        print("## Side by side with TensorFlow Playground (spiral, noise 0, 50% train, batch 10, "
+              "[8, 8, 8] tanh, SGD lr 0.03, x1 x2), 20 s from the click\n")
+        samples, _ = click_train(browser, server, {**PLAYGROUND_SPIRAL, "epochs": "10000"}, pause_after=20.5)
+        rows = []
+        for second in (5, 10, 15, 20):
+            seen = [s for s in samples if s[0] <= second and s[3] is not None and s[2]]
+            rows.append((f"{second} s", PUBLISHED["spiral_loss"][second]) + (
+                (seen[-1][2], f"{2 * seen[-1][3]:.3f}") if seen else ("-", "-")))
+        table(["after", "Playground test loss", "our epoch on screen", "our test loss (Playground units)"], rows)
+        browser.close()
+    print("## Training alone (no page, no figures), for reference\n")
+    table(["task", "epochs/s"], [(name, f"{session_only(params, 300):.0f}") for name, params, _ in runs])
+    print(f"TensorFlow Playground: spiral {PUBLISHED['spiral_eps']} epochs/s, circle {PUBLISHED['circle_eps']} "
+          f"epochs/s. Load average {os.getloadavg()[0]:.1f} at the end.")
 
 
 if __name__ == "__main__":

@@ -6,13 +6,14 @@
    within a seed every variant shares them (``toolkit.train.compare``). Reported: mean ± std
    over seeds of the test accuracy, of the gap (train − test accuracy) and of the test loss,
    and the paired gain over "none" (mean ± std, and on how many seeds it was positive).
-2. The same for the glyph scenario (300 glyphs, a 3 x 256 network, 60 epochs).
+2. The same for the glyph scenario (``LabConfig.for_task("glyphs")``: 300 glyphs, a 3 x 256
+   network, 60 epochs).
 3. Wall time of the default comparison of 4 variants (``LabConfig()``'s strategies).
 
 Timings depend on the machine and its load; they are printed, never asserted.
 
     python benchmarks/regularization.py                 # everything (10-15 min on 2 idle cores)
-    python benchmarks/regularization.py --seeds 3 --task toy2d --strategies none,l2,dropout
+    python benchmarks/regularization.py --seeds 3 --task toy2d --strategies none,L2,dropout
 """
 
 import argparse
@@ -27,19 +28,19 @@ from toolkit.regularization import STRATEGIES, LabConfig, run_lab  # noqa: E402
 
 
 def measure(task: str, strategies: tuple, seeds: int, overrides: dict) -> dict:
-    """{variant key: {metric: (seeds,) array}} for one scenario."""
+    """{strategy name: {metric: (seeds,) array}} for one scenario."""
     results = {key: {"test": [], "gap": [], "loss": [], "epochs": []} for key in strategies}
     for seed in range(seeds):
-        config = LabConfig(task=task, seed=seed, strategies=strategies, **overrides)
+        config = LabConfig.for_task(task, seed=seed, strategies=strategies, **overrides)
         result = run_lab(config)
-        for label, key in result.keys.items():
+        for label, key in result.strategies.items():
             score = result.scores[label]
             results[key]["test"].append(score["test_accuracy"])
             results[key]["gap"].append(score["gap"])
             results[key]["loss"].append(score["test_loss"])
             results[key]["epochs"].append(result.runs[label].epochs_done)
         print(f"  seed {seed}: " + ", ".join(
-            f"{key} {result.scores[label]['test_accuracy']:.3f}" for label, key in result.keys.items()),
+            f"{key} {result.scores[label]['test_accuracy']:.3f}" for label, key in result.strategies.items()),
             flush=True)
     return {key: {name: np.array(values) for name, values in metrics.items()}
             for key, metrics in results.items()}
@@ -58,7 +59,7 @@ def print_table(task: str, results: dict, config: LabConfig) -> None:
         gain = metrics["test"] - base
         wins = "–" if key == "none" else f"{int(np.sum(gain > 0))}/{len(gain)}"
         strength = config.strength(key)
-        print(f"| {STRATEGIES[key].label} | {'' if strength is None else f'{STRATEGIES[key].symbol}={strength:g}'} "
+        print(f"| {key} | {'' if strength is None else f'{STRATEGIES[key].symbol}={strength:g}'} "
               f"| {pm(metrics['test'])} | {pm(metrics['gap'])} | {pm(metrics['loss'])} "
               f"| {'–' if key == 'none' else pm(gain)} | {wins} | {np.mean(metrics['epochs']):.0f} |")
 
@@ -89,7 +90,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--task", choices=("toy2d", "glyphs", "both"), default="both")
-    parser.add_argument("--strategies", default=",".join(STRATEGIES))
+    parser.add_argument("--strategies", default=",".join(STRATEGIES),
+                        help="names of toolkit.regularization.STRATEGIES, e.g. 'none,L2,early stopping'")
     parser.add_argument("--timing", type=int, default=2, help="repeats of the default 4-variant timing")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a LabConfig field, e.g. --set l2=0.01 --set hidden=64,64")
@@ -100,9 +102,9 @@ def main():
         strategies = ("none", *strategies)
     print(f"{os.cpu_count()} CPU cores, seeds 0..{args.seeds - 1}")
     for task in (("toy2d", "glyphs") if args.task == "both" else (args.task,)):
-        config = LabConfig(task=task, strategies=strategies, **overrides)
+        config = LabConfig.for_task(task, strategies=strategies, **overrides)
         print(f"\n{task}: {config.n_train} training samples, hidden {config.hidden}, {config.epochs} epochs, "
-              f"Adam η={config.learning_rate}")
+              f"{config.optimizer} η={config.learning_rate}")
         print_table(task, measure(task, strategies, args.seeds, overrides), config)
     if args.timing:
         times = time_default(args.timing)

@@ -16,6 +16,9 @@ if str(ROOT) not in sys.path:  # `streamlit run demos/app.py` without PYTHONPATH
 
 import streamlit as st  # noqa: E402
 
+from demos import ui  # noqa: E402  (imported before any page, so two first sessions never race on it)
+from demos.ui.server import guard_keras_reset  # noqa: E402
+
 # The chapters of ../shared/course-notes.txt: number, title, what the notes cover.
 CHAPTERS = (
     (1, "Feed-forward neural networks", "cost functions, unit types, activations, depth and width"),
@@ -35,31 +38,33 @@ CHAPTERS = (
 # A section title starting with "N" or "N–M" covers chapters N..M of CHAPTERS.
 PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "Start": [
-        ("pages/home.py", "Home", ":material/home:", "home"),
-        ("pages/datasets.py", "Datasets", ":material/dataset:", "datasets"),
+        ("app_pages/home.py", "Home", ":material/home:", "home"),
+        ("app_pages/datasets.py", "Datasets", ":material/dataset:", "datasets"),
     ],
     "1–2 Feed-forward networks": [
-        ("pages/playground.py", "Playground", ":material/hub:", "playground"),
-        ("pages/activations.py", "Activations & losses", ":material/show_chart:", "activations"),
-        ("pages/backprop.py", "Backpropagation", ":material/account_tree:", "backprop"),
+        ("app_pages/playground.py", "Playground", ":material/hub:", "playground"),
+        ("app_pages/activations.py", "Activations & losses", ":material/show_chart:", "activations"),
+        ("app_pages/backprop.py", "Backpropagation", ":material/account_tree:", "backprop"),
     ],
     "3 Optimization": [
-        ("pages/optimization.py", "Loss surfaces", ":material/landscape:", "optimization"),
-        ("pages/race.py", "Optimizer race", ":material/sprint:", "race"),
-        ("pages/minibatch.py", "Batch size", ":material/stacks:", "minibatch"),
-        ("pages/normalization.py", "Normalization", ":material/equalizer:", "normalization"),
+        ("app_pages/optimization.py", "Loss surfaces", ":material/landscape:", "optimization"),
+        ("app_pages/race.py", "Optimizer race", ":material/sprint:", "race"),
+        ("app_pages/minibatch.py", "Batch size", ":material/stacks:", "minibatch"),
+        ("app_pages/normalization.py", "Normalization", ":material/equalizer:", "normalization"),
     ],
     "4 Regularization": [
-        ("pages/regularization.py", "Regularization lab", ":material/tune:", "regularization"),
+        ("app_pages/regularization.py", "Regularization lab", ":material/tune:", "regularization"),
     ],
     "5 Convolutional networks": [
-        ("pages/convolutions.py", "Convolutions", ":material/grid_on:", "convolutions"),
-        ("pages/cnn_architectures.py", "CNN architectures", ":material/layers:", "cnn_architectures"),
+        ("app_pages/convolutions.py", "Convolutions", ":material/grid_on:", "convolutions"),
+        ("app_pages/cnn_architectures.py", "CNN architectures", ":material/layers:", "cnn_architectures"),
     ],
     "9 Generative models": [
-        ("pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),
-        ("pages/gan_glyphs.py", "GANs on glyphs", ":material/draw:", "gan_glyphs"),
-        ("pages/autoencoders.py", "Autoencoders & VAEs", ":material/compress:", "autoencoders"),
+        ("app_pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),
+        ("app_pages/gan_glyphs.py", "GANs on glyphs", ":material/draw:", "gan_glyphs"),
+        ("app_pages/autoencoders.py", "Autoencoders & VAEs", ":material/compress:", "autoencoders"),
+        ("app_pages/generative_comparison.py", "Generative models compared", ":material/balance:",
+         "generative_comparison"),
     ],
 }
 
@@ -77,14 +82,13 @@ def navigation_pages() -> dict[str, list]:
 
 
 def main() -> None:
-    from demos import ui
-
     st.set_page_config(page_title="Deep Learning Toolkit", page_icon=":material/neurology:", layout="wide")
-    page = st.navigation(navigation_pages())
+    page = st.navigation(navigation_pages(), expanded=True)  # every page visible, none behind "View more"
     try:
-        page.run()
-    finally:  # drawn after the page so its content appears first (the sidebar loads TensorFlow)
+        page.run()  # returns at once even while a run trains: runs live in background threads
+    finally:  # after the page, so its content is not held up by the sidebar's TensorFlow import
         ui.sidebar()
+        guard_keras_reset()  # before Streamlit's after-run Keras reset (see demos/ui/server.py)
 
 
 if __name__ == "__main__":  # Streamlit runs the router as __main__; importing it runs nothing

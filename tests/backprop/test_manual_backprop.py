@@ -91,6 +91,6 @@ def test_numerical_gradient_matches_the_parameter_order(batch):
 def test_invalid_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match=r"`sizes` must list at least 2 positive layer sizes"):
         init_network((2,))
-    with pytest.raises(ValueError, match=r"`activation` must be one of 'tanh', 'sigmoid', 'relu', 'linear'; "
+    with pytest.raises(ValueError, match=r"`activation` must be one of 'tanh', 'sigmoid', 'relu', 'linear', "
                                          r"received activation='elu'"):
         init_network(activation="elu")

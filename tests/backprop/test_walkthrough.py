@@ -60,3 +60,18 @@ def test_pathways_sum_to_the_backprop_sensitivity():
         assert len(rows) == {1: 2, 2: 1}[layer] + 1  # one pathway per later neuron chain, plus the sum
         assert rows[-1]["chain-rule product"] == pytest.approx(trace.backward.dL_da[layer][0, i], rel=1e-12)
         assert rows[0]["pathway"].endswith("→ ŷ → L")
+
+
+def test_walkthrough_config_builds_the_page_network_and_example():
+    from toolkit.backprop import WalkthroughConfig
+
+    config = WalkthroughConfig(activation="relu", seed=3, y=0)
+    net = config.network()
+    assert net.sizes == (2, 3, 2, 1) and net.activation == "relu" and net.output == "sigmoid"
+    np.testing.assert_array_equal(net.W[1], init_network((2, 3, 2, 1), "relu", seed=3).W[1])
+    x, y = config.example()
+    assert x.shape == (1, 2) and y.tolist() == [0.0]
+    with pytest.raises(ValueError, match=r"`x1` must be a finite number in \[-1, 1\], received x1=2"):
+        WalkthroughConfig(x1=2.0)
+    with pytest.raises(ValueError, match=r"`activation` must be one of 'tanh', 'sigmoid', 'relu'"):
+        WalkthroughConfig(activation="elu")

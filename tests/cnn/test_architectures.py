@@ -152,15 +152,15 @@ def test_a_small_cnn_learns_with_the_scratch_layers_and_dropblock(tmp_path):
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: build_architecture("lenet"), "`name` must be one of lenet5, alexnet"),
+    (lambda: build_architecture("lenet"), "`name` must be one of 'lenet5', 'alexnet'"),
     (lambda: build_architecture("vgg", (4, 4, 1)), r"`input_shape` must be \(H, W, C\) with H and W in \[8, 64\]"),
     (lambda: build_architecture("vgg", (28, 28)), r"`input_shape` must be \(H, W, C\)"),
-    (lambda: build_architecture("vgg", num_classes=1), "`num_classes` must be an integer >= 2"),
-    (lambda: build_architecture("vgg", conv="torch"), "`conv` must be 'keras' or 'toolkit'"),
-    (lambda: compile_classifier(build_architecture("lenet5"), 0.0), r"`learning_rate` must be in \(0, 1\]"),
-    (lambda: Regularizers(cutout=2.0), r"`cutout` must be in \[0, 1\]"),
-    (lambda: Regularizers(dropblock=1.0), r"`dropblock` must be in \[0, 1\)"),
-    (lambda: Regularizers(block_size=0), "`block_size` must be a positive integer"),
+    (lambda: build_architecture("vgg", num_classes=1), r"`num_classes` must be an integer in \[2, ∞\]"),
+    (lambda: build_architecture("vgg", conv="torch"), "`conv` must be one of 'keras', 'toolkit'"),
+    (lambda: compile_classifier(build_architecture("lenet5"), 0.0), r"`learning_rate` must be a finite number in \("),
+    (lambda: Regularizers(cutout=2.0), r"`cutout` must be a finite number in \[0, 0.8\]"),
+    (lambda: Regularizers(dropblock=1.0), r"`dropblock` must be a finite number in \[0, 0.5\]"),
+    (lambda: Regularizers(block_size=0), r"`block_size` must be an integer in \[1, 7\]"),
     (lambda: Regularizers(cutmix=-1), "`cutmix`"),
 ])
 def test_bad_arguments(call, message):

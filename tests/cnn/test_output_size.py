@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from toolkit.cnn import conv_output_size, output_shape, output_size_latex, padding_amounts
+from toolkit.cnn import ConvolutionConfig, conv_output_size, output_shape, output_size_latex, padding_amounts
 
 # Keras refuses strides > 1 together with dilation > 1, so the grid leaves those out.
 GRID = [(n, k, p, s, d) for n, k, p, s, d in itertools.product(
@@ -48,12 +48,12 @@ def test_the_notes_formula_with_numbers():
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"n": 3, "k": 5}, r"kernel \(size 5\) is larger than the padded input \(N \+ 2P = 3 \+ 2·0 = 3\)"),
     ({"n": 5, "k": 3, "d": 3}, r"size 3 with dilation 3, spanning 7 pixels"),
-    ({"n": 8, "k": 3, "s": 0}, r"`s` \(stride\) must be a positive integer, received s=0"),
+    ({"n": 8, "k": 3, "s": 0}, r"`s` must be a positive integer, received s=0. It is the stride S."),
     ({"n": 8, "k": 3, "p": -1}, r"`padding` must be 'valid', 'same' or a non-negative integer"),
     ({"n": 8, "k": 3, "p": "full"}, r"received padding='full'"),
-    ({"n": 0, "k": 3}, r"`n` \(input size\) must be a positive integer"),
-    ({"n": 8, "k": 2.5}, r"`k` \(kernel size\) must be a positive integer"),
-    ({"n": 8, "k": 3, "d": 0}, r"`d` \(dilation\) must be a positive integer"),
+    ({"n": 0, "k": 3}, r"`n` must be a positive integer, received n=0. It is the input size N."),
+    ({"n": 8, "k": 2.5}, r"`k` must be a positive integer, received k=2.5. It is the kernel size K."),
+    ({"n": 8, "k": 3, "d": 0}, r"`d` must be a positive integer, received d=0. It is the dilation D."),
 ])
 def test_bad_arguments_get_one_clear_sentence(kwargs, message):
     with pytest.raises(ValueError, match=message) as info:
@@ -68,3 +68,10 @@ def test_latex_fills_in_the_numbers():
     assert "\\lceil" in output_size_latex(28, 3, "same", 2)
     with pytest.raises(ValueError):
         output_size_latex(2, 3)
+
+
+def test_the_convolutions_page_settings_carry_their_bounds():
+    assert ConvolutionConfig().padding_value == 1 and ConvolutionConfig(padding="same").padding_value == "same"
+    assert conv_output_size(ConvolutionConfig().n, ConvolutionConfig().k, ConvolutionConfig().padding_value) == 7
+    with pytest.raises(ValueError, match=r"`stride` must be an integer in \[1, 4\], received stride=0"):
+        ConvolutionConfig(stride=0)

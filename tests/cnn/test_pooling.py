@@ -39,12 +39,12 @@ def test_config_round_trip_and_keras_file(layer, tmp_path):
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: pool2d(X, 2, mode="min"), "`mode` must be 'max' or 'average'"),
-    (lambda: pool2d(X, 2, padding=1), "`padding` must be 'valid' or 'same' for pooling"),
+    (lambda: pool2d(X, 2, mode="min"), "`mode` must be one of 'max', 'average'"),
+    (lambda: pool2d(X, 2, padding=1), "`padding` must be one of 'valid', 'same', received padding=1. Pooling"),
     (lambda: pool2d(X[0, 0, 0], 2), r"`x` must be \(H, W\)"),
     (lambda: pool2d(X, 10), "larger than the padded input"),
     (lambda: MaxPool2D(0), "`pool_size` must be a positive integer"),
-    (lambda: AvgPool2D(2, padding=2), "`padding` must be 'valid' or 'same' for pooling"),
+    (lambda: AvgPool2D(2, padding=2), "`padding` must be one of 'valid', 'same', received padding=2"),
 ])
 def test_bad_arguments(call, message):
     with pytest.raises(ValueError, match=message):

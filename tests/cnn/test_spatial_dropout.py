@@ -67,9 +67,9 @@ def test_config_round_trip_and_keras_file(layer, tmp_path):
 
 
 @pytest.mark.parametrize(("make", "message"), [
-    (lambda: DropBlock2D(1.0), r"`rate` must be in \[0, 1\), received rate=1.0"),
+    (lambda: DropBlock2D(1.0), r"`rate` must be a finite number in \[0, 1\), received rate=1.0"),
     (lambda: DropBlock2D(0.1, 0), "`block_size` must be a positive integer"),
-    (lambda: SpatialDropout2D(-0.1), r"`rate` must be in \[0, 1\)"),
+    (lambda: SpatialDropout2D(-0.1), r"`rate` must be a finite number in \[0, 1\)"),
 ])
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):

@@ -5,8 +5,8 @@ import pytest
 
 from tests.cnn.conftest import tiny_images
 from toolkit.cnn import (
-    Regularizers, augmentation_preview, classification_accuracy, misclassified, predict_classes, results_table,
-    train_architectures,
+    Regularizers, TrainingConfig, augmentation_preview, classification_accuracy, misclassified, predict_classes,
+    results_table, run_architectures, train_architectures,
 )
 from toolkit.data.dataset import Dataset
 
@@ -38,11 +38,27 @@ def test_two_architectures_train_side_by_side_and_fill_the_table():
     assert len(wrong) <= 5 and np.all(predicted[wrong] != data.y_test[wrong])
 
 
-def test_bad_names():
-    with pytest.raises(ValueError, match="`names` must list at least one architecture"):
+def test_the_page_config_trains_through_one_call_and_reports_progress():
+    data, seen = tiny_dataset(), []
+    config = TrainingConfig(archs=("lenet5",), epochs=1, batch=32, lr=3e-3, cutmix=1.0)
+    assert config.regularizers() == Regularizers(cutmix=1.0) and config.source() == ("glyphs", {"n": 10_000, "seed": 0})
+    result = run_architectures(config, data, callbacks=lambda run: seen.append(run.epochs_done))
+    assert list(result.runs) == ["LeNet-5"] and seen and seen[-1] == 1
+    assert result.table[0]["architecture"] == "LeNet-5" and result.runs["LeNet-5"].config["regularizers"]["cutmix"] == 1
+    evaluation = result.evaluation("LeNet-5")
+    assert evaluation is result.evaluation("LeNet-5") and evaluation.y_pred.shape == (64,)  # computed once
+
+
+def test_bad_names_and_settings():
+    with pytest.raises(ValueError, match="`names` must be at least one value among 'lenet5'"):
         train_architectures([], tiny_dataset(), epochs=1)
-    with pytest.raises(ValueError, match="`name` must be one of"):
+    with pytest.raises(ValueError, match="`names` must be a list of values among"):
         train_architectures(["lenet5", "inception"], tiny_dataset(), epochs=1)
+    with pytest.raises(ValueError, match="`archs` must be at least one value among"):
+        TrainingConfig(archs=())
+    with pytest.raises(ValueError, match=r"`epochs` must be an integer in \[1, 30\]"):
+        TrainingConfig(epochs=31)
+    assert TrainingConfig.settings()["cutout"] == Regularizers.settings()["cutout"]  # one declaration
 
 
 def test_augmentation_preview_shows_each_active_regularizer():

@@ -49,8 +49,8 @@ def test_seed_controls_the_split():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"size": 12}, r"`size` must be one of 8, 16, 28; received size=12\."),
-        ({"test_ratio": 0}, r"`test_ratio` must be in \(0.0, 1.0\), received test_ratio=0\."),
+        ({"size": 12}, r"`size` must be one of 8, 16, 28, received size=12\."),
+        ({"test_ratio": 0}, r"`test_ratio` must be a finite number in \(0, 1\), received test_ratio=0\."),
     ],
 )
 def test_bad_arguments_raise(kwargs, message):

@@ -124,10 +124,10 @@ def test_glyph_classes_are_learnable():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"n": 5}, r"`n` must be in \[10, 200000\], received n=5\."),
-        ({"size": 100}, r"`size` must be in \[16, 64\], received size=100\."),
-        ({"classes": 37}, r"`classes` must be in \[2, 36\], received classes=37\."),
-        ({"test_ratio": -0.1}, r"`test_ratio` must be in \(0.0, 1.0\), received test_ratio=-0.1\."),
+        ({"n": 5}, r"`n` must be an integer in \[10, 200000\], received n=5\."),
+        ({"size": 100}, r"`size` must be an integer in \[16, 64\], received size=100\."),
+        ({"classes": 37}, r"`classes` must be an integer in \[2, 36\], received classes=37\."),
+        ({"test_ratio": -0.1}, r"`test_ratio` must be a finite number in \(0, 1\), received test_ratio=-0.1\."),
     ],
 )
 def test_bad_arguments_raise(kwargs, message):

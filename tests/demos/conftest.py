@@ -21,12 +21,14 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "race": {"optimizers": "SGD,Adam", "epochs": "1", "width": "8"},
     "minibatch": {"epochs": "1", "draws": "2", "minibatch": "256", "width": "8"},
     "normalization": {"epochs": "1", "depth": "1"},
+    "optimization": {"steps": "20"},
     "playground": {"points": "100", "hidden": "4", "epochs": "3"},
     "activations": {"epochs": "2", "fit_epochs": "10"},
     "backprop": {"budget": "200"},
     "gan_lab": {"steps": "20"},
     "gan_glyphs": {"epochs": "1", "n": "200", "batch": "50", "score": "false"},
     "autoencoders": {"epochs": "1", "n": "200", "batch": "64"},
+    "generative_comparison": {"epochs": "1", "n": "200", "batch": "50", "samples": "40"},
 }
 
 
@@ -49,6 +51,27 @@ def assert_no_exception(at, what: str) -> None:
     """Fails with the exception texts if the AppTest run showed any."""
     problems = [e.value for e in at.exception]
     assert not problems, f"{what} raised: {problems}"
+
+
+def click_and_finish(at, label: str = "Train", *, timeout: float = 300):
+    """Clicks the button `label`, waits until every background run has ended, then reruns.
+
+    Training runs in a background thread (``demos.ui.live``): the click's own rerun returns
+    at once with the live panel; the second rerun shows the end state and the results,
+    as the panel's own refresh does in a browser.
+    """
+    from demos.ui import live
+
+    button = next((b for b in at.button if b.label == label), None)
+    assert button is not None, f"no button labelled {label!r}: {[b.label for b in at.button]}"
+    button.click().run(timeout=timeout)
+    assert live.wait_all(timeout), f"a run started by {label!r} did not end within {timeout} s"
+    return at.run(timeout=timeout)
+
+
+def end_states(at) -> str:
+    """The texts of the live panels' end-state boxes (Finished / Stopped / Diverged / Did not learn)."""
+    return " ".join(str(box.value) for kind in (at.success, at.warning, at.error) for box in kind)
 
 
 def change_first_widget(at) -> str | None:

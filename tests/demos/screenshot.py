@@ -131,11 +131,75 @@ def expand_to_content(page, width: int, max_height: int = 8000) -> None:
     page.wait_for_timeout(1500)  # plotly charts re-layout to the new size
 
 
+LIVE_RUNNING, LIVE_DONE = '[class*="st-key-live-running-"]', '[class*="st-key-live-done-"]'
+
+
 def click_button(page, label: str, timeout_s: float = 300) -> None:
-    """Clicks the first button labelled `label` and waits for the rerun to finish."""
+    """Clicks the first button labelled `label` and waits for the rerun to finish.
+
+    A click that starts a run shows the live panel (``demos.ui.live``); then this also
+    waits until every live panel on the page shows its end state.
+    """
     page.get_by_role("button", name=label).first.click()
     page.wait_for_timeout(500)
     wait_until_idle(page, timeout_s)
+    if page.locator(LIVE_RUNNING).count():
+        page.wait_for_selector(LIVE_RUNNING, state="detached", timeout=timeout_s * 1000)
+        wait_until_idle(page, timeout_s)
+
+
+# One read of every live panel on the page: its phase, the progress-bar text, the epoch (or
+# step) numbers in the progress bar and in its figures' titles, and how many figures it has.
+_PANELS_JS = """() => [...document.querySelectorAll('[class*="st-key-live-"]')].map(panel => ({
+    phase: [...panel.classList].some(c => c.startsWith('st-key-live-done-')) ? 'done' : 'running',
+    progress: [...panel.querySelectorAll('[data-testid="stProgress"]')].map(e => e.innerText).join(' '),
+    titles: [...panel.querySelectorAll('.js-plotly-plot .gtitle')].map(e => e.textContent),
+    figures: panel.querySelectorAll('.js-plotly-plot').length,
+    states: [...panel.querySelectorAll('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentWarning"],'
+                                         + '[data-testid="stAlertContentError"]')].map(e => e.innerText.split(' · ')[0]),
+}))"""
+_COUNT = re.compile(r"\b(?:epoch|step)s? (\d+)", re.IGNORECASE)
+
+
+def panel_epochs(panel: dict) -> tuple[int | None, list[int]]:
+    """(the epoch in the panel's progress bar, the epochs named in its figure titles)."""
+    bar = _COUNT.findall(panel["progress"])
+    return (int(bar[-1]) if bar else None), [int(n) for title in panel["titles"] for n in _COUNT.findall(title)]
+
+
+def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: float = 0.2) -> dict:
+    """Clicks `label` and follows the live panel until it shows its end state.
+
+    Returns seconds from the click to the first progress (a run past epoch 0), to the first
+    figure in the panel and to the end state, the last epoch seen, the end states, and every
+    read in which the progress bar and a figure title named different epochs.
+    """
+    page.get_by_role("button", name=label).first.click()
+    started, seen = time.monotonic(), {"first_progress": None, "first_figure": None, "done": None,
+                                       "last_epoch": 0, "mismatches": [], "states": []}
+    running, previous = False, {}
+    while time.monotonic() - started < timeout_s:
+        panels = page.evaluate(_PANELS_JS)
+        now = time.monotonic() - started
+        for index, panel in enumerate(panels):
+            epoch, titled = panel_epochs(panel)
+            # Plotly redraws a little after the progress bar: a mismatch counts only when the
+            # same progress and titles were already on screen at the previous read.
+            stable, previous[index] = previous.get(index) == (epoch, titled), (epoch, titled)
+            if epoch and seen["first_progress"] is None:
+                seen["first_progress"] = now
+            if panel["figures"] and seen["first_figure"] is None:
+                seen["first_figure"] = now
+            seen["last_epoch"] = max(seen["last_epoch"], epoch or 0)
+            if stable and panel["phase"] == "running" and epoch is not None and any(t != epoch for t in titled):
+                seen["mismatches"].append((epoch, titled))
+        running = running or any(p["phase"] == "running" for p in panels)
+        # An old panel of an earlier run may still show "done" right after the click.
+        if panels and all(p["phase"] == "done" for p in panels) and (running or now > 3):
+            seen["done"], seen["states"] = now, [s for p in panels for s in p["states"]]
+            return seen
+        time.sleep(poll_s)
+    return seen
 
 
 def screenshot_pages(url_paths: list[str], out: Path, click: str | None = None,

@@ -9,13 +9,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.demos.conftest import DEMOS, assert_no_exception
+from tests.demos.conftest import DEMOS, assert_no_exception, click_and_finish, end_states
+from toolkit.cnn import TrainingConfig
 
 TIMEOUT = 180
 
 
 def run_page(name: str, **query) -> AppTest:
-    at = AppTest.from_file(str(DEMOS / "pages" / name), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(DEMOS / "app_pages" / name), default_timeout=TIMEOUT)
     at.query_params.update(query)
     return at.run()
 
@@ -63,11 +64,13 @@ def test_architectures_page_trains_inspects_and_validates_uploads():
     at = run_page("cnn_architectures.py", archs="lenet5", dataset="digits", epochs="1", cutout="0.3", cutmix="1")
     assert_no_exception(at, "cnn-architectures")
     assert charts(at) == 2  # the Cutout and CutMix previews
-    next(b for b in at.button if b.label == "Train").click()
-    at.run(timeout=300)
+    assert len(at.get("latex")) == 4  # each regularizer's formula beside the controls
+    click_and_finish(at, "Train", timeout=300)
     assert_no_exception(at, "cnn-architectures after training")
-    assert not at.error and len(at.dataframe) >= 2  # architectures table + results
-    assert at.get("plotly_chart") and any("predicts" in c.value for c in at.caption)
+    assert not at.error and "Finished" in end_states(at), end_states(at)
+    table = next(d.value for d in at.dataframe if "test accuracy" in d.value)
+    assert list(table["architecture"]) == ["LeNet-5"] and table["epochs"][0] == "1/1"
+    assert any("predicts" in c.value for c in at.caption)
     at.radio(key="cnn-architectures.source").set_value("my own image (upload)").run()
     for content, message in ((b"%PDF-1.4 not an image", "is not an image that can be read"),
                              (b"x" * (2 * 2**20 + 10), "more than the 2 MB limit")):
@@ -82,9 +85,15 @@ def test_architectures_page_trains_inspects_and_validates_uploads():
     assert not at.error and any("predicts" in c.value for c in at.caption)
 
 
-def test_no_architecture_chosen_is_a_clear_error():
-    at = run_page("cnn_architectures.py", archs="", dataset="digits", epochs="1")
-    next(b for b in at.button if b.label == "Train").click()
-    at.run(timeout=120)
+def test_the_form_reads_its_bounds_from_the_config_and_refuses_no_architecture():
+    at = run_page("cnn_architectures.py", archs="", dataset="digits", epochs="99")
     assert_no_exception(at, "cnn-architectures")
-    assert any("`names` must list at least one architecture" in e.value for e in at.error)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "`archs` must be a comma-separated list" in warnings and "`epochs` must be an integer in [1, 30]" in warnings
+    epochs = next(n for n in at.number_input if n.label == "Epochs")
+    assert epochs.max == TrainingConfig.settings()["epochs"].hi and epochs.value == TrainingConfig().epochs
+    at.multiselect(key="cnn-architectures.archs").set_value([])
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert_no_exception(at, "cnn-architectures")
+    assert any("`archs` must be at least one value among" in e.value for e in at.error)
+    assert not at.success and not any("Training slots" in c.value for c in at.caption)  # nothing trained

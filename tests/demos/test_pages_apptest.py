@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.demos.conftest import DEMOS, SMALLEST_RUN, assert_no_exception, change_first_widget, page_params
+from tests.demos.conftest import (
+    DEMOS, SMALLEST_RUN, assert_no_exception, change_first_widget, click_and_finish, end_states, page_params,
+)
 
 TIMEOUT = 120
 
@@ -35,10 +37,11 @@ def test_page_trains_when_it_has_a_train_button(path, title, url_path):
     train = [b for b in at.button if b.label == "Train"]
     if not train:
         pytest.skip(f"{path} has no Train button")
-    train[0].click()
-    at.run(timeout=300)
+    click_and_finish(at, "Train")
     assert_no_exception(at, f"{path} after clicking Train")
     assert not [e.value for e in at.error], f"{path} shows an error after its smallest training"
+    assert any(word in end_states(at) for word in ("Finished", "Did not learn")), \
+        f"{path} shows no end state after its smallest training: {end_states(at)!r}"
 
 
 @pytest.mark.timeout(600)

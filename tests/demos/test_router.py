@@ -14,7 +14,7 @@ def test_every_page_file_exists_and_url_paths_are_unique():
 
 def test_url_path_equals_the_file_name():
     """Before the router first runs in a fresh server process, Streamlit resolves a direct
-    link such as /playground from the files in demos/pages/, so a link works on a cold
+    link such as /playground from the files in demos/app_pages/, so a link works on a cold
     server only when its url_path is the file's name."""
     for section in PAGES.values():
         for path, _title, _icon, url_path in section:

@@ -1,19 +1,18 @@
-"""The shared helpers of demos/ui.py: URL parameters, run records and history, live training.
+"""The shared layer demos/ui: URL parameters, lessons and locks, errors, the chapter map.
 
-The parsers and the history are pure and tested directly; the training panel is run in a
-tiny AppTest script, including a run interrupted by a rerun (what Stop does).
+The parsers are pure and tested directly; widgets and the link tools run in tiny AppTest
+scripts. The live panel has its own tests (test_live_panel.py).
 """
 
 from __future__ import annotations
 
-import math
-from types import SimpleNamespace
-
-import numpy as np
+import dataclasses
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from demos import ui
+from demos.ui.params import query_text, read_values
+from toolkit.config import Config, setting
 from toolkit.data import DatasetUnavailable
 
 LR = ui.Param("lr", float, 0.03, lo=1e-5, hi=10)
@@ -66,10 +65,10 @@ def test_format_param_round_trips(spec):
 
 
 def test_read_values_falls_back_to_defaults_with_one_warning_per_bad_value():
-    values, errors = ui.read_values([LR, EPOCHS, OPTIMIZER, SHUFFLE],
-                                    {"lr": "abc", "epochs": ["3", "7"], "optimizer": "nope", "other": "x"})
-    assert values == {"lr": 0.03, "epochs": 7, "optimizer": "adam", "shuffle": True}
-    assert errors == [
+    query = read_values([LR, EPOCHS, OPTIMIZER, SHUFFLE],
+                        {"lr": "abc", "epochs": ["3", "7"], "optimizer": "nope", "other": "x"})
+    assert query.values == {"lr": 0.03, "epochs": 7, "optimizer": "adam", "shuffle": True}
+    assert query.warnings == [
         "URL parameter `lr` must be a number in [1e-5, 10], received 'abc'; using 0.03.",
         "URL parameter `optimizer` must be one of 'sgd', 'momentum', 'adam', received 'nope'; using adam.",
     ]
@@ -80,7 +79,8 @@ def test_read_values_falls_back_to_defaults_with_one_warning_per_bad_value():
     {"name": "lr", "kind": float, "default": 0.1},
     {"name": "opt", "kind": "choice", "default": "adam"},
     {"name": "opt", "kind": "choice", "default": "rmsprop", "choices": ("adam",)},
-    {"name": "x", "kind": list, "default": []},
+    {"name": "x", "kind": "list", "default": []},
+    {"name": "few", "kind": "multi", "default": (), "choices": ("a", "b"), "min_count": 1},
 ])
 def test_param_rejects_inconsistent_declarations(kwargs):
     with pytest.raises(ValueError):
@@ -94,8 +94,7 @@ def test_read_and_write_params_in_a_page():
         from demos import ui
 
         spec = [ui.Param("lr", float, 0.03, lo=1e-5, hi=10), ui.Param("epochs", int, 100, lo=1, hi=500)]
-        values, errors = ui.read_params(spec)
-        st.write(values)
+        st.write(ui.read_params(spec).values)
         ui.write_params({"lr": 0.5, "epochs": 100}, spec)
 
     at = AppTest.from_function(page)
@@ -106,64 +105,6 @@ def test_read_and_write_params_in_a_page():
         "URL parameter `lr` must be a number in [1e-5, 10], received 'abc'; using 0.03."]
     assert at.query_params["lr"] == ["0.5"] or at.query_params["lr"] == "0.5"
     assert "epochs" not in at.query_params  # the default is left out of the URL
-
-
-# ---------------------------------------------------------------- run records and history
-def fake_run(name="run", status="completed", epochs_done=5, epochs=5):
-    history = {"loss": np.linspace(1, 0.5, epochs_done), "val_loss": np.linspace(1.1, 0.6, epochs_done)}
-    return SimpleNamespace(name=name, status=status, epochs_done=epochs_done, epochs=epochs,
-                           history=history, wall_time=2.0, message="", config={}, model=object())
-
-
-def test_run_record_copies_the_numbers_of_a_run():
-    run = fake_run()
-    record = ui.RunRecord.from_run(run)
-    run.history["loss"][:] = 99  # the record keeps its own copy
-    assert record.final("loss") == 0.5 and record.epochs_per_second == 2.5
-    row = record.row()
-    assert row["run"] == "run" and row["status"] == "completed" and row["epochs"] == "5/5"
-    assert row["val_loss"] == 0.6 and row["epochs/s"] == 2.5 and row["wall time (s)"] == 2.0
-
-
-def test_history_is_bounded_and_frees_old_models():
-    history = ui.RunHistory(max_runs=10, keep_models=3)
-    records = [ui.RunRecord.from_run(fake_run(f"run {i}")) for i in range(15)]
-    for record in records:
-        history.add(record)
-    history.add(records[-1])  # adding the same record again does not duplicate it
-    assert len(history) == 10
-    assert [r["run"] for r in history.rows()] == [f"run {i}" for i in range(14, 4, -1)]
-    assert [r.run is not None for r in history.records] == [False] * 7 + [True] * 3
-
-
-def test_history_rejects_bad_bounds():
-    with pytest.raises(ValueError):
-        ui.RunHistory(max_runs=0)
-
-
-@pytest.mark.parametrize(("stop_requested", "reason"), [(True, "you pressed Stop"), (False, "the page was rerun")])
-def test_an_interrupted_record_is_settled_as_stopped(stop_requested, reason):
-    run = fake_run(status="running", epochs_done=3, epochs=10)
-    record = ui.RunRecord.from_run(run)
-    record.stop_requested = stop_requested
-    record.settle_interrupted()
-    assert record.status == "stopped" and run.status == "stopped"
-    assert record.message.startswith("Stopped after epoch 3 of 10 because ") and reason in record.message
-    assert len(record.history["loss"]) == 3  # the curve recorded so far is kept
-
-
-def test_a_finished_record_is_not_settled_again():
-    record = ui.RunRecord.from_run(fake_run(status="diverged"))
-    record.settle_interrupted()
-    assert record.status == "diverged"
-
-
-def test_status_line_shows_metrics_or_the_queue():
-    record = ui.RunRecord.from_run(fake_run(status="running", epochs_done=4, epochs=8))
-    assert record.status == "running"
-    assert ui.status_line(record).startswith("epoch 4/8 · loss 0.5 · val_loss 0.6")
-    record.queue_position = 2
-    assert "position 2 in the queue" in ui.status_line(record)
 
 
 def test_router_and_ui_import_without_tensorflow():
@@ -211,72 +152,86 @@ def test_section_chapters(section, chapters):
 
 
 def test_chapter_pages_maps_chapters_to_their_pages():
-    pages = {"Start": [("pages/home.py", "Home", ":material/home:", "home")],
-             "1–2 Feed-forward networks": [("pages/ffnn.py", "FFNN", ":material/hub:", "ffnn")]}
+    pages = {"Start": [("app_pages/home.py", "Home", ":material/home:", "home")],
+             "1–2 Feed-forward networks": [("app_pages/ffnn.py", "FFNN", ":material/hub:", "ffnn")]}
     assert ui.chapter_pages(pages) == {1: pages["1–2 Feed-forward networks"], 2: 1}
 
 
-# ---------------------------------------------------------------- live training (TensorFlow)
-def training_page():
-    """A minimal training page: form, panel, history; `interrupt_at` simulates Stop mid-run."""
-    import keras
-    import numpy as np
+
+# ---------------------------------------------------------------- settings from a Config, lessons, locks
+@dataclasses.dataclass(frozen=True)
+class LabConfig(Config):
+    lr: float = setting(0.03, lo=1e-5, hi=10.0, label="Learning rate η")
+    epochs: int = setting(100, lo=1, hi=500)
+    optimizer: str = setting("adam", choices=("sgd", "adam"))
+
+
+LESSONS = [ui.Lesson("slow", "Too small a step", "With η = 1e-5 the loss barely moves.", {"lr": 1e-5}),
+           ui.Lesson("long", "Long run", "Train for a while.", {"epochs": 400, "optimizer": "sgd"})]
+
+
+def test_settings_come_from_the_config_with_display_overrides_only():
+    specs = ui.settings(LabConfig, "epochs", "lr", epochs={"widget": "number"})
+    assert [s.name for s in specs] == ["epochs", "lr"]
+    assert (specs[0].lo, specs[0].hi, specs[0].widget) == (1, 500, "number")
+    assert specs[1].label == "Learning rate η"
+    with pytest.raises(ValueError, match="no setting 'momentum'"):
+        ui.settings(LabConfig, "momentum")
+    with pytest.raises(ValueError, match="can be overridden"):
+        ui.settings(LabConfig, epochs={"hi": 5000})  # bounds belong to the Config
+
+
+def test_a_lesson_link_restores_its_preset_and_the_url_overrides_it():
+    specs = ui.settings(LabConfig)
+    query = read_values(specs, {"lesson": "long", "epochs": "300"}, LESSONS)
+    assert query.lesson is LESSONS[1] and not query.warnings
+    assert query.values == {"lr": 0.03, "epochs": 300, "optimizer": "sgd"}
+    assert query_text(query.values, specs, lesson=query.lesson) == {"lesson": "long", "epochs": "300"}
+
+
+def test_an_unknown_lesson_or_lock_is_one_warning_each():
+    query = read_values(ui.settings(LabConfig), {"lesson": "nope", "lock": "lr,colour"}, LESSONS)
+    assert query.lesson is None and query.locked == {"lr"}
+    assert query.warnings[0].startswith("URL parameter `lesson` must be one of 'slow', 'long'")
+    assert "colour" in query.warnings[1]
+
+
+def lesson_page():
+    import dataclasses
+
     import streamlit as st
 
     from demos import ui
-    from toolkit.train import Callback, fit
+    from toolkit.config import Config, setting
 
-    class Interrupt(Callback):
-        def on_progress(self, run):
-            if run.epochs_done >= 3 and st.session_state.get("interrupt"):
-                st.session_state["interrupt"] = False
-                if st.session_state.get("press_stop"):
-                    ui._request_stop("test")  # what the Stop button's on_click does
-                st.rerun()  # a click during training reruns the script like this
+    @dataclasses.dataclass(frozen=True)
+    class PageConfig(Config):
+        lr: float = setting(0.03, lo=1e-5, hi=10.0)
+        epochs: int = setting(100, lo=1, hi=500)
 
-    def train(progress):
-        keras.utils.set_random_seed(0)
-        x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
-        y = (x[:, 0] * x[:, 1] > 0).astype("float32")
-        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="tanh"),
-                                  keras.layers.Dense(1, activation="sigmoid")])
-        model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
-        return fit(model, x, y, epochs=values["epochs"], batch_size=16, steps_per_callback=4,
-                   callbacks=[progress, Interrupt()], config={"dataset": {"name": "xor"}})
-
-    values, submitted = ui.train_form("test", [ui.Param("epochs", int, 6, lo=1, hi=50)])
-    ui.training_panel("test", submitted, train)
-    ui.run_history("test")
+    lessons = [ui.Lesson("slow", "Too small a step", "With η = 1e-5 the loss barely moves.", {"lr": 1e-5})]
+    form = ui.settings_form("lab", ui.settings(PageConfig), lessons=lessons)
+    st.write(PageConfig(**form.values))
 
 
-@pytest.mark.timeout(300)
-def test_training_panel_shows_a_completed_run_and_keeps_it_after_a_rerun():
-    at = AppTest.from_function(training_page, default_timeout=120).run()
-    assert not at.exception and not at.dataframe  # no runs yet, no table
-    at.button(key="test.submit").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.success[0].value.startswith("**Completed** · epoch 6/6")
-    assert len(at.get("plotly_chart")) == 1 and len(at.get("download_button")) == 1
-    at.run()  # any rerun: the finished run is still shown, from session state
-    assert at.success[0].value.startswith("**Completed** · epoch 6/6")
-    assert at.dataframe[0].value["status"].tolist() == ["completed"]
-
-
-@pytest.mark.timeout(300)
-@pytest.mark.parametrize(("press_stop", "reason"), [(True, "you pressed Stop"), (False, "the page was rerun")])
-def test_a_run_interrupted_by_a_rerun_is_shown_as_stopped_with_its_curve(press_stop, reason):
-    at = AppTest.from_function(training_page, default_timeout=120)
-    at.session_state["interrupt"] = True
-    at.session_state["press_stop"] = press_stop
+def test_a_lesson_link_shows_its_explanation_and_locked_controls_are_read_only():
+    at = AppTest.from_function(lesson_page)
+    at.query_params.update({"lesson": "slow", "lock": "lr"})
     at.run()
-    at.slider[0].set_value(40)
-    at.button(key="test.submit").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    stopped = at.warning[0].value
-    assert stopped.startswith("**Stopped** · epoch ") and reason in stopped
-    epochs_done = int(stopped.split("epoch ")[1].split("/")[0])
-    assert 3 <= epochs_done < 40
-    assert len(at.get("plotly_chart")) == 1  # the curve recorded before the interruption
-    table = at.dataframe[0].value
-    assert table["status"].tolist() == ["stopped"] and table["epochs"].tolist() == [f"{epochs_done}/40"]
-    assert not math.isnan(table["loss"][0])
+    assert not at.exception
+    assert "Too small a step" in at.info[0].value and "barely moves" in at.info[0].value
+    lr = at.number_input(key="lab.lr")
+    assert lr.value == 1e-5 and lr.disabled
+    assert not at.slider(key="lab.epochs").disabled
+    assert [b.label for b in at.button if b.label == "Reset to defaults"]
+
+
+def test_reset_to_defaults_clears_the_url_and_the_widgets():
+    at = AppTest.from_function(lesson_page)
+    at.query_params.update({"epochs": "7"})
+    at.run()
+    assert at.slider(key="lab.epochs").value == 7
+    next(b for b in at.button if b.label == "Reset to defaults").click().run()
+    assert not at.exception
+    assert "epochs" not in at.query_params
+    assert at.slider(key="lab.epochs").value == 100

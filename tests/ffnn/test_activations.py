@@ -99,9 +99,22 @@ def test_layers_keras_file_round_trip(tmp_path):
 
 
 def test_invalid_parameters_raise_clear_errors():
-    with pytest.raises(ValueError, match=r"`alpha` must be a number > 0, received alpha=0"):
+    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \(0, ∞\], received alpha=0"):
         act.ELU(alpha=0)
-    with pytest.raises(ValueError, match=r"`alpha` must be a number >= 0, received alpha=-1"):
+    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \[0, ∞\], received alpha=-1"):
         act.GeneralizedReLU(alpha=-1)
-    with pytest.raises(ValueError, match=r"`activation` must be one of 'sigmoid', 'tanh'.*received activation='gelu'"):
-        act.check_activation("gelu")
+    with pytest.raises(ValueError, match=r"`name` must be one of 'sigmoid', 'tanh'.*received name='gelu'"):
+        act.activation_latex("gelu")
+
+
+def test_activations_config_gives_the_curves_and_formulas_of_its_choice():
+    config = act.ActivationsConfig(names=("relu", "leaky_relu"), alpha=0.1)
+    z = np.linspace(-2.0, 2.0, 9)
+    curves = config.curves(z)
+    assert list(curves) == ["relu", "leaky_relu"]
+    np.testing.assert_allclose(curves["leaky_relu"][1], np.where(z > 0, 1.0, 0.1), rtol=1e-6)
+    assert act.activation_latex("leaky_relu", 0.1) == r"g(z, \alpha) = \max(0, z) + \alpha \min(0, z),\; \alpha = 0.1"
+    assert r"\alpha = 0.1" in config.latex()
+    assert act.ActivationsConfig().latex().count(r"\\") == 2  # six formulas, two per row
+    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \[0, 1\], received alpha=2"):
+        act.ActivationsConfig(alpha=2.0)

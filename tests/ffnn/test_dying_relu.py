@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from toolkit.ffnn import build_mlp
-from toolkit.ffnn.dying_relu import dead_fractions, preactivation_model, watch_dead_units
+from toolkit.ffnn.dying_relu import (
+    DeadUnitMonitor, DyingReluConfig, dead_fractions, preactivation_model, run_dying_relu,
+)
 
 
 def test_dead_fractions_count_units_negative_on_every_example():
@@ -26,22 +28,42 @@ def test_a_unit_with_a_large_negative_bias_is_measured_dead():
     assert dead_fractions(z)[0] == pytest.approx(1 / 3)
 
 
-def test_watch_dead_units_records_every_epoch_and_reports_live():
-    calls = []
-    results = watch_dead_units(("relu", "leaky_relu"), learning_rate=1.0, hidden=(4, 4), epochs=3,
-                               on_update=lambda r: calls.append({k: len(v.epochs) for k, v in r.items()}),
-                               refresh_seconds=0.0)
-    assert list(results) == ["relu", "leaky_relu"] and calls[-1] == {"relu": 4, "leaky_relu": 4}
-    for record in results.values():
-        assert record.epochs == [0, 1, 2, 3] and record.status == "completed"
+def test_run_dying_relu_records_every_epoch_through_the_monitor():
+    config = DyingReluConfig(lr=1.0, epochs=3, hidden=(4, 4))
+    data = config.data()
+    monitor = DeadUnitMonitor(data.x_train)
+    seen = []
+    results = run_dying_relu(config, data, monitor=monitor, measure_every=0.0,  # measure every epoch
+                             callbacks=[lambda run: seen.append(monitor.curves(run)["dead_units"][run.name])])
+    assert list(results) == ["relu", "leaky_relu"] and [len(s[0]) for s in seen] == [2, 3, 4, 2, 3, 4]
+    for name, record in results.items():
+        assert record.epochs == [0, 1, 2, 3] and record.status == "completed" and record.sizes == (4, 4)
         assert record.overall.shape == (4,) and np.all((0 <= record.overall) & (record.overall <= 1))
         assert np.isnan(record.loss[0]) and np.all(np.isfinite(record.loss[1:]))
+        assert record.run.name == name and record.run.epochs_done == 3
+        assert record.loss[-1] == record.run.final("loss")
+    # compare: the same initial weights for both activations
+    relu, leaky = (results[name].run for name in ("relu", "leaky_relu"))
+    for a, b in zip(relu.initial_weights, leaky.initial_weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_throttled_monitor_still_measures_the_start_and_the_end():
+    config = DyingReluConfig(epochs=5, hidden=(4,), activations=("relu",))
+    record = run_dying_relu(config, measure_every=3600.0)["relu"]
+    assert record.epochs[0] == 0 and record.epochs[-1] == 5 and len(record.epochs) <= 3  # start, first, end
+
+
+def test_a_stopped_run_keeps_its_measures():
+    config = DyingReluConfig(epochs=50, hidden=(4,))
+    results = run_dying_relu(config, stop=lambda: True)
+    assert list(results) == ["relu"] and results["relu"].status == "stopped" and results["relu"].epochs == [0]
 
 
 def test_invalid_arguments():
-    with pytest.raises(ValueError, match=re.escape("`learning_rate` must be a number in [1e-5, 10]")):
-        watch_dead_units(learning_rate=0)
-    with pytest.raises(ValueError, match="`activations` must name activations"):
-        watch_dead_units(("gelu",))
+    with pytest.raises(ValueError, match=re.escape("`lr` must be a finite number in [0.001, 10], received lr=0")):
+        DyingReluConfig(lr=0)
+    with pytest.raises(ValueError, match="`activations` must be a list of values among 'sigmoid'"):
+        DyingReluConfig(activations=("gelu",))
     with pytest.raises(ValueError, match="must be a from-scratch build_mlp network"):
         preactivation_model(build_mlp(2, hidden=(3,), from_scratch=False))

@@ -44,16 +44,16 @@ def test_regularization_and_dropout_layers():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"hidden": [0, 4]}, "`hidden` must hold 0 to 8 layer sizes in [1, 256], received [0, 4]."),
-    ({"hidden": [4] * 9}, "`hidden` must hold 0 to 8 layer sizes in [1, 256], received [4, 4, 4, 4, 4, 4, 4, 4, 4]."),
-    ({"hidden": [300]}, "received [300]."),
+    ({"hidden": [0, 4]}, "`hidden[0]` must be an integer in [1, 256], received hidden[0]=0."),
+    ({"hidden": [4] * 9}, "`hidden` must hold 0 to 8 layer sizes in [1, 256], received hidden=[4, 4, 4, 4, 4, 4, 4, 4, 4]."),
+    ({"hidden": [300]}, "received hidden[0]=300."),
     ({"activation": "gelu"}, "`activation` must be one of " + ", ".join(map(repr, ACTIVATIONS))),
     ({"activation": ["tanh"]}, "one name per hidden layer (2)"),
     ({"output": "softplus"}, "`output` must be one of 'sigmoid', 'softmax', 'linear'"),
-    ({"dropout": 1.0}, "`dropout` must be a number in [0, 1.0), received dropout=1.0."),
-    ({"l2": -1}, "`l2` must be a number in [0, 1.0], received l2=-1."),
-    ({"inputs": 0}, "`inputs` must be a positive number of input features"),
-    ({"inputs": []}, "`features` must name at least one of"),
+    ({"dropout": 1.0}, "`dropout` must be a finite number in [0, 1), received dropout=1.0."),
+    ({"l2": -1}, "`l2` must be a finite number in [0, 1], received l2=-1."),
+    ({"inputs": 0}, "`inputs` must be a positive integer, received inputs=0. (or pass a list of Playground"),
+    ({"inputs": []}, "`features` must be at least one value among 'x1', 'x2'"),
 ])
 def test_invalid_arguments_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
@@ -70,11 +70,11 @@ def test_playground_features_values():
 
 
 def test_playground_features_validation():
-    with pytest.raises(ValueError, match=r"`features` must name at least one of 'x1', 'x2'.*received features=\(\)"):
+    with pytest.raises(ValueError, match=r"`features` must be at least one value among 'x1', 'x2'.*received features=\(\)"):
         PlaygroundFeatures(())
-    with pytest.raises(ValueError, match=r"received unknown \['x3'\]"):
+    with pytest.raises(ValueError, match=r"`features` must be a list of values among 'x1'.*received features=\('x1', 'x3'\)"):
         PlaygroundFeatures(["x1", "x3"])
-    with pytest.raises(ValueError, match=r"must not repeat"):
+    with pytest.raises(ValueError, match=r"must be a list without repeated values"):
         PlaygroundFeatures(["x1", "x1"])
     with pytest.raises(ValueError, match=r"expects points of shape \(B, 2\)"):
         PlaygroundFeatures()(np.zeros((4, 3), "float32"))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from toolkit.ffnn.outliers import compare_losses, fit_line, outlier_data
+from toolkit.ffnn.outliers import OutliersConfig, compare_losses, fit_line, outlier_data, run_line_fits
 
 
 def test_outlier_data_shape_and_count():
@@ -36,9 +36,26 @@ def test_without_outliers_every_loss_finds_the_line():
 
 
 def test_invalid_arguments():
-    with pytest.raises(ValueError, match=r"`loss` must be one of 'MSE', 'MAE', 'Huber'; received loss='L1'"):
+    with pytest.raises(ValueError, match=r"`loss` must be one of 'MSE', 'MAE', 'Huber', received loss='L1'"):
         fit_line(np.zeros(3), np.zeros(3), loss="L1")
-    with pytest.raises(ValueError, match=r"`outliers` must be a number in \[0, 0.5\]"):
+    with pytest.raises(ValueError, match=r"`outliers` must be a finite number in \[0, 0.5\]"):
         outlier_data(outliers=0.9)
-    with pytest.raises(ValueError, match=r"`losses` must be distinct names among 'MSE', 'MAE', 'Huber'"):
+    with pytest.raises(ValueError, match=r"`losses` must be a list without repeated values"):
         compare_losses(np.zeros(3), np.zeros(3), losses=("MSE", "MSE"))
+    with pytest.raises(ValueError, match=r"`outliers` must be an integer in \[0, 40\], received outliers=90"):
+        OutliersConfig(outliers=90)
+
+
+def test_run_line_fits_reports_one_run_and_stops_on_request():
+    ends = []
+    config = OutliersConfig(outliers=20, epochs=5)
+    fits = run_line_fits(config, callbacks=[lambda run: None], stop=None)
+    assert list(fits) == ["MSE", "MAE", "Huber"] and len(fits["MSE"].history) == 5
+    from toolkit.train import Callback
+
+    class End(Callback):
+        def on_end(self, run):
+            ends.append((run.name, run.status, run.epochs_done))
+
+    run_line_fits(config, callbacks=[End()], stop=lambda: True)
+    assert ends == [("lines", "stopped", 0)]

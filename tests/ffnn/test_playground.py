@@ -1,6 +1,5 @@
 """The Playground's toolkit side: settings, the network they build, the live session, snapshots."""
 
-import dataclasses
 import re
 
 import keras
@@ -11,41 +10,59 @@ from toolkit.ffnn.playground import (
     NetworkProbe, PlaygroundConfig, PlaygroundSession, build_model, node_picture, parse_layers,
     plane_grid, playground_loss, targets,
 )
+from toolkit.train import Callback
 
-SMALL = PlaygroundConfig(dataset="circle", points=100, hidden=(4,), batch_size=10, learning_rate=0.03)
+SMALL = PlaygroundConfig(dataset="circle", points=100, hidden="4", batch_size=10, learning_rate=0.03)
 
 
 # ---------------------------------------------------------------- settings
 def test_defaults_are_valid_and_training_settings_do_not_change_the_structure():
-    config = PlaygroundConfig().validated()
+    config = PlaygroundConfig()
     assert config.task == "classification" and config.loss_name == "cross-entropy" and config.n_train == 250
-    faster = dataclasses.replace(config, learning_rate=0.5, batch_size=25)
+    assert config.hidden == "8,8,8" and config.layers == (8, 8, 8)
+    faster = config.replace(learning_rate=0.5, batch_size=25, epochs=20)
     assert faster.structure() == config.structure()
-    assert dataclasses.replace(config, hidden=(8,)).structure() != config.structure()
+    assert config.replace(hidden=(8,)).structure() != config.structure()
+    assert config.replace(hidden=" 8, 8,8").structure() == config.structure()  # the same layers
     assert PlaygroundConfig(dataset="plane").loss_name == "mse"
+
+
+def test_every_bound_lives_in_a_setting():
+    settings = PlaygroundConfig.settings()
+    assert (settings["noise"].lo, settings["noise"].hi) == (0, 50)
+    assert (settings["train_percent"].lo, settings["train_percent"].hi, settings["train_percent"].step) == (10, 90, 10)
+    assert (settings["points"].lo, settings["points"].hi) == (50, 2000)
+    assert (settings["arms"].lo, settings["arms"].hi) == (2, 10)
+    assert (settings["learning_rate"].lo, settings["learning_rate"].hi) == (1e-5, 10.0)
+    assert settings["features"].kind == "multi" and settings["features"].min_count == 1
+    assert settings["loss"].choices == ("auto", "cross-entropy", "mse", "mae", "huber")
 
 
 @pytest.mark.parametrize("changes, message", [
     ({"hidden": (8, 0, 8)}, "Hidden layer 2 has 0 neurons: each hidden layer needs 1 to 32 neurons"),
     ({"hidden": (33,)}, "Hidden layer 1 has 33 neurons"),
-    ({"hidden": (4,) * 9}, "`hidden` must list 0 to 8 layer sizes"),
-    ({"features": ()}, "`features` is empty: pick at least one input feature among x1, x2"),
-    ({"learning_rate": 0.0}, "`learning_rate` must be a number in [1e-05, 10], received learning_rate=0.0."),
-    ({"learning_rate": float("nan")}, "`learning_rate` must be a number in [1e-05, 10]"),
+    ({"hidden": (4,) * 9}, "`hidden` must be up to 8 neuron counts separated by commas"),
+    ({"hidden": "8,x"}, "`hidden` must be up to 8 neuron counts separated by commas, like 8,8,8; received '8,x'."),
+    ({"features": ()}, "`features` must be at least one value among 'x1', 'x2'"),
+    ({"features": ("x1", "x9")}, "`features` must be a list of values among 'x1', 'x2'"),
+    ({"learning_rate": 0.0}, "`learning_rate` must be a finite number in [1e-05, 10], received learning_rate=0.0."),
+    ({"learning_rate": float("nan")}, "`learning_rate` must be a finite number in [1e-05, 10]"),
+    ({"noise": 70}, "`noise` must be an integer in [0, 50], received noise=70."),
+    ({"epochs": 0}, "`epochs` must be an integer in [1, 10000], received epochs=0."),
     ({"batch_size": 251}, "`batch_size` must be an integer in [1, 250], received batch_size=251."),
     ({"loss": "mae"}, "`loss` must be one of 'auto', 'cross-entropy', 'mse' for classification data (spiral)"),
     ({"dataset": "plane", "loss": "cross-entropy"}, "for regression data (plane)"),
     ({"dataset": "moon"}, "`dataset` must be one of 'circle'"),
     ({"optimizer": "lbfgs"}, "`optimizer` must be one of 'sgd'"),
-    ({"regularization_rate": 2.0}, "`regularization_rate` must be a number in [0, 1]"),
+    ({"regularization_rate": 2.0}, "`regularization_rate` must be a finite number in [0, 1]"),
 ])
 def test_invalid_settings_raise_one_clear_sentence(changes, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        dataclasses.replace(PlaygroundConfig(), **changes).validated()
+        PlaygroundConfig().replace(**changes)
 
 
 def test_learning_rate_ten_is_allowed():
-    assert dataclasses.replace(PlaygroundConfig(), learning_rate=10.0).validated().learning_rate == 10.0
+    assert PlaygroundConfig(learning_rate=10.0).learning_rate == 10.0
 
 
 @pytest.mark.parametrize("text, layers", [("8,8,8", (8, 8, 8)), (" 4 , 2 ", (4, 2)), ("", ()), ("8,0", (8, 0))])
@@ -65,14 +82,14 @@ def test_parse_layers_rejects_malformed_text(text):
     ({"hidden": ()}, (7, 1)),
 ])
 def test_built_network_output_units(changes, output_shape):
-    config = dataclasses.replace(SMALL, **changes).validated()
+    config = SMALL.replace(**changes)
     classes = {"spiral_k": 4, "multigauss": 0}.get(config.dataset, 2)
     assert build_model(config, classes)(np.zeros((7, 2), "float32")).shape == output_shape
 
 
 def test_from_scratch_and_keras_builtin_start_identical_and_compute_the_same():
-    ours = build_model(dataclasses.replace(SMALL, regularization="L2", regularization_rate=0.01), 2)
-    theirs = build_model(dataclasses.replace(SMALL, regularization="L2", regularization_rate=0.01,
+    ours = build_model(SMALL.replace(regularization="L2", regularization_rate=0.01), 2)
+    theirs = build_model(SMALL.replace(regularization="L2", regularization_rate=0.01,
                                              from_scratch=False), 2)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -84,17 +101,17 @@ def test_from_scratch_and_keras_builtin_start_identical_and_compute_the_same():
 
 def test_targets_are_one_hot_only_for_softmax_with_mse():
     y = np.array([0, 2, 1])
-    mse = dataclasses.replace(SMALL, dataset="spiral_k", loss="mse")
+    mse = SMALL.replace(dataset="spiral_k", loss="mse")
     np.testing.assert_array_equal(targets(mse, y, 3), np.eye(3, dtype="float32")[y])
-    assert targets(dataclasses.replace(mse, loss="auto"), y, 3).dtype == np.int32
+    assert targets(mse.replace(loss="auto"), y, 3).dtype == np.int32
     assert targets(SMALL, np.array([0, 1]), 2).dtype == np.float32
 
 
 # ---------------------------------------------------------------- one compiled call
 def test_probe_returns_every_diagram_layer_in_one_call():
-    config = dataclasses.replace(SMALL, features=("x1", "x2", "x1*x2"), hidden=(3, 2))
+    config = SMALL.replace(features=("x1", "x2", "x1*x2"), hidden=(3, 2))
     for from_scratch in (True, False):
-        model = build_model(dataclasses.replace(config, from_scratch=from_scratch), 2)
+        model = build_model(config.replace(from_scratch=from_scratch), 2)
         points = plane_grid(4)
         features, a1, a2, output = NetworkProbe(model, points)()
         np.testing.assert_allclose(features[:, 2], points[:, 0] * points[:, 1], rtol=1e-5)
@@ -119,7 +136,7 @@ def test_playground_loss_is_its_half_squared_error_on_plus_minus_one():
 
 # ---------------------------------------------------------------- the session
 def test_session_continues_the_same_network_across_train_calls_and_learns():
-    session = PlaygroundSession(dataclasses.replace(SMALL, features=("x1^2", "x2^2")), resolution=20)
+    session = PlaygroundSession(SMALL.replace(features=("x1^2", "x2^2")), resolution=20)
     before = session.snapshot()
     assert before.epoch == 0 and np.isnan(before.train_loss)
     session.train(3)
@@ -138,7 +155,7 @@ def test_session_continues_the_same_network_across_train_calls_and_learns():
 
 
 def test_multiclass_snapshot_and_bundle_data():
-    config = dataclasses.replace(SMALL, dataset="spiral_k", arms=3, loss="mse", hidden=())
+    config = SMALL.replace(dataset="spiral_k", arms=3, loss="mse", hidden=())
     session = PlaygroundSession(config, resolution=10)
     session.train(2)
     snap = session.snapshot()
@@ -148,29 +165,53 @@ def test_multiclass_snapshot_and_bundle_data():
     assert y.shape == (len(x), 3) and "dataset" not in session.run.config
 
 
-def test_refresh_is_called_and_an_interruption_keeps_the_finished_epochs():
+def test_callbacks_see_the_whole_run_of_the_network_across_calls():
+    session = PlaygroundSession(SMALL, resolution=10)
+    session.train(4)
+    seen = []
+
+    class Watch(Callback):
+        def on_start(self, run):
+            seen.append(("start", run.epochs_done, run.epochs))
+
+        def on_progress(self, run):
+            seen.append(("progress", run.epochs_done, len(run.history["loss"])))
+            assert session.snapshot().epoch == run.epochs_done  # what a page's watch computes
+
+        def on_end(self, run):
+            seen.append(("end", run.epochs_done, run.status))
+
+    session.train(6, callbacks=[Watch()])
+    assert seen[0] == ("start", 4, 10) and seen[-1] == ("end", 10, "completed")
+    assert all(done == length and done > 4 for kind, done, length in seen if kind == "progress")
+    assert session.snapshot() is session.snapshot()  # evaluated once per epoch
+
+
+def test_an_interruption_keeps_the_finished_epochs():
     session = PlaygroundSession(SMALL, resolution=10)
 
     class Interrupted(Exception):
         pass
 
-    def refresh(snapshot):
-        assert snapshot.epoch == session.run.epochs_done
-        raise Interrupted  # what a Streamlit rerun does inside the callback
+    def interrupt(run):
+        raise Interrupted
 
     with pytest.raises(Interrupted):
-        session.train(5000, on_refresh=refresh, refresh_seconds=0.0)
+        session.train(5000, callbacks=interrupt)
     run = session.run
     assert 1 <= run.epochs_done < 5000 and len(run.history["loss"]) == run.epochs_done
     assert run.status == "stopped" and run.message.startswith("Paused after epoch")
+    assert not session.training
 
 
 def test_a_diverging_run_stops_and_keeps_its_history():
-    config = dataclasses.replace(SMALL, dataset="plane", optimizer="sgd", learning_rate=10.0,
+    config = SMALL.replace(dataset="plane", optimizer="sgd", learning_rate=10.0,
                                  activation="relu", hidden=(8, 8))
     session = PlaygroundSession(config, resolution=10)
+    session.train(2)  # epochs numbered across calls in the message
     session.train(50)
     assert session.run.status == "diverged" and "Try a smaller learning rate" in session.run.message
+    assert f"at epoch {session.run.epochs_done};" in session.run.message
     assert np.all(np.isfinite(np.concatenate([w.ravel() for w in session.model.get_weights()])))
     assert session.snapshot().epoch == session.run.epochs_done
 
@@ -196,7 +237,7 @@ def test_bundle_of_a_session_reloads(tmp_path):
     with zipfile.ZipFile(path) as bundle:
         config = json.loads(bundle.read("config.json"))
         (tmp_path / "model.keras").write_bytes(bundle.read("model.keras"))
-    assert config["epochs_done"] == 2 and config["playground"]["hidden"] == [4]
+    assert config["epochs_done"] == 2 and config["playground"]["hidden"] == "4"
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     points = plane_grid(5)
     np.testing.assert_allclose(np.asarray(loaded(points)), np.asarray(session.model(points)), rtol=1e-6)

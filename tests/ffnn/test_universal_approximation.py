@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from toolkit.ffnn import (
-    TARGET_FUNCTIONS, architectures_for_budget, build_mlp, depth_vs_width, error_vs_width,
-    fit_function, parameter_count,
+    TARGET_FUNCTIONS, ApproximationConfig, architectures_for_budget, build_mlp, depth_vs_width,
+    error_vs_width, fit_function, parameter_count, run_approximation,
 )
 
 
@@ -43,7 +43,7 @@ def test_callable_targets_and_every_named_target():
 
 
 def test_invalid_arguments_raise_clear_errors():
-    with pytest.raises(ValueError, match=r"`fn` must be a callable or one of 'sin', 'abs'.*received fn='cos'"):
+    with pytest.raises(ValueError, match=r"`fn` must be one of 'sin', 'abs'.*received fn='cos'. \(or pass a callable"):
         fit_function("cos")
     with pytest.raises(ValueError, match=r"`interval` must be a pair \(lo, hi\) with lo < hi"):
         fit_function("sin", interval=(3, -3))
@@ -58,5 +58,18 @@ def test_networks_trained_side_by_side_equal_networks_trained_alone():
     alone = fit_function(width=5, **kwargs)
     np.testing.assert_allclose(together["fits"][1].y_hat, alone.y_hat, rtol=1e-4, atol=1e-6)
     assert together["mse"][1] == pytest.approx(alone.mse, rel=1e-3)
-    with pytest.raises(ValueError, match=r"`widths` must hold integers in \[1, 256\]"):
+    with pytest.raises(ValueError, match=r"`widths\[0\]` must be an integer in \[1, 256\], received widths\[0\]=0"):
         error_vs_width(widths=(0, 4))
+
+
+def test_run_approximation_reports_two_runs_and_stops_between_them():
+    names = []
+    config = ApproximationConfig(fn="abs", budget=60, fit_epochs=10, widths=(2, 4), depths=(1, 2))
+    result = run_approximation(config, callbacks=[lambda run: names.append(run.name)])
+    assert list(result) == ["widths", "depths"] and set(names) == {"widths", "depths"}
+    assert list(result["widths"]["width"]) == [2, 4] and list(result["depths"]["depth"]) == [1, 2]
+    assert result["widths"]["fits"][0].run.epochs_done == 10
+    stopped = run_approximation(config, stop=lambda: True)
+    assert list(stopped) == ["widths"] and stopped["widths"]["fits"][0].run.status == "stopped"
+    with pytest.raises(ValueError, match=r"`fit_epochs` must be an integer in \[10, 3000\], received fit_epochs=5"):
+        ApproximationConfig(fit_epochs=5)

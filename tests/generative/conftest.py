@@ -1,7 +1,8 @@
-"""Generative tests share one temporary cache folder and one tiny glyph classifier.
+"""Generative tests share one temporary cache folder and the glyph classifiers.
 
-The classifier (the stand-in for InceptionV3 in IS and FID) is trained once per session on
-2,000 glyphs for 2 epochs, about 5 s, never under the user's ~/.cache/toolkit.
+`judge` is the classifier shipped with the toolkit (the stand-in for InceptionV3 in IS and
+FID), loaded in a fraction of a second. `tiny_judge` is one trained once per session on
+2,000 glyphs for 2 epochs (about 5 s), never under the user's ~/.cache/toolkit.
 """
 
 import pytest
@@ -13,6 +14,13 @@ def isolated_cache(tmp_path_factory):
     patch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path_factory.mktemp("toolkit-cache")))
     yield
     patch.undo()
+
+
+@pytest.fixture(scope="session")
+def judge():
+    from toolkit.generative.metrics import glyph_judge
+
+    return glyph_judge()
 
 
 @pytest.fixture(scope="session")

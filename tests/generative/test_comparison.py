@@ -7,6 +7,7 @@ from toolkit.generative.comparison import (
     MODELS, ROWS, ComparisonConfig, Generator, compare_generative_models, interpolation_quality,
     latent_smoothness,
 )
+from toolkit.train import Callback
 
 
 class Judge:
@@ -41,16 +42,30 @@ def test_a_linear_decoder_changes_in_proportion_and_interpolates_evenly():
 
 
 def test_bad_budget_is_explained():
-    with pytest.raises(ValueError, match="larger than the 200 training glyphs"):
-        ComparisonConfig(n=200, batch_size=500).validate()
-    with pytest.raises(ValueError, match="`epochs`"):
-        ComparisonConfig(epochs=0).validate()
+    with pytest.raises(ValueError, match=r"`batch` \(500\) is larger than the 200 training glyphs"):
+        ComparisonConfig(n=200, batch=500)
+    with pytest.raises(ValueError, match=r"`epochs` must be an integer in \[1, 100\], received epochs=0"):
+        ComparisonConfig(epochs=0)
+    assert ComparisonConfig.settings()["samples"].lo == 20  # the page's widget reads this bound
+
+
+class Names(Callback):
+    def __init__(self):
+        self.started, self.ended = [], []
+
+    def on_start(self, run):
+        self.started.append(run.name)
+
+    def on_end(self, run):
+        self.ended.append(run.name)
 
 
 @pytest.mark.timeout(300)
 def test_tiny_comparison_fills_the_table_with_measurements(tiny_judge):
-    result = compare_generative_models(ComparisonConfig(n=200, epochs=1, batch_size=50, eval_samples=40),
-                                       judge=tiny_judge)
+    names = Names()
+    result = compare_generative_models(ComparisonConfig(n=200, epochs=1, batch=50, samples=40),
+                                       judge=tiny_judge, callbacks=[names])
+    assert names.started == names.ended == list(MODELS)  # every model's run is reported by name
     assert [row["id"] for row in result.table] == list(ROWS)
     assert [(row["measure"], row["property"]) for row in result.table] == list(ROWS.values())
     rows = {row["id"]: row for row in result.table}
@@ -61,3 +76,14 @@ def test_tiny_comparison_fills_the_table_with_measurements(tiny_judge):
     assert rows["updates"]["GAN"] == 8
     assert all(result.samples[m].shape == (40, 28, 28, 1) for m in MODELS)
     assert all(result.interpolations[m].shape == (10, 28, 28, 1) for m in MODELS)
+
+
+@pytest.mark.timeout(300)
+def test_a_stopped_comparison_measures_only_what_it_trained(tiny_judge):
+    names = Names()
+    result = compare_generative_models(ComparisonConfig(n=200, epochs=30, batch=50, samples=40),
+                                       judge=tiny_judge, callbacks=[names], stop=lambda: True)
+    assert names.started == ["GAN"] and result.runs["GAN"].status == "stopped"
+    rows = {row["id"]: row for row in result.table}
+    assert np.isfinite(rows["fid"]["GAN"]) and np.isnan(rows["fid"]["VAE"]) and np.isnan(rows["fid"]["VQ-VAE"])
+    assert list(result.samples) == ["GAN"]

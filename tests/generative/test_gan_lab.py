@@ -1,13 +1,13 @@
-"""The 2-D GAN lab: real distributions, modes covered, validation, training modes, arrows."""
+"""The 2-D GAN lab: real distributions, modes covered, validation, training modes, arrows,
+and its progress reports (the toolkit's Callback protocol, Stop between chunks)."""
 
-import dataclasses
+import threading
 
 import numpy as np
 import pytest
 
-from toolkit.generative.gan_lab import (
-    DISTRIBUTIONS, GanLab, GanLabConfig, make_optimizer, modes_covered, real_distribution,
-)
+from toolkit.generative.gan_lab import DISTRIBUTIONS, GanLab, GanLabConfig, modes_covered, real_distribution
+from toolkit.train import Callback
 
 
 @pytest.mark.parametrize("name", [d for d in DISTRIBUTIONS if d != "custom"])
@@ -32,21 +32,18 @@ def test_custom_points():
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"d_steps": 0}, r"`d_steps` \(k, D steps per G step\) must be an integer in \[1, 10\], received 0"),
+    ({"k": 0}, r"`k` must be an integer in \[1, 10\], received k=0"),
     ({"batch_size": 5000}, r"`batch_size` must be between 1 and the 1000 real points"),
     ({"g_layers": 0}, r"`g_layers` must be an integer in \[1, 6\]"),
     ({"loss": "hinge"}, r"`loss` must be one of"),
+    ({"g_lr": 5}, r"`g_lr` must be a finite number in \[1e-05, 1\], received g_lr=5"),
+    ({"d_lr": float("nan")}, r"`d_lr` must be a finite number"),
+    ({"d_opt": "adagrad"}, r"`d_opt` must be one of 'adam', 'sgd', 'rmsprop'"),
+    ({"data": "custom"}, r"`centres` must be 1 to 20 points"),
 ])
 def test_bad_settings_are_explained(change, message):
     with pytest.raises(ValueError, match=message):
-        GanLab(dataclasses.replace(GanLabConfig(), **change))
-
-
-def test_learning_rates_out_of_range():
-    with pytest.raises(ValueError, match=r"learning rate of G must be in \[1e-05, 1\], received 5"):
-        make_optimizer("adam", 5, "G")
-    with pytest.raises(ValueError, match="learning rate of D"):
-        make_optimizer("sgd", float("nan"), "D")
+        GanLabConfig(**change)
 
 
 def test_lab_learns_and_counts_steps():
@@ -80,15 +77,53 @@ def test_arrows_point_where_the_generator_loss_falls():
     assert np.mean((scores(fake + step) - 1) ** 2 < (scores(fake) - 1) ** 2) > 0.95
 
 
+class Recorder(Callback):
+    def __init__(self):
+        self.calls = []
+
+    def on_start(self, run):
+        self.calls.append(("start", run.epochs_done))
+
+    def on_progress(self, run):
+        self.calls.append(("progress", run.epochs_done))
+
+    def on_end(self, run):
+        self.calls.append(("end", run.epochs_done, run.status))
+
+
+def test_play_reports_every_chunk_and_the_next_call_continues():
+    lab = GanLab(GanLabConfig(steps=60))
+    recorder = Recorder()
+    run = lab.play(callbacks=recorder, chunk=25)  # config.steps
+    assert recorder.calls == [("start", 0), ("progress", 25), ("progress", 50), ("progress", 60),
+                              ("end", 60, "completed")]
+    assert run.epochs == run.epochs_done == 60 and len(run.history["d_loss"]) == len(run.history["g_loss"]) == 60
+    assert np.all(np.isfinite(run.history["g_loss"])) and run.wall_time > 0
+    only_d = lab.play(10, "d", chunk=5)
+    assert set(only_d.history) == {"d_loss"} and (lab.g_steps, lab.d_steps_done) == (60, 70)
+    lab.play(5, "both")
+    assert lab.history["g_step"][-1] == 65 and len(lab.history["g_loss"]) == 65  # the lab's whole history
+
+
+def test_play_honours_stop_between_chunks():
+    lab = GanLab(GanLabConfig())
+    stop = threading.Event()
+    recorder = Recorder()
+    recorder.on_progress = lambda run: stop.set() if run.epochs_done >= 20 else None
+    run = lab.play(500, callbacks=recorder, stop=stop, chunk=10)
+    assert run.status == "stopped" and run.epochs_done == 20 and lab.g_steps == 20
+    assert "Stopped after step 20" in run.message
+    assert lab.play(5, stop=lambda: True).epochs_done == 0  # a callable stop works too
+
+
 def test_a_diverging_lab_is_reported_and_restored():
     """WGAN without clipping or penalty: nothing bounds the critic."""
-    lab = GanLab(GanLabConfig(loss="wgan", clip_value=0.0, d_optimizer="sgd", d_lr=1.0, g_optimizer="sgd", g_lr=1.0))
-    for _ in range(20):
-        lab.train(200)
-        if lab.status == "diverged":
-            break
-    assert lab.status == "diverged" and "weight clipping" in lab.message
+    lab = GanLab(GanLabConfig(loss="wgan", clip=0.0, d_opt="sgd", d_lr=1.0, g_opt="sgd", g_lr=1.0))
+    run = lab.play(4000, chunk=200)
+    assert lab.status == run.status == "diverged" and "weight clipping" in run.message
+    assert run.epochs_done < 4000 and np.all(np.isfinite(run.history.get("d_loss", [])))  # bad chunks unrecorded
     assert np.all(np.isfinite(lab.fake()))  # the weights before the bad chunk
+    assert lab.play(10).status == "diverged"  # nothing more to train
 
 
 def test_diagnosis_tells_collapse_from_not_yet_there():

@@ -138,5 +138,5 @@ def test_one_sided_label_smoothing_by_hand():
     real, fake = np.asarray(REAL_LOGITS, float), np.asarray(FAKE_LOGITS, float)
     assert float(discriminator_loss("lsgan", REAL_LOGITS, FAKE_LOGITS, 0.1)) == pytest.approx(
         np.mean((real - 0.9) ** 2) + np.mean(fake ** 2), abs=1e-6)
-    with pytest.raises(ValueError, match=r"`label_smoothing` must be a number in \[0, 0.5\) \(0 = off\), received label_smoothing=0.5"):
+    with pytest.raises(ValueError, match=r"`label_smoothing` must be a finite number in \[0, 0.5\), received label_smoothing=0.5. 0 = off"):
         discriminator_loss("non_saturating", REAL_LOGITS, FAKE_LOGITS, 0.5)

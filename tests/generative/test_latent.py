@@ -41,9 +41,7 @@ class LinearGlyphWorld:
         images[:, 0, 1, 0] = z[:, 1]
         return images
 
-    # the judge's side
-    attribute_mean, attribute_std = np.zeros(2, np.float32), np.ones(2, np.float32)
-
+    # the judge's side: attributes in glyph units, as GlyphJudge.outputs gives them
     def outputs(self, images):
         cls = (images[:, 0, 0, 0] > 0).astype(int)
         probs = np.eye(10)[cls] * 0.98 + 0.002

@@ -70,6 +70,35 @@ def test_mode_collapse_is_measured_as_classes_covered():
     assert recognized_fraction(np.r_[confident([1]), np.full((1, 10), 0.1)]) == 0.5
 
 
+def test_the_shipped_judge_still_reaches_its_accuracy_on_fresh_glyphs(judge):
+    """The classifier in toolkit/generative/assets, on glyphs rendered now from a seed it never saw."""
+    from toolkit.data import glyphs
+    from toolkit.generative.metrics import SHIPPED
+    from toolkit.generative.train_judge import FRESH_N, FRESH_SEED, MIN_ACCURACY
+
+    assert SHIPPED.stat().st_size < 1_000_000  # small enough to ship in the package
+    assert judge.test_accuracy >= MIN_ACCURACY  # as measured when it was trained (assets/glyph_judge.json)
+    fresh = glyphs(n=FRESH_N, seed=FRESH_SEED, cache=False)
+    assert MIN_ACCURACY == 0.97 and judge.accuracy(fresh.x_train, fresh.y_train) >= MIN_ACCURACY
+    # attributes in glyph units (pixels, shear), read well enough to rank bold against thin
+    read, true = judge.attributes(fresh.x_test), fresh.attrs_test
+    assert np.corrcoef(read["thickness"], true["thickness"])[0, 1] > 0.55  # measured 0.64
+    assert abs(read["thickness"].mean() - true["thickness"].mean()) < 0.2  # pixels; spread 0.42
+    assert np.corrcoef(read["slant"], true["slant"])[0, 1] > 0.75  # measured 0.83
+
+
+def test_a_judge_round_trips_through_its_file(tiny_judge, tmp_path):
+    from toolkit.generative.metrics import load_glyph_judge, save_glyph_judge
+
+    save_glyph_judge(tiny_judge, tmp_path / "judge.keras", n=2000)
+    loaded = load_glyph_judge(tmp_path / "judge.keras")
+    images = np.random.default_rng(0).random((5, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(loaded.outputs(images)["attributes"], tiny_judge.outputs(images)["attributes"],
+                               rtol=1e-5, atol=1e-5)
+    assert loaded.test_accuracy == pytest.approx(tiny_judge.test_accuracy, abs=1e-4)
+    assert not loaded.model.compiled  # no optimizer state in the file
+
+
 def test_glyph_judge_recognizes_real_glyphs(tiny_judge):
     from toolkit.data import glyphs
 

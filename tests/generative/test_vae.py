@@ -11,8 +11,6 @@ from toolkit.generative.vae import (
     VAE, Reparameterization, bernoulli_log_likelihood, elbo, kl_divergence, latent_grid, monte_carlo_kl, vae_loss,
 )
 
-RNG = np.random.default_rng(0)
-
 
 def vae(latent_dim=2, beta=1.0):
     return VAE(build_encoder("dense", latent_dim=latent_dim, width=16, variational=True),
@@ -34,9 +32,10 @@ def test_reparameterization_value_and_gradients_to_mu_and_sigma():
 
 
 def test_closed_form_kl_against_hand_values_and_monte_carlo():
+    rng = np.random.default_rng(0)
     assert float(kl_divergence(np.zeros((1, 3), "float32"), np.zeros((1, 3), "float32"))[0]) == 0.0
     assert float(kl_divergence(np.array([[1.0]], "float32"), np.array([[0.0]], "float32"))[0]) == pytest.approx(0.5)
-    mu, log_var = RNG.normal(size=(4, 3)).astype("float32"), RNG.normal(size=(4, 3)).astype("float32") * 0.5
+    mu, log_var = rng.normal(size=(4, 3)).astype("float32"), rng.normal(size=(4, 3)).astype("float32") * 0.5
     closed = keras.ops.convert_to_numpy(kl_divergence(mu, log_var))  # Eq. 4
     estimate = monte_carlo_kl(mu, log_var, samples=20_000)  # Eq. 7
     np.testing.assert_allclose(estimate, closed, atol=0.05 + 0.03 * closed.max())
@@ -54,7 +53,8 @@ def test_bernoulli_likelihood_and_beta_weighted_loss_by_hand():
 
 
 def test_bad_beta_and_encoder_without_two_heads():
-    with pytest.raises(ValueError, match=r"`beta` \(the weight of the KL term\) must be a number >= 0, received beta=-0.5"):
+    with pytest.raises(ValueError, match=r"`beta` must be a finite number in \[0, ∞\], received beta=-0\.5\. "
+                                         r"β weighs the KL term"):
         vae(beta=-0.5)
     with pytest.raises(ValueError, match="must output \\[mu, log_var\\]"):
         VAE(build_encoder("dense", latent_dim=2, width=8), build_decoder("dense", latent_dim=2, width=8))
@@ -63,13 +63,14 @@ def test_bad_beta_and_encoder_without_two_heads():
 
 
 def test_serialization_round_trip_and_keras_file(tmp_path):
+    rng = np.random.default_rng(0)
     model = vae(beta=2.5)
     assert VAE.from_config(model.get_config()).beta == 2.5
     model.compile()
     model.optimizer.build(model.trainable_variables)  # saved as after training
     model.save(tmp_path / "vae.keras")
     loaded = keras.saving.load_model(tmp_path / "vae.keras")
-    x = RNG.random((2, 28, 28, 1)).astype("float32")
+    x = rng.random((2, 28, 28, 1)).astype("float32")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)), atol=1e-6)
     np.testing.assert_allclose(loaded.sample(3, seed=1), model.sample(3, seed=1), atol=1e-6)
 

@@ -12,16 +12,16 @@ from toolkit.generative.vqvae import (
     vq_losses,
 )
 
-RNG = np.random.default_rng(0)
-
 
 def vqvae(num_codes=8, beta=0.25):
+    keras.utils.set_random_seed(0)  # the same initial weights whatever ran before
     return VQVAE(build_encoder("conv", latent_dim=4, width=8, spatial=True),
                  build_decoder("conv", latent_dim=4, width=8, spatial=True), num_codes=num_codes, beta=beta)
 
 
 def test_quantization_picks_the_nearest_code_against_numpy():
-    z, codebook = RNG.normal(size=(50, 3)).astype("float32"), RNG.normal(size=(7, 3)).astype("float32")
+    rng = np.random.default_rng(0)
+    z, codebook = rng.normal(size=(50, 3)).astype("float32"), rng.normal(size=(7, 3)).astype("float32")
     expected = np.argmin(((z[:, None, :] - codebook[None]) ** 2).sum(-1), axis=1)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(nearest_codes(z, codebook)), expected)  # Eq. 2-3
     layer = VectorQuantizer(7)
@@ -35,9 +35,10 @@ def test_quantization_picks_the_nearest_code_against_numpy():
 
 
 def test_straight_through_gradient_is_the_identity():
-    z_e = tf.Variable(RNG.normal(size=(4, 3)).astype("float32"))
-    z_q = tf.constant(RNG.normal(size=(4, 3)).astype("float32"))
-    weights = tf.constant(RNG.normal(size=(4, 3)).astype("float32"))
+    rng = np.random.default_rng(0)
+    z_e = tf.Variable(rng.normal(size=(4, 3)).astype("float32"))
+    z_q = tf.constant(rng.normal(size=(4, 3)).astype("float32"))
+    weights = tf.constant(rng.normal(size=(4, 3)).astype("float32"))
     with tf.GradientTape() as tape:
         out = straight_through(z_e, z_q)  # Eq. 4
         total = tf.reduce_sum(weights * out)
@@ -58,7 +59,8 @@ def test_codebook_and_commitment_losses_by_hand_and_where_they_send_gradients():
 
 
 def test_bad_input_gets_one_clear_sentence():
-    with pytest.raises(ValueError, match=r"`num_codes` must be an integer >= 2 \(with a codebook of size 1.*received num_codes=1"):
+    with pytest.raises(ValueError, match=r"`num_codes` must be an integer in \[2, ∞\], received num_codes=1\. "
+                                         r"With a codebook of size 1"):
         vqvae(num_codes=1)
     with pytest.raises(ValueError, match="commitment loss"):
         vqvae(beta=-1.0)
@@ -75,11 +77,12 @@ def test_priors_are_distributions_and_reproduce_deterministic_codes():
         assert prior.sample(5, seed=1).shape == (5, 1, 2)
     markov = fit_prior(maps, 2, "markov", alpha=1e-6)
     assert set(map(tuple, markov.sample(200, seed=0).reshape(200, 2))) == {(0, 1), (1, 0)}
-    with pytest.raises(ValueError, match="`kind` must be one of"):
+    with pytest.raises(ValueError, match="`kind` must be one of 'categorical', 'markov', received kind='transformer'"):
         fit_prior(maps, 2, "transformer")
 
 
 def test_serialization_round_trip_and_keras_file(tmp_path):
+    rng = np.random.default_rng(0)
     layer = VectorQuantizer.from_config(VectorQuantizer(5, name="vq").get_config())
     assert layer.num_codes == 5
     model = vqvae()
@@ -88,7 +91,7 @@ def test_serialization_round_trip_and_keras_file(tmp_path):
     model.optimizer.build(model.trainable_variables)
     model.save(tmp_path / "vq.keras")
     loaded = keras.saving.load_model(tmp_path / "vq.keras")
-    x = RNG.random((2, 28, 28, 1)).astype("float32")
+    x = rng.random((2, 28, 28, 1)).astype("float32")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)), atol=1e-6)
     np.testing.assert_array_equal(loaded.code_indices(x), model.code_indices(x))
 
@@ -98,9 +101,9 @@ def test_training_lowers_the_loss_and_counts_code_usage(glyphs_small):
 
     model = vqvae()
     model.compile(keras.optimizers.Adam(2e-3))
-    run = fit(model, glyphs_small, epochs=6, batch_size=32, seed=0)
+    run = fit(model, glyphs_small, epochs=10, batch_size=32, seed=0)  # 70 steps
     loss = run.history["reconstruction"]
-    assert loss[-1] < 0.5 * loss[0], loss
+    assert loss[-1] < 0.5 * loss[0], loss  # 183 -> 81 nats when measured
     counts = code_usage(model, glyphs_small[:20])
     assert counts.shape == (8,) and counts.sum() == 20 * 7 * 7
     prior = fit_prior(model.code_indices(glyphs_small), 8)

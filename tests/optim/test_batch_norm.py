@@ -83,8 +83,8 @@ def test_config_and_keras_file_round_trips(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"momentum": 1.0}, "`momentum` must be in [0, 1), received momentum=1.0."),
-    ({"epsilon": 0}, "`epsilon` must be a positive float, received epsilon=0."),
+    ({"momentum": 1.0}, "`momentum` must be a finite number in [0, 1), received momentum=1.0."),
+    ({"epsilon": 0}, "`epsilon` must be a finite number in (0, ∞), received epsilon=0."),
     ({"axis": [1, 2]}, "`axis` must be one integer (the channel axis), received axis=[1, 2]."),
 ])
 def test_bad_arguments_are_named(kwargs, message):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from toolkit.optim import (
-    PreactivationRecorder, mlp_classifier, normalization_race, saturated_fraction,
-    saturation_intervals,
+    NormalizationConfig, PreactivationRecorder, mlp_classifier, normalization_race, run_covariate_shift,
+    run_high_learning_rate, saturated_fraction, saturation_intervals,
 )
 from toolkit.optim.covariate_shift import record_epochs
 from toolkit.optim.networks import compile_classifier
@@ -23,7 +23,7 @@ def test_saturation_intervals_follow_eq2():
     assert 1 - np.tanh(high) ** 2 == pytest.approx(0.1, rel=1e-3)
     assert saturated_fraction([-5.0, -1.0, 0.0, 2.0, 4.0], "sigmoid") == pytest.approx(0.4)
     assert saturated_fraction([-1.0, 0.5, 2.0, -0.1], "relu") == pytest.approx(0.5)
-    with pytest.raises(ValueError, match="`activation` must be one of sigmoid, tanh, relu"):
+    with pytest.raises(ValueError, match="`activation` must be one of 'sigmoid', 'tanh', 'relu'"):
         saturation_intervals("swish")
 
 
@@ -92,12 +92,28 @@ def test_batch_norm_keeps_raw_pixel_inputs_out_of_the_sigmoid_tails(small_digits
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"normalizations": ()}, "`normalizations` must list distinct values"),
-    ({"normalizations": ("batch", "batch")}, "`normalizations` must list distinct values"),
-    ({"normalizations": ("group",)}, "`normalizations` must list distinct values"),
-    ({"learning_rate": -1.0}, "`learning_rate` must be a positive float"),
+    ({"normalizations": ()}, "`normalizations` must be at least one value among 'none', 'batch'"),
+    ({"normalizations": ("batch", "batch")}, "`normalizations` must be a list without repeated values"),
+    ({"normalizations": ("group",)}, "`normalizations` must be a list of values among 'none', 'batch'"),
+    ({"learning_rate": -1.0}, "`learning_rate` must be a finite number in \\(0, ∞\\]"),
     ({"activation": "elu"}, "`activation` must be one of 'sigmoid', 'tanh', 'relu'"),
 ])
 def test_bad_arguments_are_named_before_training(small_digits, kwargs, message):
     with pytest.raises(ValueError, match=message):
         normalization_race(small_digits, epochs=1, **kwargs)
+
+
+def test_normalization_config_declares_the_page_and_its_two_trainings(small_digits):
+    config = NormalizationConfig(norms=("none", "layer"), depth=1, epochs=1, inputs="scaled to [0, 1]",
+                                 high_epochs=1, high_activation="tanh", high_lr=0.3)
+    with pytest.raises(ValueError, match="`norms` must be at least one value among 'none', 'batch', 'layer'"):
+        config.replace(norms=())
+    with pytest.raises(ValueError, match=r"`batch` must be one of 2, 4, 8"):
+        NormalizationConfig(batch=3)
+    shift = run_covariate_shift(config, small_digits)
+    assert list(shift.runs) == ["no normalization", "LayerNorm"]
+    assert all(run.config["input_scale"] == 1.0 and run.config["hidden"] == [64] for run in shift.runs.values())
+    high = run_high_learning_rate(config, small_digits)
+    assert list(high.runs) == ["no normalization", "BatchNorm"] and high.activation == "tanh"
+    assert all(run.config["learning_rate"] == 0.3 and run.config["hidden"] == [64, 64, 64]
+               for run in high.runs.values())

@@ -29,7 +29,7 @@ def test_config_and_keras_file_round_trips(tmp_path):
 
 
 def test_bad_groups_are_named():
-    with pytest.raises(ValueError, match=r"`groups` must be a positive integer .*groups=0"):
+    with pytest.raises(ValueError, match=r"`groups` must be a positive integer, received groups=0. Use InstanceNorm"):
         GroupNorm(0)
     with pytest.raises(ValueError, match="`groups` must divide the number of channels, "
                                          "received groups=4 for 6 channels."):

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from toolkit.optim import compare_descent, descent_batch_sizes, gradient_variance
+from toolkit.optim import DescentConfig, compare_descent, descent_batch_sizes, gradient_variance, run_descent
 from toolkit.optim.minibatch import EpochClock, variance_batch_sizes
 
 
@@ -61,8 +61,9 @@ def test_variance_falls_as_one_over_b_on_a_real_network(small_digits):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"batch_sizes": [0, 4]}, r"`batch_sizes` must be integers in \[1, 200\]"),
-    ({"batch_sizes": [500]}, r"`batch_sizes` must be integers in \[1, 200\]"),
+    ({"batch_sizes": [0, 4]}, r"`batch_sizes` must be an integer in \[1, 200\], received batch_sizes=0. A batch holds at most"),
+    ({"batch_sizes": [500]}, r"`batch_sizes` must be an integer in \[1, 200\], received batch_sizes=500"),
+    ({"batch_sizes": []}, r"`batch_sizes` must be a list of integers in \[1, 200\]"),
     ({"draws": 1}, r"`draws` must be an integer in \[2, 10000\], received draws=1"),
 ])
 def test_bad_arguments_are_named(kwargs, message):
@@ -134,5 +135,16 @@ def test_warm_up_leaves_the_run_unchanged(small_digits):
 
 
 def test_bad_learning_rate_is_named_before_training(small_digits):
-    with pytest.raises(ValueError, match="`learning_rate` must be a positive float"):
+    with pytest.raises(ValueError, match="`learning_rate` must be a finite number in \\(0, ∞\\]"):
         compare_descent(small_digits, learning_rate=0.0, epochs=1)
+
+
+def test_descent_config_drives_run_descent(small_digits):
+    with pytest.raises(ValueError, match=r"`minibatch` must be an integer in \[2, 1024\], received minibatch=1"):
+        DescentConfig(minibatch=1)
+    seen = []
+    result = run_descent(DescentConfig(epochs=1, minibatch=64, draws=2, width=8, lr=0.1), small_digits,
+                         callbacks=[lambda run: seen.append(run.name)])
+    assert result.batch_sizes == {"batch (B = N)": 300, "stochastic (B = 1)": 1, "minibatch (B = 64)": 64}
+    assert set(seen) == set(result.runs) and result.variance.draws == 2
+    assert all(run.config["hidden"] == [8] and run.config["learning_rate"] == 0.1 for run in result.runs.values())

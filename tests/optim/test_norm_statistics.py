@@ -37,7 +37,7 @@ def test_group_norm_extremes_are_layer_and_instance_norm():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"kind": "weight"}, "`kind` must be one of batch, layer, instance, group"),
+    ({"kind": "weight"}, "`kind` must be one of 'batch', 'layer', 'instance', 'group'"),
     ({"kind": "group", "groups": 4}, "`groups` must divide the 6 channels, received groups=4"),
     ({"kind": "batch", "sample": 6}, r"`sample` must be an integer in \[0, 5\], received sample=6"),
     ({"kind": "batch", "shape": (6, 6, 4)}, "`shape` must be four sizes"),
@@ -80,7 +80,7 @@ def test_moving_averages_follow_eq2_step_by_step():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"momentum": 1.0}, r"`momentum` must be in \[0, 1\), received momentum=1.0"),
+    ({"momentum": 1.0}, r"`momentum` must be a finite number in \[0, 1\), received momentum=1.0"),
     ({"batch_size": 1}, r"`batch_size` must be an integer in \[2, 4096\]"),
     ({"steps": 0}, r"`steps` must be an integer in \[1, 5000\]"),
     ({"std": (1.0, 0.0)}, "`mean` and `std` must be equal-length lists with std > 0"),

@@ -37,9 +37,9 @@ def test_group_norm_standardizes_each_group_of_channels():
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match="`kind` must be one of batch, layer, instance, group, "
+    with pytest.raises(ValueError, match="`kind` must be one of 'batch', 'layer', 'instance', 'group', "
                                          "received kind='weight'."):
         normalization_axes("weight")
-    with pytest.raises(ValueError, match="`data_format` must be 'NCHW' or 'NHWC', "
+    with pytest.raises(ValueError, match="`data_format` must be one of 'NCHW', 'NHWC', "
                                          "received data_format='CHWN'."):
         normalization_axes("batch", "CHWN")

@@ -6,18 +6,18 @@ import pytest
 from toolkit.optim import SGD, Adagrad, Adam, Momentum, Nesterov, RMSProp
 
 CASES = [
-    (SGD, {"learning_rate": 0.0}, "`learning_rate` must be a positive float or a "
-     "keras.optimizers.schedules.LearningRateSchedule, received learning_rate=0.0."),
+    (SGD, {"learning_rate": 0.0}, "`learning_rate` must be a finite number in (0, ∞), received "
+     "learning_rate=0.0. Pass a positive number or a keras.optimizers.schedules.LearningRateSchedule."),
     (SGD, {"learning_rate": -1}, "received learning_rate=-1."),
     (SGD, {"learning_rate": "fast"}, "received learning_rate='fast'."),
-    (Momentum, {"momentum": 1.0}, "`momentum` must be in [0, 1), received momentum=1.0."),
-    (Nesterov, {"momentum": -0.1}, "`momentum` must be in [0, 1), received momentum=-0.1."),
-    (Adagrad, {"epsilon": 0}, "`epsilon` must be a positive float, received epsilon=0."),
-    (RMSProp, {"rho": 1.5}, "`rho` must be in [0, 1), received rho=1.5."),
-    (RMSProp, {"epsilon": -1e-7}, "`epsilon` must be a positive float, received epsilon=-1e-07."),
-    (Adam, {"beta_1": 1}, "`beta_1` must be in [0, 1), received beta_1=1."),
-    (Adam, {"beta_2": True}, "`beta_2` must be in [0, 1), received beta_2=True."),
-    (Adam, {"epsilon": None}, "`epsilon` must be a positive float, received epsilon=None."),
+    (Momentum, {"momentum": 1.0}, "`momentum` must be a finite number in [0, 1), received momentum=1.0."),
+    (Nesterov, {"momentum": -0.1}, "`momentum` must be a finite number in [0, 1), received momentum=-0.1."),
+    (Adagrad, {"epsilon": 0}, "`epsilon` must be a finite number in (0, ∞), received epsilon=0."),
+    (RMSProp, {"rho": 1.5}, "`rho` must be a finite number in [0, 1), received rho=1.5."),
+    (RMSProp, {"epsilon": -1e-7}, "`epsilon` must be a finite number in (0, ∞), received epsilon=-1e-07."),
+    (Adam, {"beta_1": 1}, "`beta_1` must be a finite number in [0, 1), received beta_1=1."),
+    (Adam, {"beta_2": True}, "`beta_2` must be a finite number in [0, 1), received beta_2=True."),
+    (Adam, {"epsilon": None}, "`epsilon` must be a finite number in (0, ∞), received epsilon=None."),
 ]
 
 

@@ -109,7 +109,7 @@ def test_grid_rows_are_y_and_columns_are_x():
 
 
 def test_bad_names_and_resolutions_are_named():
-    with pytest.raises(ValueError, match="`name` must be one of rosenbrock, .*name='moon'"):
+    with pytest.raises(ValueError, match="`name` must be one of 'rosenbrock', .*name='moon'"):
         get_surface("moon")
     with pytest.raises(ValueError, match=r"`resolution` must be an integer in \[2, 2000\], "
                                          "received resolution=1."):

@@ -1,11 +1,15 @@
 """The optimizers on the 2-D surfaces: the paths follow the same update rules, escape
-saddles as expected, reach minima, and stop (truncated, flagged) when they diverge."""
+saddles as expected, reach minima, stop (truncated, flagged) when they diverge, and report
+through the toolkit's callbacks as one Run per optimizer."""
+
+import threading
 
 import keras
 import numpy as np
 import pytest
 
-from toolkit.optim import SGD, SURFACES, Adam, Momentum, Nesterov, trajectories
+from toolkit.optim import SGD, SURFACES, Adam, Momentum, Nesterov, path_points, trajectories
+from toolkit.train import Callback
 
 
 def test_path_follows_the_notes_and_the_keras_builtin():
@@ -82,7 +86,8 @@ def test_optimizers_passed_in_are_templates_left_untouched():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"start": (7.0, 0.0)}, ValueError,
-     "`start` (7.0, 0.0) lies outside the Rosenbrock domain x ∈ [-2, 2], y ∈ [-1, 3]."),
+     "`start` (7.0, 0.0) lies outside the Rosenbrock domain x ∈ [-2, 2], y ∈ [-1, 3]: pick a "
+     "start inside it (the surface's own start is (-1.2, 1))."),
     ({"start": "origin"}, ValueError, "`start` must be a pair (x, y) of numbers"),
     ({"steps": 0}, ValueError, "`steps` must be an integer in [1, 100000], received steps=0."),
     ({"optimizers": {}}, ValueError, "`optimizers` must be a non-empty dict"),
@@ -94,3 +99,63 @@ def test_bad_arguments_are_named(kwargs, error, message):
     with pytest.raises(error) as info:
         trajectories("rosenbrock", **arguments)
     assert message in str(info.value)
+
+
+class Recorder(Callback):
+    """Every hook call: (hook, run name, steps done, status)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def on_start(self, run):
+        self.calls.append(("start", run.name, run.epochs_done, run.status))
+
+    def on_progress(self, run):
+        self.calls.append(("progress", run.name, run.epochs_done, run.status))
+
+    def on_end(self, run):
+        self.calls.append(("end", run.name, run.epochs_done, run.status))
+        self.last = run
+
+
+def test_each_path_reports_as_a_run_after_every_chunk():
+    recorder = Recorder()
+    paths = trajectories("ravine", {"sgd": SGD(0.1), "adam": Adam(0.5)}, steps=60,
+                         callbacks=[recorder], steps_per_callback=25)
+    assert recorder.calls == [
+        ("start", "sgd", 0, "running"), ("progress", "sgd", 25, "running"),
+        ("progress", "sgd", 50, "running"), ("progress", "sgd", 60, "running"),
+        ("end", "sgd", 60, "completed"),
+        ("start", "adam", 0, "running"), ("progress", "adam", 25, "running"),
+        ("progress", "adam", 50, "running"), ("progress", "adam", 60, "running"),
+        ("end", "adam", 60, "completed")]
+    run, path = recorder.last, paths["adam"]
+    assert run.epochs == 60 and run.model is None and run.config["surface"] == "ravine"
+    np.testing.assert_array_equal(run.history["loss"], path.losses[1:])  # f after each step
+    np.testing.assert_array_equal(path_points(run), path.points)
+    assert run.learned() is True
+
+
+def test_chunks_do_not_change_the_path():
+    one = trajectories("noisy_bowl", {"n": Nesterov(0.02)}, steps=40, seed=3, steps_per_callback=1)["n"]
+    all_ = trajectories("noisy_bowl", {"n": Nesterov(0.02)}, steps=40, seed=3, steps_per_callback=1000)["n"]
+    np.testing.assert_array_equal(one.points, all_.points)
+
+
+def test_stop_ends_the_current_path_and_skips_the_rest():
+    event = threading.Event()
+    recorder = Recorder()
+    stop_after_first_chunk = Callback()
+    stop_after_first_chunk.on_progress = lambda run: event.set()
+    paths = trajectories("ravine", {"sgd": SGD(0.1), "adam": Adam(0.5)}, steps=100,
+                         callbacks=[recorder, stop_after_first_chunk], stop=event, steps_per_callback=10)
+    assert list(paths) == ["sgd"] and paths["sgd"].stopped and paths["sgd"].steps_done == 10
+    assert recorder.calls[-1] == ("end", "sgd", 10, "stopped")
+
+
+def test_run_status_divergence_on_a_bounded_surface_only():
+    recorder = Recorder()
+    trajectories("ravine", {"sgd": SGD(0.25)}, steps=150, callbacks=[recorder])
+    assert recorder.last.status == "diverged" and "smaller learning rate" in recorder.last.message
+    trajectories("saddle", {"sgd": SGD(0.05)}, steps=500, callbacks=[recorder])
+    assert recorder.last.status == "completed" and "unbounded below" in recorder.last.message

@@ -66,9 +66,9 @@ def test_round_trip_and_bad_input(tmp_path):
     model = keras.Sequential([keras.Input((2,)), layer])
     model.save(tmp_path / "p.keras")
     assert isinstance(keras.saving.load_model(tmp_path / "p.keras").layers[0], RandomPointRotation)
-    with pytest.raises(ValueError, match=r"`strength` must be a number in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"`strength` must be a finite number in \[0, 1\], received strength=1.5. It"):
         augmentation_pipeline(1.5)
-    with pytest.raises(ValueError, match=r"`factor` must be a number in \[0, 0.5\]"):
+    with pytest.raises(ValueError, match=r"`factor` must be a finite number in \[0, 0.5\]"):
         RandomPointRotation(0.7)
     with pytest.raises(ValueError, match="points of shape"):
         RandomPointRotation()(np.zeros((2, 3), "float32"))

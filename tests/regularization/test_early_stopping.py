@@ -33,12 +33,12 @@ def keras_run(patience, monitor="val_loss", min_delta=0.0):
     return model, stopper, history.history
 
 
-def toolkit_run(patience, monitor="val_loss", min_delta=0.0, steps_per_callback=1):
+def toolkit_run(patience, monitor="val_loss", min_delta=0.0, steps_per_callback=1, watch=None):
     model = network()
     stopper = EarlyStopping(monitor, patience=patience, min_delta=min_delta)
     run = fit(model, DATA.x_train, DATA.y_train, epochs=EPOCHS, batch_size=BATCH, shuffle=False,
-              validation_data=(DATA.x_test, DATA.y_test), callbacks=[stopper], stop=stopper,
-              steps_per_callback=steps_per_callback)
+              validation_data=(DATA.x_test, DATA.y_test), callbacks=[stopper, *([watch] if watch else [])],
+              stop=stopper, steps_per_callback=steps_per_callback)
     return run, stopper
 
 
@@ -60,7 +60,9 @@ def test_same_stopping_epoch_and_restored_weights_as_keras(patience, monitor, mi
 
 def test_longer_chunks_stop_at_the_same_epoch_and_restore_a_chunk_end():
     _, keras_stopper, history = keras_run(3)
-    run, ours = toolkit_run(3, steps_per_callback=4 * 4)  # 60 samples / 16 = 4 steps: 4 epochs a chunk
+    seen = []  # what a live figure reads after each chunk
+    run, ours = toolkit_run(3, steps_per_callback=4 * 4,  # 60 samples / 16 = 4 steps: 4 epochs a chunk
+                            watch=lambda r: seen.append(dict(r.config["early_stopping"])))
     state = ours.states["net"]
     assert state.stopped_epoch == keras_stopper.stopped_epoch and state.best_epoch == keras_stopper.best_epoch
     assert run.epochs_done == len(history["val_loss"])  # the overshoot of the last chunk is cut
@@ -68,6 +70,11 @@ def test_longer_chunks_stop_at_the_same_epoch_and_restore_a_chunk_end():
     for restored, kept in zip(run.model.get_weights(), state.weights):
         np.testing.assert_array_equal(restored, kept)
     assert "Weights restored to those after epoch" in run.message
+    assert len(seen) >= 2 and seen[-1]["stopped_at"] == run.config["early_stopping"]["stopped_at"]
+    assert [s["best"] for s in seen] == sorted(s["best"] for s in seen) and seen[0]["stopped_at"] is None
+    overshoot = ours._message(state, trained=state.stopped_epoch + 3)  # a chunk that ran past the stop
+    assert "chunk" not in overshoot and f"went on to epoch {state.stopped_epoch + 3}; the curves end at epoch " \
+        f"{state.stopped_epoch + 1}" in overshoot
 
 
 def test_in_compare_it_stops_only_the_runs_it_names():
@@ -81,10 +88,11 @@ def test_in_compare_it_stops_only_the_runs_it_names():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"patience": 0}, r"`patience` must be an integer >= 1 \(epochs without improvement before stopping\), "
-                      r"received patience=0"),
-    ({"patience": 2.5}, "`patience` must be an integer >= 1"),
-    ({"min_delta": -1}, "`min_delta` must be a finite number >= 0"),
+    ({"patience": 0}, r"`patience` must be a positive integer, received patience=0. It is the number of epochs "
+                      r"without improvement"),
+    ({"patience": 2.5}, "`patience` must be a positive integer"),
+    ({"min_delta": -1}, r"`min_delta` must be a finite number in \[0, ∞\]"),
+    ({"start_from_epoch": -1}, r"`start_from_epoch` must be an integer in \[0, ∞\]"),
     ({"mode": "up"}, "`mode` must be one of 'auto', 'min', 'max'"),
 ])
 def test_bad_arguments(kwargs, message):

@@ -75,5 +75,5 @@ def test_round_trips_and_bad_sizes(tmp_path):
                                np.asarray(model(x)), atol=1e-6)
     np.testing.assert_array_equal(np.asarray(model.counts(x)), np.ones((5, 2)))
     for size in (0, 1, 100, 2.5):
-        with pytest.raises(ValueError, match=r"`size` must be an integer in \[2, 20\] \(the number of models"):
+        with pytest.raises(ValueError, match=r"`size` must be an integer in \[2, 20\], received size=.*models K"):
             BaggingEnsemble(size=size)

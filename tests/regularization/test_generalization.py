@@ -1,7 +1,5 @@
 """The lab: a scenario that overfits, its splits, every strategy as a variant, and bad input."""
 
-import dataclasses
-
 import keras
 import numpy as np
 import pytest
@@ -14,10 +12,15 @@ SMALL = dict(n_train=40, n_val=40, n_test=200, epochs=4, hidden=(16, 16, 16), ba
 
 
 def test_defaults_come_from_the_task():
-    toy, images = LabConfig(), LabConfig(task="glyphs")
+    toy, images = LabConfig(), LabConfig.for_task("glyphs")
     assert (toy.n_train, toy.epochs, toy.hidden) == (100, 300, (128, 128, 128))
     assert (images.n_train, images.epochs, images.auxiliary) == (300, 60, "parity")
-    assert toy.variant_label("l2") == "L2 λ=0.01" and toy.variant_label("none") == "none"
+    assert LabConfig.for_task("glyphs", epochs=5).epochs == 5
+    assert toy.variant_label("L2") == "L2 λ=0.01" and toy.variant_label("none") == "none"
+    forms = {task: {s.name: s.default for s in LabConfig.task_settings(task, "epochs", "l2")}
+             for task in ("toy2d", "glyphs")}
+    assert forms == {"toy2d": {"epochs": 300, "l2": 0.01}, "glyphs": {"epochs": 60, "l2": 1e-3}}
+    assert LabConfig.settings()["epochs"].hi == 2000  # the one bound the page's widget shows
 
 
 def test_splits_are_disjoint_and_labels_are_corrupted_as_asked():
@@ -33,15 +36,17 @@ def test_splits_are_disjoint_and_labels_are_corrupted_as_asked():
 def test_every_strategy_builds_its_own_network():
     config = LabConfig(**SMALL)
     data = lab_data(config)
-    layers = {key: [type(layer).__name__ for layer in getattr(build_variant(config, key, data), "layers", [])]
-              for key in STRATEGIES}
-    assert "InvertedDropout" in layers["dropout"] and "GaussianNoise" in layers["input_noise"]
-    assert "NoisyDense" in layers["weight_noise"] and "RandomPointRotation" in layers["augmentation"]
-    assert "RepeatedDense" in layers["sharing"]
-    assert build_variant(config, "l2", data).layers[0].kernel_regularizer.l2 == 0.01
-    builtin = dataclasses.replace(config, builtin=True)
+    layers = {name: [type(layer).__name__ for layer in getattr(build_variant(config, name, data), "layers", [])]
+              for name in STRATEGIES}
+    assert "InvertedDropout" in layers["dropout"] and "GaussianNoise" in layers["input noise"]
+    assert "NoisyDense" in layers["weight noise"] and "RandomPointRotation" in layers["augmentation"]
+    assert "RepeatedDense" in layers["shared layers"]
+    assert build_variant(config, "L2", data).layers[0].kernel_regularizer.l2 == 0.01
+    builtin = config.replace(builtin=True)
     assert isinstance(build_variant(builtin, "dropout", data).layers[1], keras.layers.Dropout)
-    assert type(build_variant(builtin, "l1", data).layers[0].kernel_regularizer) is keras.regularizers.L1L2
+    assert type(build_variant(builtin, "L1", data).layers[0].kernel_regularizer) is keras.regularizers.L1L2
+    sgd = build_variant(config.replace(optimizer="sgd"), "none", data).optimizer
+    assert isinstance(sgd, keras.optimizers.SGD) and sgd.momentum == 0.9
 
 
 def test_the_baseline_starts_from_build_mlps_weights():
@@ -53,8 +58,10 @@ def test_the_baseline_starts_from_build_mlps_weights():
 
 
 def test_a_small_lab_run_fills_the_table_and_the_figures():
-    config = LabConfig(strategies=("none", "early_stopping", "ensemble"), ensemble=2, patience=1, **SMALL)
-    result = run_lab(config)
+    config = LabConfig(strategies=("none", "early stopping", "bagging"), ensemble=2, patience=1, **SMALL)
+    seen = []
+    result = run_lab(config, callbacks=lambda run: seen.append((run.name, run.epochs_done)))
+    assert {name for name, _ in seen} == set(result.runs) and all(done >= 1 for _, done in seen)
     table = {row["variant"]: row for row in result.table()}
     assert list(table) == [config.variant_label(key) for key in config.strategies]
     for row in table.values():
@@ -75,17 +82,20 @@ def test_the_default_scenario_overfits():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"l2": -0.1}, r"`l2` must be a finite number >= 0 \(the penalty strength λ\), received l2=-0.1"),
-    ({"l1": -1.0}, "`l1` must be a finite number >= 0"),
-    ({"dropout": 1.0}, r"`dropout` must be a number in \[0, 1\) \(the fraction of units dropped\), received dropout=1.0"),
-    ({"ensemble": 0}, r"`ensemble` must be an integer in \[2, 20\] \(the number of models in the ensemble\), "
-                      r"received ensemble=0"),
+    ({"l2": -0.1}, r"`l2` must be a finite number in \[0, 1\], received l2=-0.1"),
+    ({"l1": -1.0}, r"`l1` must be a finite number in \[0, 1\]"),
+    ({"dropout": 1.0}, r"`dropout` must be a finite number in \[0, 0.95\], received dropout=1.0"),
+    ({"ensemble": 0}, r"`ensemble` must be an integer in \[2, 20\], received ensemble=0"),
     ({"ensemble": 100}, r"`ensemble` must be an integer in \[2, 20\]"),
-    ({"patience": 0}, r"`patience` must be an integer >= 1 \(epochs without improvement before stopping\)"),
-    ({"strategies": ("none", "magic")}, "`strategies` must name distinct strategies among none, l2"),
-    ({"strategies": ("sharing",), "hidden": (8, 16, 8)}, "needs at least 3 layers of equal width"),
+    ({"patience": 0}, r"`patience` must be an integer in \[1, 500\]"),
+    ({"epochs": 5000}, r"`epochs` must be an integer in \[1, 2000\]"),
+    ({"strategies": ("none", "magic")}, "`strategies` must be a list of values among 'none', 'L2'"),
+    ({"strategies": ()}, "`strategies` must be at least one value among"),
+    ({"strategies": ("shared layers",), "hidden": (8, 16, 8)}, "needs at least 3 layers of equal width"),
+    ({"hidden": (8, 0)}, r"`hidden` must be an integer in \[1, 256\], received hidden=0"),
     ({"task": "mnist"}, "`task` must be one of 'toy2d', 'glyphs'"),
-    ({"augmentation": 2.0}, r"`strength` must be a number in \[0, 1\]"),
+    ({"augmentation": 2.0}, r"`augmentation` must be a finite number in \[0, 1\]"),
+    ({"dataset": "plane"}, "`dataset` must be one of 'circle'"),  # a regression set has no classes
 ])
 def test_bad_settings_get_one_clear_sentence(kwargs, message):
     with pytest.raises(ValueError, match=message):

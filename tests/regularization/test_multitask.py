@@ -71,5 +71,5 @@ def test_round_trips_and_bad_input(tmp_path):
     model.save(tmp_path / "mt.keras")
     loaded = keras.saving.load_model(tmp_path / "mt.keras")
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
-    with pytest.raises(ValueError, match=r"`aux_weight` must be a number in \[0, 10\]"):
+    with pytest.raises(ValueError, match=r"`aux_weight` must be a finite number in \[0, 10\]"):
         MultiTaskNetwork(aux_weight=-1)

@@ -56,3 +56,14 @@ def test_evaluation_curves_one_panel_per_metric():
     assert len(fig.data) == 6 and [a.text for a in fig.layout.annotations][:1] == ["FID (lower is better)"]
     with pytest.raises(ValueError, match="has no 'fid'"):
         viz.evaluation_curves({"run": {"epoch": [1]}})
+
+
+def test_adversarial_losses_draws_g_solid_and_d_dashed_per_run():
+    rng = np.random.default_rng(0)
+    history = {"d_loss": rng.random(4), "g_loss": rng.random(4)}
+    fig = viz.gan.adversarial_losses({"minimax": history, "lsgan": history})
+    assert [t.line.dash for t in fig.data] == ["solid", "dash", "solid", "dash"]
+    assert fig.data[0].name == "minimax: G loss" and list(fig.data[1].x) == [1, 2, 3, 4]
+    assert viz.gan.adversarial_losses({"run": history}).data[0].name == "G loss"
+    with pytest.raises(ValueError, match="has no 'g_loss'"):
+        viz.gan.adversarial_losses({"run": {"d_loss": [1.0]}})

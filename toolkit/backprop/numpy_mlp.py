@@ -31,6 +31,8 @@ import itertools
 
 import numpy as np
 
+from toolkit import validation
+
 
 def _sigmoid(z):
     e = np.exp(-np.abs(z))
@@ -94,25 +96,20 @@ class Network:
         return ACTIVATIONS[self.output if l == self.depth else self.activation]
 
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {', '.join(map(repr, choices))}; received {name}={value!r}.")
-    return value
-
-
 def init_network(sizes=(2, 3, 2, 1), activation="tanh", output="sigmoid", loss=None, seed=0):
     """A network with Glorot-uniform weights and zero biases (as ``keras.layers.Dense``).
 
     ``loss`` defaults to binary cross-entropy for a sigmoid output, else to MSE.
     """
-    if not (isinstance(sizes, (list, tuple)) and len(sizes) >= 2
-            and all(isinstance(n, (int, np.integer)) and n >= 1 for n in sizes)):
+    if not (isinstance(sizes, (list, tuple)) and len(sizes) >= 2):
         raise ValueError(f"`sizes` must list at least 2 positive layer sizes (n_0, ..., n_L), "
                          f"received sizes={sizes!r}.")
-    _check_choice("activation", activation, ACTIVATIONS)
-    _check_choice("output", output, ACTIVATIONS)
+    sizes = tuple(validation.check_positive_int(f"sizes[{l}]", n) for l, n in enumerate(sizes))
+    validation.check_choice("activation", activation, ACTIVATIONS)
+    validation.check_choice("output", output, ACTIVATIONS)
     loss = loss or ("binary_crossentropy" if output == "sigmoid" else "mean_squared_error")
-    _check_choice("loss", loss, LOSSES)
+    validation.check_choice("loss", loss, LOSSES)
+    seed = validation.check_seed(seed)
     rng = np.random.default_rng(seed)
     W, b = {}, {}
     for l in range(1, len(sizes)):

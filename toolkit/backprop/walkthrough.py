@@ -15,11 +15,40 @@ same gradient with ``tf.GradientTape`` on the Keras twin of the network (``to_ke
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from toolkit.backprop.numpy_mlp import paths_to_output, to_keras
+from toolkit import validation
+from toolkit.backprop.numpy_mlp import init_network, paths_to_output, to_keras
+from toolkit.config import Config, setting
 
 PHASES = ("forward", "error", "backward")
+
+
+@dataclasses.dataclass(frozen=True)
+class WalkthroughConfig(Config):
+    """The example, the network and the step size of the walkthrough (one sample, B = 1)."""
+
+    x1: float = setting(0.5, lo=-1.0, hi=1.0, step=0.05, widget="slider", label="x1")
+    x2: float = setting(-0.3, lo=-1.0, hi=1.0, step=0.05, widget="slider", label="x2")
+    y: int = setting(1, choices=(0, 1), widget="radio", label="label y")
+    activation: str = setting("tanh", choices=("tanh", "sigmoid", "relu"), label="Hidden activation h")
+    seed: int = setting(0, lo=0, hi=9999, widget="number", label="Seed of the initial weights")
+    eta: float = setting(0.5, lo=1e-3, hi=10.0, label="Learning rate η")
+    sizes: tuple = (2, 3, 2, 1)
+
+    def check(self):
+        if len(self.sizes) < 2 or self.sizes[0] != 2:
+            raise ValueError(f"`sizes` must start with 2 inputs (x1, x2), received sizes={self.sizes!r}.")
+
+    def network(self):
+        """The untrained network: Glorot-uniform weights from ``seed``, a sigmoid output unit."""
+        return init_network(self.sizes, self.activation, "sigmoid", seed=self.seed)
+
+    def example(self):
+        """(x (1, 2), y (1,)): the one sample the walkthrough learns."""
+        return np.array([[self.x1, self.x2]]), np.array([float(self.y)])
 
 
 def neuron_names(net):
@@ -89,8 +118,7 @@ def phase_labels(net, trace, phase, sample=0):
     and error phases, ∂L/∂a⁽ˡ⁾ scaled to [-1, 1] in the backward phase), the numbers under
     each neuron, and the numbers on each link (w_ji, then ∂L/∂w_ji), links as kernels (n_{l-1}, n_l).
     """
-    if phase not in PHASES:
-        raise ValueError(f"`phase` must be one of {', '.join(map(repr, PHASES))}; received phase={phase!r}.")
+    validation.check_choice("phase", phase, PHASES)
     a = [trace.forward.a[l][sample] for l in range(net.depth + 1)]
     if phase == "backward":
         grads = [trace.backward.dL_da[l][sample] for l in range(net.depth + 1)]

@@ -34,6 +34,7 @@ from toolkit.cnn.blocks import (
     residual_block, transition,
 )
 from toolkit.cnn.regularization import CutMixModel, Regularizers
+from toolkit.validation import check_choice, check_float, check_int
 
 
 # ---------------------------------------------------------------- the seven builders
@@ -235,21 +236,13 @@ ARCHITECTURES = {a.name: a for a in (
 )}
 
 
-def check_architecture(name: str) -> Architecture:
-    """The `Architecture` called `name`, or a ValueError listing the valid names."""
-    if name not in ARCHITECTURES:
-        raise ValueError(f"`name` must be one of {', '.join(ARCHITECTURES)}, received name={name!r}.")
-    return ARCHITECTURES[name]
-
-
 def _check_shape(input_shape, num_classes):
     shape = tuple(input_shape)
     if len(shape) != 3 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in shape) \
             or not (8 <= shape[0] <= 64 and 8 <= shape[1] <= 64):
         raise ValueError(f"`input_shape` must be (H, W, C) with H and W in [8, 64], "
                          f"received input_shape={input_shape!r}.")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
-        raise ValueError(f"`num_classes` must be an integer >= 2, received num_classes={num_classes!r}.")
+    check_int("num_classes", num_classes, 2)
     return shape
 
 
@@ -266,7 +259,7 @@ def build_architecture(name: str, input_shape=(28, 28, 1), num_classes: int = 10
         conv: "keras" or "toolkit" (the from-scratch im2col convolution and pooling layers).
         seed: seed of the random regularizers.
     """
-    architecture = check_architecture(name)
+    architecture = ARCHITECTURES[check_choice("name", name, tuple(ARCHITECTURES))]
     shape = _check_shape(input_shape, num_classes)
     regularizers = regularizers or Regularizers()
     factory = LayerFactory(conv, regularizers, seed)
@@ -280,8 +273,7 @@ def build_architecture(name: str, input_shape=(28, 28, 1), num_classes: int = 10
 
 def compile_classifier(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
     """Adam(`learning_rate`), sparse categorical cross-entropy and accuracy (CutMix brings its own loss)."""
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not 0 < learning_rate <= 1:
-        raise ValueError(f"`learning_rate` must be in (0, 1], received learning_rate={learning_rate!r}.")
+    learning_rate = check_float("learning_rate", learning_rate, 0.0, 1.0, open_low=True)
     optimizer = keras.optimizers.Adam(learning_rate)
     if isinstance(model, CutMixModel):
         model.compile(optimizer)

@@ -23,13 +23,13 @@ from __future__ import annotations
 import math
 import numbers
 
+from toolkit.validation import check_positive_int
+
 PADDING_MODES = ("valid", "same")
 
 
-def _positive_int(name: str, value, meaning: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` ({meaning}) must be a positive integer, received {name}={value!r}.")
-    return int(value)
+MEANINGS = {"n": "It is the input size N.", "k": "It is the kernel size K.", "s": "It is the stride S.",
+            "d": "It is the dilation D."}
 
 
 def check_padding(p):
@@ -46,8 +46,8 @@ def check_padding(p):
 
 def effective_kernel_size(k: int, d: int = 1) -> int:
     """Eq. 1: the window a kernel of `k` taps with dilation `d` spans."""
-    k = _positive_int("k", k, "kernel size")
-    d = _positive_int("d", d, "dilation")
+    k = check_positive_int("k", k, hint=MEANINGS["k"])
+    d = check_positive_int("d", d, hint=MEANINGS["d"])
     return d * (k - 1) + 1
 
 
@@ -57,7 +57,8 @@ def padding_amounts(n: int, k: int, p=0, s: int = 1, d: int = 1) -> tuple[int, i
     if p == "valid":
         return 0, 0
     if p == "same":
-        out = math.ceil(_positive_int("n", n, "input size") / _positive_int("s", s, "stride"))
+        n, s = check_positive_int("n", n, hint=MEANINGS["n"]), check_positive_int("s", s, hint=MEANINGS["s"])
+        out = math.ceil(n / s)
         total = max((out - 1) * s + effective_kernel_size(k, d) - n, 0)  # Eq. 5
         return total // 2, total - total // 2
     return p, p
@@ -81,9 +82,9 @@ def conv_output_size(n: int, k: int, p=0, s: int = 1, d: int = 1) -> int:
     >>> conv_output_size(28, 3, p="same", s=2)
     14
     """
-    n = _positive_int("n", n, "input size")
+    n = check_positive_int("n", n, hint=MEANINGS["n"])
     k_eff = effective_kernel_size(k, d)
-    s = _positive_int("s", s, "stride")
+    s = check_positive_int("s", s, hint=MEANINGS["s"])
     p = check_padding(p)
     if p == "same":
         return math.ceil(n / s)  # Eq. 4

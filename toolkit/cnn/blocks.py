@@ -20,13 +20,12 @@ of every stage.
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 from keras import layers, ops
 
 from toolkit.cnn import layers as scratch
 from toolkit.cnn.regularization import Cutout, DropBlock2D, Regularizers, SpatialDropout2D
+from toolkit.validation import check_choice, check_int
 
 CONV_IMPLEMENTATIONS = ("keras", "toolkit")
 
@@ -45,9 +44,7 @@ class LayerFactory:
 
     def __init__(self, conv: str = "keras", regularizers: Regularizers | None = None, seed: int | None = None,
                  bn_momentum: float = 0.9):
-        if conv not in CONV_IMPLEMENTATIONS:
-            raise ValueError(f"`conv` must be 'keras' or 'toolkit', received conv={conv!r}.")
-        self.toolkit = conv == "toolkit"
+        self.toolkit = check_choice("conv", conv, CONV_IMPLEMENTATIONS) == "toolkit"
         self.regularizers = regularizers or Regularizers()
         self.seed = seed
         self.bn_momentum = bn_momentum
@@ -109,9 +106,8 @@ class LocalResponseNorm(keras.layers.Layer):
 
     def __init__(self, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(depth_radius, bool) or not isinstance(depth_radius, numbers.Integral) or depth_radius < 0:
-            raise ValueError(f"`depth_radius` must be a non-negative integer, received depth_radius={depth_radius!r}.")
-        self.depth_radius, self.bias, self.alpha, self.beta = int(depth_radius), float(bias), float(alpha), float(beta)
+        self.depth_radius = check_int("depth_radius", depth_radius, 0)
+        self.bias, self.alpha, self.beta = float(bias), float(alpha), float(beta)
 
     def call(self, inputs):
         r, channels = self.depth_radius, inputs.shape[-1]

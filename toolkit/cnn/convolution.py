@@ -29,6 +29,8 @@ import dataclasses
 import numpy as np
 
 from toolkit.cnn.arithmetic import check_padding, conv_output_size, padding_amounts
+from toolkit.config import Config, setting
+from toolkit.validation import check_choice, check_int, check_positive_int
 
 # Classic hand-made 3x3 kernels, applied by cross-correlation (Eq. 2) as a CNN would.
 KERNELS = {
@@ -45,9 +47,7 @@ KERNELS = {
 
 def classic_kernel(name: str) -> np.ndarray:
     """One of ``KERNELS`` as a (3, 3) float array."""
-    if name not in KERNELS:
-        raise ValueError(f"`name` must be one of {', '.join(repr(k) for k in KERNELS)}, received name={name!r}.")
-    return np.array(KERNELS[name], dtype=np.float64)
+    return np.array(KERNELS[check_choice("name", name, tuple(KERNELS))], dtype=np.float64)
 
 
 def _matrix(name: str, value) -> np.ndarray:
@@ -66,6 +66,7 @@ def convolve2d(image, kernel, mode: str = "full") -> np.ndarray:
     (H + K_h − 1, W + K_w − 1); "valid" only those where it lies fully inside,
     (H − K_h + 1, W − K_w + 1).
     """
+    check_choice("mode", mode, ("full", "valid"))
     image, kernel = _matrix("image", image), _matrix("kernel", kernel)
     (height, width), (kh, kw) = image.shape, kernel.shape
     full = np.zeros((height + kh - 1, width + kw - 1))
@@ -77,12 +78,10 @@ def convolve2d(image, kernel, mode: str = "full") -> np.ndarray:
                     full[i, j] += image[m, n] * kernel[i - m, j - n]
     if mode == "full":
         return full
-    if mode == "valid":
-        if kh > height or kw > width:
-            raise ValueError(f"`kernel` {kernel.shape} is larger than `image` {image.shape}; "
-                             "use mode='full' or a smaller kernel.")
-        return full[kh - 1:height, kw - 1:width]
-    raise ValueError(f"`mode` must be 'full' or 'valid', received mode={mode!r}.")
+    if kh > height or kw > width:
+        raise ValueError(f"`kernel` {kernel.shape} is larger than `image` {image.shape}; "
+                         "use mode='full' or a smaller kernel.")
+    return full[kh - 1:height, kw - 1:width]
 
 
 def pad_image(image: np.ndarray, kernel_shape, padding, stride: int, dilation: int) -> np.ndarray:
@@ -204,10 +203,8 @@ KERNEL_SHAPES = ("edge", "vertical edges", "blur", "sharpen", "identity", "rando
 
 def kernel_of_size(name: str, k: int, seed: int = 0) -> np.ndarray:
     """A K × K kernel of a classic kind, any K (at K = 3 these are the 3×3 kernels of ``KERNELS``)."""
-    if name not in KERNEL_SHAPES:
-        raise ValueError(f"`name` must be one of {', '.join(KERNEL_SHAPES)}, received name={name!r}.")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"`k` (kernel size) must be a positive integer, received k={k!r}.")
+    check_choice("name", name, KERNEL_SHAPES)
+    k = check_positive_int("k", k, hint="It is the kernel size K.")
     centre = np.zeros((k, k))
     centre[(k - 1) // 2, (k - 1) // 2] = 1.0
     if name == "identity":
@@ -225,12 +222,9 @@ def kernel_of_size(name: str, k: int, seed: int = 0) -> np.ndarray:
 
 def sample_input(n: int, kind: str = "digit", seed: int = 0) -> np.ndarray:
     """An n × n input small enough to read every number: a handwritten digit (0-1, one decimal) or random 0-3."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 3 <= n <= 16:
-        raise ValueError(f"`n` (input size) must be an integer in [3, 16], received n={n!r}.")
-    if kind == "random":
+    n = check_int("n", n, 3, 16, hint="It is the input size N.")
+    if check_choice("kind", kind, SAMPLE_KINDS) == "random":
         return np.random.default_rng(seed).integers(0, 4, size=(n, n)).astype(np.float64)
-    if kind != "digit":
-        raise ValueError(f"`kind` must be 'digit' or 'random', received kind={kind!r}.")
     from scipy.ndimage import zoom
 
     from toolkit.data.bundled_digits import load_digit_images
@@ -250,3 +244,34 @@ def _sharpen(k: int) -> np.ndarray:
         kernel[i, j] = -1.0
     kernel[c, c] = 1.0 + len(neighbours)
     return kernel
+
+
+SAMPLE_KINDS = ("digit", "random")
+PADDING_CHOICES = ("valid", "same", "1", "2", "3")
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvolutionConfig(Config):
+    """The Convolutions page's settings with their bounds (field names are its URL names)."""
+
+    n: int = setting(7, lo=3, hi=12, label="Input size N", help="The input is N × N pixels.")
+    input: str = setting("digit", choices=SAMPLE_KINDS, label="Input",
+                         help="A handwritten 8×8 digit resized to N × N (values 0-1), or random integers 0-3.")
+    k: int = setting(3, lo=1, hi=7, label="Kernel size K")
+    kernel: str = setting("edge", choices=KERNEL_SHAPES, label="Kernel")
+    padding: str = setting("1", choices=PADDING_CHOICES, label="Padding P",
+                           help="'valid': no padding; 'same': as much as keeps N / S; a number: zeros on each side.")
+    stride: int = setting(1, lo=1, hi=4, label="Stride S")
+    dilation: int = setting(1, lo=1, hi=3, label="Dilation D", help="Gaps between the kernel's taps.")
+    flip: bool = setting(False, widget="toggle", label="Flip the kernel",
+                         help="True convolution as the notes define it: the kernel rotated by 180°.")
+    glyph: int = setting(0, lo=0, hi=79, widget="number", label="Glyph #")
+    kernels: tuple = setting(("edge (Laplacian)", "vertical edges (Sobel x)", "horizontal edges (Sobel y)",
+                              "blur (Gaussian)", "sharpen"), choices=tuple(KERNELS), label="Kernels")
+    pool: int = setting(2, lo=2, hi=4, label="Pool size")
+    pool_padding: str = setting("valid", choices=("valid", "same"), label="Pooling padding")
+
+    @property
+    def padding_value(self):
+        """`padding` as ``conv_output_size`` takes it: "valid", "same" or a number of zeros."""
+        return self.padding if self.padding in ("valid", "same") else int(self.padding)

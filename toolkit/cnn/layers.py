@@ -60,7 +60,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from toolkit.cnn.arithmetic import check_padding, conv_output_size, padding_amounts
+from toolkit.cnn.arithmetic import PADDING_MODES, check_padding, conv_output_size, padding_amounts
+from toolkit.cnn.pooling import POOL_PADDING_HINT
+from toolkit.validation import check_choice, check_positive_int
 
 H_AXIS, W_AXIS = 1, 2
 
@@ -324,9 +326,7 @@ class Conv2D(keras.layers.Layer):
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters < 1:
-            raise ValueError(f"`filters` must be a positive integer, received filters={filters!r}.")
-        self.filters = int(filters)
+        self.filters = check_positive_int("filters", filters)
         self.kernel_size = _pair("kernel_size", kernel_size)
         self.strides = _pair("strides", strides)
         self.padding = check_padding(padding)
@@ -381,9 +381,7 @@ class _Pool2D(keras.layers.Layer):
         super().__init__(**kwargs)
         self.pool_size = _pair("pool_size", pool_size)
         self.strides = self.pool_size if strides is None else _pair("strides", strides)
-        self.padding = check_padding(padding)
-        if not isinstance(self.padding, str):
-            raise ValueError(f"`padding` must be 'valid' or 'same' for pooling, received padding={padding!r}.")
+        self.padding = check_choice("padding", padding, PADDING_MODES, hint=POOL_PADDING_HINT)
 
     def _windows(self, inputs, reduce, pad_value):
         return pool_windows(inputs, self.pool_size, self.strides, self.padding, reduce, pad_value)

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.cnn.arithmetic import check_padding, conv_output_size, padding_amounts
+from toolkit.cnn.arithmetic import PADDING_MODES, conv_output_size, padding_amounts
+from toolkit.validation import check_choice
 
 POOL_MODES = ("max", "average")
+POOL_PADDING_HINT = "Pooling pads with 'same' or not at all ('valid'), never by a number of zeros."
 
 
 def pool2d(x, pool_size: int = 2, strides: int | None = None, padding="valid", mode: str = "max") -> np.ndarray:
@@ -34,11 +36,8 @@ def pool2d(x, pool_size: int = 2, strides: int | None = None, padding="valid", m
         padding: "valid" (windows inside the map) or "same" (output ⌈N / S⌉).
     Returns the pooled map(s) with the same number of dimensions as `x`.
     """
-    if mode not in POOL_MODES:
-        raise ValueError(f"`mode` must be 'max' or 'average', received mode={mode!r}.")
-    padding = check_padding(padding)
-    if not isinstance(padding, str):
-        raise ValueError(f"`padding` must be 'valid' or 'same' for pooling, received padding={padding!r}.")
+    check_choice("mode", mode, POOL_MODES)
+    padding = check_choice("padding", padding, PADDING_MODES, hint=POOL_PADDING_HINT)
     x = np.asarray(x, np.float64)
     if x.ndim not in (2, 3, 4):
         raise ValueError(f"`x` must be (H, W), (H, W, C) or (B, H, W, C), received shape {x.shape}.")

@@ -41,53 +41,47 @@ import keras
 import numpy as np
 from keras import ops
 
+from toolkit.config import Config, setting
+from toolkit.validation import check_float, check_positive_int, check_probability
+
 
 # ---------------------------------------------------------------- configuration
+REGULARIZER_FORMULAS = {  # name -> what it does, in LaTeX (Eqs. 1, 2, 5, 7-8): the page shows them
+    "Cutout": r"\tilde x = M \odot \bar x + (1 - M) \odot x",
+    "Spatial dropout": r"y = x \odot m / (1 - \text{rate}),\; m_{b,c} \sim \mathrm{Bernoulli}(1 - \text{rate})",
+    "DropBlock": r"y = x \odot M \cdot \frac{\lvert M \rvert}{\textstyle\sum M}",
+    "CutMix": r"\tilde x = (1 - M) \odot x_a + M \odot x_b,\; \tilde y = \lambda y_a + (1 - \lambda) y_b",
+}
+
+
 @dataclasses.dataclass(frozen=True)
-class Regularizers:
+class Regularizers(Config):
     """Which CNN regularizers a model uses; every field at 0 means none (the builders and the page read it).
 
-    Attributes:
-        cutout: side of the Cutout box as a fraction of the image side, in [0, 1].
-        spatial_dropout: rate of dropping whole feature maps after each stage, in [0, 1).
-        dropblock: DropBlock rate after each stage, in [0, 1).
-        block_size: DropBlock block side in pixels (clipped to the feature map).
-        cutmix: α of CutMix's Beta(α, α); 0 turns CutMix off.
+    The fields carry their bounds (``toolkit.config``), which the CNN architectures page's
+    widgets show; ``toolkit.cnn.TrainingConfig`` inherits them.
     """
 
-    cutout: float = 0.0
-    spatial_dropout: float = 0.0
-    dropblock: float = 0.0
-    block_size: int = 3
-    cutmix: float = 0.0
-
-    def __post_init__(self):
-        _fraction("cutout", self.cutout, closed=True)
-        _fraction("spatial_dropout", self.spatial_dropout)
-        _fraction("dropblock", self.dropblock)
-        _positive_int("block_size", self.block_size)
-        if isinstance(self.cutmix, bool) or not isinstance(self.cutmix, numbers.Real) or not 0 <= self.cutmix <= 10:
-            raise ValueError(f"`cutmix` (α of Beta(α, α), 0 = off) must be in [0, 10], "
-                             f"received cutmix={self.cutmix!r}.")
+    cutout: float = setting(0.0, lo=0.0, hi=0.8, step=0.05, widget="slider", label="Cutout box (0 = off)",
+                            help="Side of the box filled with the image's mean pixel, as a fraction of the side.")
+    spatial_dropout: float = setting(0.0, lo=0.0, hi=0.5, step=0.05, widget="slider",
+                                     label="Spatial dropout rate (0 = off)",
+                                     help="Rate of dropping whole feature maps after each stage.")
+    dropblock: float = setting(0.0, lo=0.0, hi=0.5, step=0.05, widget="slider", label="DropBlock rate (0 = off)",
+                               help="Fraction of each feature map dropped in blocks after each stage.")
+    block_size: int = setting(3, lo=1, hi=7, label="DropBlock block size",
+                              help="Block side in pixels (clipped to the feature map).")
+    cutmix: float = setting(0.0, lo=0.0, hi=2.0, step=0.1, widget="slider", label="CutMix α (0 = off)",
+                            help="α of CutMix's Beta(α, α) box-size distribution.")
 
     @property
     def active(self) -> list[str]:
         """Names of the regularizers that are on."""
         return [name for name in ("cutout", "spatial_dropout", "dropblock", "cutmix") if getattr(self, name) > 0]
 
-
-def _fraction(name, value, closed=False):
-    upper_ok = value <= 1 if closed else value < 1
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 <= value and upper_ok):
-        interval = "[0, 1]" if closed else "[0, 1)"
-        raise ValueError(f"`{name}` must be in {interval}, received {name}={value!r}.")
-    return float(value)
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, received {name}={value!r}.")
-    return int(value)
+    def regularizers(self) -> Regularizers:
+        """The regularizer fields alone (a subclass's config holds more)."""
+        return Regularizers(**{name: getattr(self, name) for name in Regularizers.settings()})
 
 
 def _size_range(size):
@@ -163,7 +157,7 @@ class SpatialDropout2D(keras.layers.Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = _fraction("rate", rate)
+        self.rate = check_probability("rate", rate)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -209,8 +203,8 @@ class DropBlock2D(keras.layers.Layer):
 
     def __init__(self, rate, block_size=3, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = _fraction("rate", rate)
-        self.block_size = _positive_int("block_size", block_size)
+        self.rate = check_probability("rate", rate)
+        self.block_size = check_positive_int("block_size", block_size)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -233,8 +227,7 @@ class DropBlock2D(keras.layers.Layer):
 # ---------------------------------------------------------------- CutMix
 def cutmix_boxes(batch, height, width, alpha=1.0, seed=None):
     """Eqs. 6 and 8: (masks (B, H, W), λ (B,)) with the box fully inside the image."""
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or alpha <= 0:
-        raise ValueError(f"`alpha` must be a positive number, received alpha={alpha!r}.")
+    alpha = check_float("alpha", alpha, 0.0, None, open_low=True)
     lam0 = keras.random.beta((batch,), alpha, alpha, seed=seed)  # Eq. 6
     ratio = ops.sqrt(1.0 - lam0)
     heights = ops.cast(ops.round(ratio * height), "int32")
@@ -285,8 +278,7 @@ class CutMixModel(keras.Model):
 
     def __init__(self, classifier, alpha=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or alpha <= 0:
-            raise ValueError(f"`alpha` must be a positive number, received alpha={alpha!r}.")
+        alpha = check_float("alpha", alpha, 0.0, None, open_low=True)
         self.classifier = classifier
         self.alpha = float(alpha)
         self.seed = seed

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.data.arguments import check_choice, check_seed, check_test_ratio
+from toolkit.validation import check_choice, check_float, check_seed
 from toolkit.data.dataset import Dataset, stratified_split
 
 SIZES = (8, 16, 28)
@@ -43,7 +43,7 @@ def upsample(images: np.ndarray, size: int) -> np.ndarray:
 def digits(size: int = 8, test_ratio: float = 0.2, seed: int = 0) -> Dataset:
     """The bundled digits as (N, size, size, 1) float32 images with a stratified split."""
     size = check_choice("size", size, SIZES)
-    test_ratio = check_test_ratio(test_ratio)
+    test_ratio = check_float("test_ratio", test_ratio, 0.0, 1.0, open_low=True, open_high=True)
     seed = check_seed(seed)
     images, labels = load_digit_images()
     x = upsample(images, size)[..., None]  # (N, size, size, 1)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.data.arguments import check_choice, check_float, check_int, check_seed, check_test_ratio
+from toolkit.validation import check_choice, check_float, check_int, check_seed
 from toolkit.data.dataset import Dataset, shuffled_split
 
 CLASSIFICATION_NAMES = ("circle", "xor", "gauss", "spiral", "moons", "spiral_k")
@@ -188,7 +188,7 @@ def toy2d(name: str, n: int = 500, noise: float = 0.0, test_ratio: float = 0.5, 
     check_choice("name", name, TOY2D_NAMES)
     n = check_int("n", n, 10, 100_000)
     noise = check_float("noise", noise, 0, 50)
-    test_ratio = check_test_ratio(test_ratio)
+    test_ratio = check_float("test_ratio", test_ratio, 0.0, 1.0, open_low=True, open_high=True)
     seed = check_seed(seed)
     classes = check_int("classes", classes, 2, 10)
     rng = np.random.default_rng(seed)

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from toolkit.data.arguments import check_int, check_seed, check_test_ratio
+from toolkit.validation import check_float, check_int, check_seed
 from toolkit.data.cache import cache_path, load_arrays, save_arrays
 from toolkit.data.dataset import Dataset, stratified_split
 
@@ -303,7 +303,7 @@ def glyphs(n: int = 10_000, size: int = 28, seed: int = 0, classes: int = 10, te
     size = check_int("size", size, 16, 64)
     seed = check_seed(seed)
     classes = check_int("classes", classes, 2, len(CHARACTERS))
-    test_ratio = check_test_ratio(test_ratio)
+    test_ratio = check_float("test_ratio", test_ratio, 0.0, 1.0, open_low=True, open_high=True)
     arrays = glyph_arrays(n, size, seed, classes, test_ratio, cache)
     return Dataset(
         name="glyphs",

@@ -26,8 +26,13 @@ built-ins' defaults, so ``"leaky_relu"`` means the same function on both sides.
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 from keras import ops
+
+from toolkit import validation
+from toolkit.config import Config, setting
 
 
 def _sign_and_magnitude(z):
@@ -124,20 +129,6 @@ ACTIVATIONS = {
 }
 
 
-def check_activation(name, argument="activation"):
-    """Returns ``name`` if it is a key of ``ACTIVATIONS``, else raises a ValueError listing them."""
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        valid = ", ".join(repr(key) for key in ACTIVATIONS)
-        raise ValueError(f"`{argument}` must be one of {valid}; received {argument}={name!r}.")
-    return name
-
-
-def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"`{name}` must be a number > 0, received {name}={value!r}.")
-    return float(value)
-
-
 class ActivationLayer(keras.layers.Layer):
     """A weightless layer applying ``function``; ``derivative(z)`` gives h'(z) elementwise."""
 
@@ -191,9 +182,7 @@ class GeneralizedReLU(ActivationLayer):
 
     def __init__(self, alpha=0.2, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or alpha < 0:
-            raise ValueError(f"`alpha` must be a number >= 0, received alpha={alpha!r}.")
-        self.alpha = float(alpha)
+        self.alpha = validation.check_nonnegative("alpha", alpha)
 
     def _params(self):
         return {"alpha": self.alpha}
@@ -211,7 +200,7 @@ class ELU(ActivationLayer):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.alpha = _check_positive("alpha", alpha)
+        self.alpha = validation.check_float("alpha", alpha, 0.0, None, open_low=True)
 
     def _params(self):
         return {"alpha": self.alpha}
@@ -229,7 +218,7 @@ class Swish(ActivationLayer):
 
     def __init__(self, beta=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.beta = _check_positive("beta", beta)
+        self.beta = validation.check_float("beta", beta, 0.0, None, open_low=True)
 
     def _params(self):
         return {"beta": self.beta}
@@ -259,8 +248,42 @@ def activation_values(names, z, leaky_alpha=0.2, elu_alpha=1.0, swish_beta=1.0):
     z = ops.convert_to_tensor(z, dtype="float32")
     values = {}
     for name in names:
-        function, derivative, _ = ACTIVATIONS[check_activation(name, "names")]
+        function, derivative, _ = ACTIVATIONS[validation.check_choice("names", name, ACTIVATIONS)]
         kwargs = params.get(name, {})
         values[name] = (ops.convert_to_numpy(function(z, **kwargs)).astype("float64"),
                         ops.convert_to_numpy(derivative(z, **kwargs)).astype("float64"))
     return values
+
+
+def activation_latex(name, leaky_alpha=0.2, elu_alpha=1.0, swish_beta=1.0):
+    """h(z) of ``name`` as LaTeX in the notes' notation, with the chosen α or β written in."""
+    formulas = {
+        "sigmoid": r"\sigma(z) = \frac{1}{1 + e^{-z}}",
+        "tanh": r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
+        "relu": r"\mathrm{ReLU}(z) = \max(0, z)",
+        "leaky_relu": rf"g(z, \alpha) = \max(0, z) + \alpha \min(0, z),\; \alpha = {leaky_alpha:g}",
+        "elu": (rf"\mathrm{{ELU}}(z) = z \text{{ if }} z > 0 \text{{, else }} \alpha (e^{{z}} - 1),"
+                rf"\; \alpha = {elu_alpha:g}"),
+        "swish": rf"\mathrm{{swish}}(z) = z\, \sigma(\beta z),\; \beta = {swish_beta:g}",
+    }
+    return formulas[validation.check_choice("name", name, ACTIVATIONS)]
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivationsConfig(Config):
+    """The activations plotted side by side and the parameters of Eqs. 4-6."""
+
+    names: tuple = setting(tuple(ACTIVATIONS), choices=tuple(ACTIVATIONS), label="Activations")
+    alpha: float = setting(0.2, lo=0.0, hi=1.0, step=0.05, widget="slider", label="Leaky ReLU slope α")
+    elu: float = setting(1.0, lo=0.1, hi=3.0, step=0.1, widget="slider", label="ELU α")
+    beta: float = setting(1.0, lo=0.1, hi=5.0, step=0.1, widget="slider", label="Swish β")
+
+    def curves(self, z):
+        """{name: (h(z), h'(z))} of the chosen activations (``activation_values``)."""
+        return activation_values(self.names, z, leaky_alpha=self.alpha, elu_alpha=self.elu, swish_beta=self.beta)
+
+    def latex(self):
+        """h(z) of the chosen activations as one LaTeX block, two formulas per row."""
+        formulas = [activation_latex(name, self.alpha, self.elu, self.beta) for name in self.names]
+        rows = [r" \qquad ".join(formulas[i:i + 2]) for i in range(0, len(formulas), 2)]
+        return r"\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}"

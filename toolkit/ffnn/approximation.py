@@ -28,12 +28,13 @@ compiled training loop instead of one per network (tracing dominates such small 
 from __future__ import annotations
 
 import dataclasses
-import numbers
 
 import keras
 import numpy as np
 from keras import ops
 
+from toolkit import validation
+from toolkit.config import Config, setting
 from toolkit.ffnn.mlp import MAX_UNITS, build_mlp
 
 
@@ -70,17 +71,14 @@ class Approximation:
 def _target(fn):
     if callable(fn):
         return getattr(fn, "__name__", "custom"), fn
-    if fn not in TARGET_FUNCTIONS:
-        valid = ", ".join(repr(name) for name in TARGET_FUNCTIONS)
-        raise ValueError(f"`fn` must be a callable or one of {valid}; received fn={fn!r}.")
+    validation.check_choice("fn", fn, TARGET_FUNCTIONS, hint="(or pass a callable of x)")
     return fn, TARGET_FUNCTIONS[fn]
 
 
 def _grid(fn, interval, n):
     if not (isinstance(interval, (tuple, list)) and len(interval) == 2 and interval[0] < interval[1]):
         raise ValueError(f"`interval` must be a pair (lo, hi) with lo < hi, received interval={interval!r}.")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 8 <= n <= 100_000:
-        raise ValueError(f"`n` must be an integer in [8, 100000], received n={n!r}.")
+    n = validation.check_int("n", n, 8, 100_000)
     x = np.linspace(interval[0], interval[1], n).reshape(-1, 1)
     y = np.asarray(fn(x), dtype=np.float64).reshape(-1, 1)
     if y.shape != x.shape or not np.all(np.isfinite(y)):
@@ -93,7 +91,8 @@ def summed_squared_error(y_true, y_pred):
     return ops.sum(ops.square(y_pred - y_true), axis=-1)
 
 
-def _fit_networks(name, x, y, hiddens, activation, epochs, batch_size, learning_rate, seed):
+def _fit_networks(name, x, y, hiddens, activation, epochs, batch_size, learning_rate, seed,
+                  callbacks=(), stop=None, run_name=None):
     """One network per entry of ``hiddens``, trained side by side (Eq. 4); a list of Approximation."""
     from toolkit.train import fit  # imported here: the trainer pulls in TensorFlow
 
@@ -105,7 +104,8 @@ def _fit_networks(name, x, y, hiddens, activation, epochs, batch_size, learning_
     joined = keras.layers.Concatenate()(outputs) if len(outputs) > 1 else outputs[0]
     model = keras.Model(inputs, joined, name="side_by_side")
     model.compile(keras.optimizers.Adam(learning_rate), summed_squared_error)
-    run = fit(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, shuffle=True)
+    run = fit(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, shuffle=True,
+              callbacks=callbacks, stop=stop, name=run_name)
     y_hat = np.asarray(model(x)).reshape(len(x), len(networks))
     return [_approximation(name, hidden, x, y, y_hat[:, k:k + 1], network, run)
             for k, (hidden, network) in enumerate(zip(hiddens, networks))]
@@ -130,18 +130,24 @@ def fit_function(fn="sin", width=16, interval=(-3.0, 3.0), n=256, epochs=300, ac
     return _fit_networks(name, x, y, [(width,)], activation, epochs, batch_size, learning_rate, seed)[0]
 
 
+def _check_sizes(name, values, high):
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
+        raise ValueError(f"`{name}` must hold integers in [1, {high}], received {name}={values!r}.")
+    return tuple(validation.check_int(f"{name}[{k}]", v, 1, high) for k, v in enumerate(values))
+
+
 def error_vs_width(widths=(1, 2, 4, 8, 16, 32), fn="sin", interval=(-3.0, 3.0), n=256, epochs=300,
-                   activation="tanh", batch_size=32, learning_rate=0.01, seed=0):
+                   activation="tanh", batch_size=32, learning_rate=0.01, seed=0, *, callbacks=(), stop=None):
     """Eq. 2 as a function of w: {"width", "mse", "max_error", "params"} arrays and the "fits".
 
-    Every width is trained at once (Eq. 4), each exactly as ``fit_function`` would train it.
+    Every width is trained at once (Eq. 4), each exactly as ``fit_function`` would train it;
+    ``callbacks`` and ``stop`` go to ``toolkit.train.fit`` (one run named "widths").
     """
-    if not widths or not all(isinstance(w, numbers.Integral) and 1 <= w <= MAX_UNITS for w in widths):
-        raise ValueError(f"`widths` must hold integers in [1, {MAX_UNITS}], received widths={widths!r}.")
+    widths = _check_sizes("widths", widths, MAX_UNITS)
     name, target = _target(fn)
     x, y = _grid(target, interval, n)
-    fits = _fit_networks(name, x, y, [(int(w),) for w in widths], activation, epochs, batch_size,
-                         learning_rate, seed)
+    fits = _fit_networks(name, x, y, [(w,) for w in widths], activation, epochs, batch_size,
+                         learning_rate, seed, callbacks, stop, "widths")
     return {
         "width": np.array(widths),
         "mse": np.array([f.mse for f in fits]),
@@ -161,11 +167,8 @@ def architectures_for_budget(budget, depths=(1, 2, 3, 4)):
 
     Returns a list of (depth, width, params).
     """
-    if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or not 10 <= budget <= 3 * MAX_UNITS:
-        raise ValueError(f"`budget` must be an integer in [10, {3 * MAX_UNITS}] parameters, "
-                         f"received budget={budget!r}.")
-    if not depths or not all(isinstance(d, numbers.Integral) and 1 <= d <= 8 for d in depths):
-        raise ValueError(f"`depths` must hold integers in [1, 8], received depths={depths!r}.")
+    budget = validation.check_int("budget", budget, 10, 3 * MAX_UNITS, hint="(parameters)")
+    depths = _check_sizes("depths", depths, 8)
     rows = []
     for depth in depths:
         widths = np.arange(1, MAX_UNITS + 1)
@@ -175,16 +178,18 @@ def architectures_for_budget(budget, depths=(1, 2, 3, 4)):
 
 
 def depth_vs_width(budget=300, depths=(1, 2, 3, 4), fn="sawtooth", interval=(-3.0, 3.0), n=256,
-                   epochs=300, activation="tanh", batch_size=32, learning_rate=0.01, seed=0):
+                   epochs=300, activation="tanh", batch_size=32, learning_rate=0.01, seed=0, *,
+                   callbacks=(), stop=None):
     """Fits ``fn`` with networks of equal parameter budget and different depths.
 
-    Returns {"depth", "width", "params", "mse", "max_error"} arrays and the "fits".
+    Returns {"depth", "width", "params", "mse", "max_error"} arrays and the "fits";
+    ``callbacks`` and ``stop`` go to ``toolkit.train.fit`` (one run named "depths").
     """
     name, target = _target(fn)
     x, y = _grid(target, interval, n)
     rows = architectures_for_budget(budget, depths)
     fits = _fit_networks(name, x, y, [(width,) * depth for depth, width, _ in rows], activation,
-                         epochs, batch_size, learning_rate, seed)
+                         epochs, batch_size, learning_rate, seed, callbacks, stop, "depths")
     return {
         "depth": np.array([r[0] for r in rows]),
         "width": np.array([r[1] for r in rows]),
@@ -193,3 +198,39 @@ def depth_vs_width(budget=300, depths=(1, 2, 3, 4), fn="sawtooth", interval=(-3.
         "max_error": np.array([f.max_error for f in fits]),
         "fits": fits,
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class ApproximationConfig(Config):
+    """The universal-approximation experiment: one target, widths of one hidden layer, and
+    depths at one parameter budget (Eq. 3), all trained full-batch with Adam."""
+
+    fn: str = setting("sin", choices=tuple(TARGET_FUNCTIONS), label="Target function f")
+    budget: int = setting(300, lo=40, hi=700, step=20, label="Parameter budget (depth vs width)")
+    fit_epochs: int = setting(400, lo=10, hi=3000, widget="number", label="Full-batch epochs")
+    widths: tuple = (1, 2, 4, 8, 16, 32)
+    depths: tuple = (1, 2, 3, 4)
+    batch_size: int = 256  # the whole grid of n = 256 points
+    width_learning_rate: float = 0.05
+    depth_learning_rate: float = 0.02
+
+    def check(self):
+        _check_sizes("widths", self.widths, MAX_UNITS)
+        _check_sizes("depths", self.depths, 8)
+        validation.check_positive_int("batch_size", self.batch_size)
+        for name in ("width_learning_rate", "depth_learning_rate"):
+            validation.check_float(name, getattr(self, name), 0.0, None, open_low=True)
+
+
+def run_approximation(config, *, callbacks=(), stop=None):
+    """``error_vs_width`` then ``depth_vs_width`` for ``config`` (runs "widths" and "depths").
+
+    Returns {"widths": ..., "depths": ...}; "depths" is missing when the first run was stopped.
+    """
+    common = {"fn": config.fn, "epochs": config.fit_epochs, "batch_size": config.batch_size,
+              "callbacks": callbacks, "stop": stop}
+    result = {"widths": error_vs_width(config.widths, learning_rate=config.width_learning_rate, **common)}
+    if result["widths"]["fits"][0].run.status != "stopped":
+        result["depths"] = depth_vs_width(config.budget, config.depths, learning_rate=config.depth_learning_rate,
+                                          **common)
+    return result

@@ -9,25 +9,29 @@ z < 0, so its units can come back. For hidden layer l with units j:
     (1) dead_j⁽ˡ⁾  ⟺  z_j⁽ˡ⁾(x_i) ≤ 0 for every training example x_i
     (2) fraction dead⁽ˡ⁾ = (1/n_l) Σ_j [dead_j⁽ˡ⁾],   overall = Σ_l Σ_j [dead_j⁽ˡ⁾] / Σ_l n_l
 
-``watch_dead_units`` trains networks that differ only in their activation, from the same
-initial weights, measuring Eq. 1 after every epoch (a ``toolkit.train.Callback``).
+``run_dying_relu`` trains networks that differ only in their activation, from the same
+initial weights and batches (``toolkit.train.compare``), while a ``DeadUnitMonitor`` (a
+``toolkit.train.Callback``, rate-limited by ``toolkit.train.Throttle`` because each measure
+is a forward pass over the whole training set) records Eq. 2 as training goes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import numbers
-import time
+import functools
 
 import keras
 import numpy as np
 
+from toolkit import validation
+from toolkit.config import Config, setting
 from toolkit.data import toy2d
 from toolkit.ffnn.activations import ACTIVATIONS
 from toolkit.ffnn.losses import BinaryCrossentropy
-from toolkit.ffnn.mlp import build_mlp
+from toolkit.ffnn.mlp import MAX_UNITS, build_mlp
 from toolkit.ffnn.units import LinearUnit
-from toolkit.train import Callback, fit
+from toolkit.train import Callback, Throttle, compare
+from toolkit.train.callbacks import as_callbacks
 
 
 def preactivation_model(model):
@@ -48,7 +52,7 @@ def dead_fractions(z_per_layer):
 
 @dataclasses.dataclass
 class DeadUnits:
-    """Per-epoch record of one network: epochs (E,), dead fractions (E, L), losses (E,)."""
+    """Record of one network: measured epochs (E,), dead fractions (E, L), losses (E,), its Run."""
 
     activation: str
     epochs: list = dataclasses.field(default_factory=list)
@@ -57,6 +61,7 @@ class DeadUnits:
     sizes: tuple = ()
     status: str = "running"
     message: str = ""
+    run: object = dataclasses.field(default=None, repr=False)
 
     @property
     def overall(self):
@@ -68,27 +73,31 @@ class DeadUnits:
 
 
 class DeadUnitMonitor(Callback):
-    """Measures Eq. 1 on ``x`` before training and after every chunk of epochs.
+    """Measures Eq. 1 on ``x`` for every run it watches: at the start, at each progress report
+    it receives, and at the end (one record per run name, in ``records``).
 
-    ``on_update()`` (no argument) is called at most every ``refresh_seconds`` and at the end.
+    Each measure is a forward pass over ``x``; ``run_dying_relu`` wraps the monitor in
+    ``toolkit.train.Throttle`` so it measures a few times a second, not after every epoch.
     """
 
-    def __init__(self, record, x, on_update=None, refresh_seconds=0.25):
-        self.record, self.x, self.on_update = record, x, on_update
-        self.refresh_seconds, self.last = refresh_seconds, -float("inf")
+    def __init__(self, x):
+        self.x = np.asarray(x, np.float32)
+        self.records: dict[str, DeadUnits] = {}
         self.probe = None
 
     def _measure(self, run, loss):
+        record = self.records[str(run.name)]
+        if record.epochs and record.epochs[-1] == run.epochs_done:
+            return  # already measured at this epoch (the end right after a progress report)
         z = self.probe(self.x, training=False)
         z = z if isinstance(z, (list, tuple)) else [z]
-        self.record.epochs.append(run.epochs_done)
-        self.record.per_layer.append(dead_fractions(z))
-        self.record.loss.append(loss)
-        if self.on_update is not None and time.monotonic() - self.last >= self.refresh_seconds:
-            self.on_update()
-            self.last = time.monotonic()
+        record.sizes = tuple(int(t.shape[-1]) for t in z)
+        record.epochs.append(run.epochs_done)
+        record.per_layer.append(dead_fractions(z))
+        record.loss.append(loss)
 
     def on_start(self, run):
+        self.records[str(run.name)] = DeadUnits(str(run.name))
         self.probe = preactivation_model(run.model)
         self._measure(run, float("nan"))
 
@@ -96,45 +105,77 @@ class DeadUnitMonitor(Callback):
         self._measure(run, run.final("loss"))
 
     def on_end(self, run):
-        self.record.status, self.record.message = run.status, run.message
-        if self.on_update is not None:
-            self.on_update()
+        self._measure(run, run.final("loss"))
+        record = self.records[str(run.name)]
+        record.status, record.message = run.status, run.message
+
+    def curves(self, run=None):
+        """{"dead_units": {name: (epochs, overall dead fraction, loss)}}: a copy, for a live display.
+
+        ``run`` is ignored (the signature of a live panel's watch function).
+        """
+        return {"dead_units": {name: (np.array(r.epochs), r.overall, np.array(r.loss, float))
+                               for name, r in self.records.items() if r.epochs}}
 
 
-def _check(activations, learning_rate, epochs):
-    if not activations or not all(a in ACTIVATIONS for a in activations):
-        raise ValueError("`activations` must name activations of toolkit.ffnn.ACTIVATIONS, "
-                         f"received activations={activations!r}.")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
-            or not 1e-5 <= learning_rate <= 10:
-        raise ValueError(f"`learning_rate` must be a number in [1e-5, 10], "
-                         f"received learning_rate={learning_rate!r}.")
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or not 1 <= epochs <= 2000:
-        raise ValueError(f"`epochs` must be an integer in [1, 2000], received epochs={epochs!r}.")
+@dataclasses.dataclass(frozen=True)
+class DyingReluConfig(Config):
+    """Settings of the dying-ReLU experiment: plain SGD at ``lr`` on a Playground dataset."""
+
+    lr: float = setting(1.0, lo=1e-3, hi=10.0, label="Learning rate η (SGD)",
+                        help="Large steps push biases far negative: ReLU units then never fire again.")
+    epochs: int = setting(40, lo=1, hi=500, widget="number", label="Epochs")
+    activations: tuple = ("relu", "leaky_relu")
+    hidden: tuple = (16, 16, 16)
+    dataset: str = "spiral"
+    n: int = 500  # points generated; half of them train
+    batch_size: int = 10
+    seed: int = 0
+
+    def check(self):
+        validation.check_choices("activations", self.activations, ACTIVATIONS, min_count=1)
+        if not self.hidden:
+            raise ValueError("`hidden` must hold at least one hidden layer size, received hidden=().")
+        for k, units in enumerate(self.hidden):
+            validation.check_int(f"hidden[{k}]", units, 1, MAX_UNITS)
+        validation.check_positive_int("batch_size", self.batch_size)
+        validation.check_seed(self.seed)
+
+    def data(self):
+        """The Playground dataset (raw inputs in [-6, 6], no noise) the networks train on."""
+        return toy2d(self.dataset, n=self.n, noise=0, seed=self.seed)
 
 
-def watch_dead_units(activations=("relu", "leaky_relu"), learning_rate=1.0, hidden=(16, 16, 16),
-                     dataset="spiral", epochs=40, batch_size=10, seed=0, on_update=None,
-                     refresh_seconds=0.25):
-    """Trains one network per activation with plain SGD at ``learning_rate`` and records Eq. 2.
-
-    The networks are ``build_mlp`` from-scratch networks on a Playground dataset (500 points,
-    raw inputs in [-6, 6]) with the same seed, hence the same initial weights and batches.
-    ``on_update(results)`` is called with the {activation: DeadUnits} recorded so far, at most
-    every ``refresh_seconds`` while training and after each network. Returns the same dict.
-    """
+def _network(config, activation):
     from toolkit.optim import SGD
 
-    _check(activations, learning_rate, epochs)
-    data = toy2d(dataset, n=500, noise=0, seed=seed)
+    model = build_mlp(2, hidden=config.hidden, activation=activation, output="sigmoid", seed=config.seed,
+                      name=activation)
+    model.compile(SGD(config.lr), BinaryCrossentropy())
+    return model
+
+
+def run_dying_relu(config, data=None, *, callbacks=(), stop=None, monitor=None, measure_every=0.1):
+    """Trains one network per activation with plain SGD at ``config.lr`` and records Eq. 2.
+
+    Args:
+        config: a ``DyingReluConfig``.
+        data: the ``config.data()`` Dataset (pass a cached one); made when None.
+        callbacks, stop: as in ``toolkit.train.fit``; each network is a run named after its
+            activation.
+        monitor: the ``DeadUnitMonitor`` to fill (a page watches ``monitor.curves``); a
+            new one on ``data.x_train`` when None.
+        measure_every: seconds between two measures of Eq. 1 (``Throttle``); the start and
+            the end are always measured.
+
+    Returns:
+        {activation: DeadUnits} with each network's ``Run``.
+    """
+    data = data if data is not None else config.data()
     x, y = data.x_train, data.y_train.astype(np.float32)
-    results = {}
-    notify = None if on_update is None else (lambda: on_update(results))
-    for activation in activations:
-        model = build_mlp(2, hidden=hidden, activation=activation, output="sigmoid", seed=seed)
-        model.compile(SGD(learning_rate), BinaryCrossentropy())
-        record = results[activation] = DeadUnits(activation, sizes=tuple(hidden))
-        fit(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed,
-            steps_per_callback=int(np.ceil(len(x) / batch_size)),  # one epoch per chunk
-            callbacks=[DeadUnitMonitor(record, x, notify, refresh_seconds)])
-    return results
+    monitor = monitor if monitor is not None else DeadUnitMonitor(x)
+    builders = {a: functools.partial(_network, config, a) for a in config.activations}
+    runs = compare(builders, (x, y), epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+                   callbacks=[Throttle(monitor, measure_every), *as_callbacks(callbacks)], stop=stop,
+                   steps_per_callback=int(np.ceil(len(x) / config.batch_size)))  # one epoch per chunk
+    return {name: dataclasses.replace(monitor.records[name], run=run) for name, run in runs.items()}

@@ -26,6 +26,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from toolkit import validation
+
 
 def _match_rank(y_true, y_pred):
     """Converts both to tensors of y_pred's dtype and adds/squeezes a trailing axis of size 1."""
@@ -147,18 +149,12 @@ def d_huber(y_true, y_pred, delta=1.0):
 
 
 # -- the same losses as keras.losses.Loss objects (reduced over the batch) --------------
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(f"`{name}` must be True or False, received {name}={value!r}.")
-    return value
-
-
 class _CrossEntropy(keras.losses.Loss):
     function = None
 
     def __init__(self, from_logits=False, reduction="sum_over_batch_size", name=None, dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = _check_bool("from_logits", from_logits)
+        self.from_logits = validation.check_bool("from_logits", from_logits)
 
     def call(self, y_true, y_pred):
         return type(self).function(y_true, y_pred, from_logits=self.from_logits)
@@ -222,9 +218,7 @@ class Huber(keras.losses.Loss):
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name=None, dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not delta > 0:
-            raise ValueError(f"`delta` must be a number > 0, received delta={delta!r}.")
-        self.delta = float(delta)
+        self.delta = validation.check_float("delta", delta, 0.0, None, open_low=True)
 
     def call(self, y_true, y_pred):
         return huber(y_true, y_pred, delta=self.delta)

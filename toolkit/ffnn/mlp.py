@@ -20,12 +20,11 @@ the same ``seed`` both start from identical weights and compute the same functio
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 from keras import ops
 
-from toolkit.ffnn.activations import ACTIVATION_LAYERS, ACTIVATIONS, Sigmoid, check_activation
+from toolkit import validation
+from toolkit.ffnn.activations import ACTIVATION_LAYERS, ACTIVATIONS, Sigmoid
 from toolkit.ffnn.units import LinearUnit, Softmax
 
 # Playground's feature names, in Playground's order -> the function of (x1, x2) (Eq. 4)
@@ -44,16 +43,8 @@ MAX_UNITS = 256
 
 
 def check_features(features):
-    """Returns ``features`` as a tuple of known, distinct Playground feature names, else raises."""
-    valid = ", ".join(repr(name) for name in PLAYGROUND_FEATURES)
-    if isinstance(features, str) or not isinstance(features, (list, tuple)) or not features:
-        raise ValueError(f"`features` must name at least one of {valid}; received features={features!r}.")
-    unknown = [name for name in features if name not in PLAYGROUND_FEATURES]
-    if unknown:
-        raise ValueError(f"`features` must be names among {valid}; received unknown {unknown}.")
-    if len(set(features)) != len(features):
-        raise ValueError(f"`features` must not repeat a name, received features={list(features)}.")
-    return tuple(features)
+    """``features`` as a tuple of distinct Playground feature names (at least one), else ValueError."""
+    return validation.check_choices("features", features, PLAYGROUND_FEATURES, min_count=1)
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -82,62 +73,40 @@ class PlaygroundFeatures(keras.layers.Layer):
 
 
 # -- build_mlp ------------------------------------------------------------------------
-def _check_hidden(hidden):
-    sizes = list(hidden) if isinstance(hidden, (list, tuple)) else hidden
-    ok = (isinstance(sizes, list) and len(sizes) <= MAX_HIDDEN_LAYERS and all(
-        isinstance(n, numbers.Integral) and not isinstance(n, bool) and 1 <= n <= MAX_UNITS
-        for n in sizes))
-    if not ok:
-        raise ValueError(f"`hidden` must hold 0 to {MAX_HIDDEN_LAYERS} layer sizes in "
-                         f"[1, {MAX_UNITS}], received {sizes}.")
-    return tuple(int(n) for n in sizes)
+def _hidden_sizes(hidden):
+    """Eq. 2's layer sizes n_l: 0 to ``MAX_HIDDEN_LAYERS`` integers in [1, ``MAX_UNITS``]."""
+    if not isinstance(hidden, (list, tuple)) or len(hidden) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"`hidden` must hold 0 to {MAX_HIDDEN_LAYERS} layer sizes in [1, {MAX_UNITS}], "
+                         f"received hidden={hidden!r}.")
+    return tuple(validation.check_int(f"hidden[{k}]", n, 1, MAX_UNITS) for k, n in enumerate(hidden))
 
 
-def _check_activations(activation, num_layers):
+def _layer_activations(activation, num_layers):
+    """One name of ``ACTIVATIONS`` per hidden layer."""
     if isinstance(activation, str):
-        return (check_activation(activation),) * num_layers
+        return (validation.check_choice("activation", activation, ACTIVATIONS),) * num_layers
     if not isinstance(activation, (list, tuple)) or len(activation) != num_layers:
         raise ValueError(f"`activation` must be a name or one name per hidden layer "
                          f"({num_layers}), received activation={activation!r}.")
-    return tuple(check_activation(name) for name in activation)
+    return tuple(validation.check_choice("activation", name, ACTIVATIONS) for name in activation)
 
 
-def _check_rate(name, value, high, closed):
-    inside = value <= high if closed else value < high
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 <= value and inside):
-        interval = f"[0, {high}]" if closed else f"[0, {high})"
-        raise ValueError(f"`{name}` must be a number in {interval}, received {name}={value!r}.")
-    return float(value)
-
-
-def _check_inputs(inputs):
-    """An int (number of input features) or a sequence of Playground feature names."""
-    if isinstance(inputs, numbers.Integral) and not isinstance(inputs, bool) and inputs >= 1:
-        return int(inputs), None
-    if isinstance(inputs, (list, tuple)) and all(isinstance(name, str) for name in inputs):
+def _input_size(inputs):
+    """(number of input features, Playground feature names or None) of ``inputs``."""
+    if isinstance(inputs, (list, tuple)):
         return 2, check_features(inputs)
-    raise ValueError(f"`inputs` must be a positive number of input features or a list of "
-                     f"Playground feature names, received inputs={inputs!r}.")
+    return validation.check_positive_int("inputs", inputs, hint="(or pass a list of Playground feature names)"), None
 
 
-def _check_output(output, num_classes):
-    if output not in OUTPUTS:
-        raise ValueError(f"`output` must be one of {', '.join(map(repr, OUTPUTS))}; received output={output!r}.")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
-        raise ValueError(f"`num_classes` must be an integer >= 2, received num_classes={num_classes!r}.")
-    return {"sigmoid": 1, "softmax": int(num_classes), "linear": 1}[output]
+def _output_units(output, num_classes):
+    validation.check_choice("output", output, OUTPUTS)
+    num_classes = validation.check_int("num_classes", num_classes, 2)
+    return {"sigmoid": 1, "softmax": num_classes, "linear": 1}[output]
 
 
 def _regularizer(l1, l2):
-    l1, l2 = _check_rate("l1", l1, 1.0, closed=True), _check_rate("l2", l2, 1.0, closed=True)
+    l1, l2 = validation.check_float("l1", l1, 0.0, 1.0), validation.check_float("l2", l2, 0.0, 1.0)
     return keras.regularizers.L1L2(l1, l2) if (l1 or l2) else None
-
-
-def _check_flag_and_seed(from_scratch, seed):
-    if not isinstance(from_scratch, bool):
-        raise ValueError(f"`from_scratch` must be True or False, received from_scratch={from_scratch!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, received seed={seed!r}.")
 
 
 def _hidden_layers(units, activation, regularizer, seed, from_scratch, name):
@@ -184,13 +153,14 @@ def build_mlp(inputs=2, hidden=(4, 2), activation="tanh", output="sigmoid", num_
         seed: seeds the Glorot-uniform initial weights (layer k uses seed + k) and dropout.
         name: the model's name.
     """
-    num_inputs, features = _check_inputs(inputs)
-    hidden = _check_hidden(hidden)
-    activations = _check_activations(activation, len(hidden))
-    out_units = _check_output(output, num_classes)
+    num_inputs, features = _input_size(inputs)
+    hidden = _hidden_sizes(hidden)
+    activations = _layer_activations(activation, len(hidden))
+    out_units = _output_units(output, num_classes)
     regularizer = _regularizer(l1, l2)
-    dropout = _check_rate("dropout", dropout, 1.0, closed=False)
-    _check_flag_and_seed(from_scratch, seed)
+    dropout = validation.check_probability("dropout", dropout)
+    validation.check_bool("from_scratch", from_scratch)
+    seed = validation.check_seed(seed)
     layers = [keras.Input((num_inputs,))]
     if features is not None:
         layers.append(PlaygroundFeatures(features, name="features"))

@@ -21,11 +21,12 @@ each weight on its own: the same as K separate fits, with one compiled loop inst
 from __future__ import annotations
 
 import dataclasses
-import numbers
 
 import keras
 import numpy as np
 
+from toolkit import validation
+from toolkit.config import Config, setting
 from toolkit.ffnn.losses import huber, mean_absolute_error, mean_squared_error
 from toolkit.ffnn.mlp import build_mlp
 from toolkit.train import fit
@@ -45,22 +46,15 @@ class LineFit:
     history: np.ndarray  # J of Eq. 4 per epoch (the sum over the lines fitted together)
 
 
-def _check_fraction(name, value, high):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= high:
-        raise ValueError(f"`{name}` must be a number in [0, {high}], received {name}={value!r}.")
-    return float(value)
-
-
 def outlier_data(n=60, outliers=0.15, noise=0.3, slope=0.8, intercept=0.5, shift=8.0, seed=0):
     """Points on y = slope·x + intercept + N(0, noise²), x in [-3, 3]; a fraction moved up.
 
     Returns (x (n,), y (n,), is_outlier (n,) bool). The outliers are the points with the
     largest x (so they tilt the MSE line), moved up by ``shift`` ± 20%.
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 10 <= n <= 10_000:
-        raise ValueError(f"`n` must be an integer in [10, 10000], received n={n!r}.")
-    outliers = _check_fraction("outliers", outliers, 0.5)
-    noise = _check_fraction("noise", noise, 10.0)
+    n = validation.check_int("n", n, 10, 10_000)
+    outliers = validation.check_float("outliers", outliers, 0.0, 0.5)
+    noise = validation.check_float("noise", noise, 0.0, 10.0)
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(-3.0, 3.0, n))
     y = slope * x + intercept + noise * rng.standard_normal(n)
@@ -75,8 +69,7 @@ def outlier_data(n=60, outliers=0.15, noise=0.3, slope=0.8, intercept=0.5, shift
 
 def fit_line(x, y, loss="MSE", delta=1.0, epochs=300, learning_rate=0.05, seed=0):
     """Fits ŷ = w x + b to (x, y) with ``loss`` (Eqs. 1-3) by full-batch Adam; returns a LineFit."""
-    if loss not in LOSSES:
-        raise ValueError(f"`loss` must be one of {', '.join(map(repr, LOSSES))}; received loss={loss!r}.")
+    validation.check_choice("loss", loss, LOSSES)
     return compare_losses(x, y, (loss,), delta, epochs, learning_rate, seed)[loss]
 
 
@@ -90,14 +83,14 @@ def _summed_loss(losses, delta):
 
 
 def compare_losses(x, y, losses=("MSE", "MAE", "Huber"), delta=1.0, epochs=300, learning_rate=0.05,
-                   seed=0):
+                   seed=0, *, callbacks=(), stop=None):
     """One line per loss, all from the same initial line, trained together (Eq. 4).
 
-    Returns {loss: LineFit}.
+    ``callbacks`` and ``stop`` go to ``toolkit.train.fit`` (one run named "lines"). Returns
+    {loss: LineFit}.
     """
-    if not losses or any(loss not in LOSSES for loss in losses) or len(set(losses)) != len(losses):
-        raise ValueError(f"`losses` must be distinct names among {', '.join(map(repr, LOSSES))}; "
-                         f"received losses={tuple(losses)!r}.")
+    losses = validation.check_choices("losses", losses, LOSSES, min_count=1)
+    delta = validation.check_float("delta", delta, 0.0, None, open_low=True)
     lines = [build_mlp(1, hidden=(), output="linear", seed=seed, name=f"line_{loss}") for loss in losses]
     inputs = keras.Input((1,))
     outputs = [line(inputs) for line in lines]
@@ -105,11 +98,32 @@ def compare_losses(x, y, losses=("MSE", "MAE", "Huber"), delta=1.0, epochs=300, 
     model.compile(keras.optimizers.Adam(learning_rate), _summed_loss(losses, delta))
     x2 = np.asarray(x, np.float32).reshape(-1, 1)
     run = fit(model, x2, np.asarray(y, np.float32).reshape(-1, 1), epochs=epochs, batch_size=len(x2),
-              seed=seed, steps_per_callback=epochs)
+              seed=seed, callbacks=callbacks, stop=stop, name="lines")
     fits = {}
     for loss, line in zip(losses, lines):
         kernel, bias = line.get_weights()
         y_hat = (x2 @ kernel + bias).ravel()
         fits[loss] = LineFit(loss, float(kernel[0, 0]), float(bias[0]), y_hat, y_hat - np.asarray(y),
-                             run.history["loss"])
+                             run.history.get("loss", np.zeros(0, np.float32)))
     return fits
+
+
+@dataclasses.dataclass(frozen=True)
+class OutliersConfig(Config):
+    """The data (share of outliers) and the Huber threshold δ of the losses experiment."""
+
+    outliers: int = setting(15, lo=0, hi=40, label="Outliers (%)")
+    delta: float = setting(1.0, lo=0.1, hi=5.0, step=0.1, widget="slider", label="Huber δ")
+    epochs: int = 300
+    learning_rate: float = 0.05
+
+    def data(self):
+        """``outlier_data`` with ``outliers`` percent of the points moved up."""
+        return outlier_data(outliers=self.outliers / 100)
+
+
+def run_line_fits(config, data=None, *, callbacks=(), stop=None):
+    """``compare_losses`` of MSE, MAE and Huber(δ) on ``config.data()`` (or ``data``)."""
+    x, y, _ = data if data is not None else config.data()
+    return compare_losses(x, y, delta=config.delta, epochs=config.epochs, learning_rate=config.learning_rate,
+                          callbacks=callbacks, stop=stop)

@@ -2,11 +2,11 @@
 
 A Playground lesson is a 2-D dataset, the engineered features φ(x) fed to the network, the
 hidden layers that learn a representation on top of them, and the training choices (loss,
-optimizer, learning rate, L1/L2 penalty). ``PlaygroundConfig`` holds all of them, validated;
-the page, the benchmark and the tests share it. ``PlaygroundSession`` keeps one network
-training across many short ``train`` calls (a page's Train and Step buttons), and
-``snapshot`` evaluates, in one compiled Keras call, every layer of the network on an R×R
-grid of the plane and on the data points:
+optimizer, learning rate, L1/L2 penalty). ``PlaygroundConfig`` holds all of them with their
+bounds (a ``toolkit.config.Config``); the page, the benchmark and the tests share it.
+``PlaygroundSession`` keeps one network training across many short ``train`` calls (a page's
+Train, Step and Pause), and ``snapshot`` evaluates, in one compiled Keras call, every layer of
+the network on an R×R grid of the plane and on the data points:
 
     (1) a⁽⁰⁾ = φ(x),  a⁽ˡ⁾ = h(W⁽ˡ⁾ᵀ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾),  ŷ = σ, softmax or identity of
         W⁽ᴸ⁾ᵀ a⁽ᴸ⁻¹⁾ + b⁽ᴸ⁾
@@ -24,62 +24,37 @@ R -> ``resolution``, r -> ``thumbnail``.
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
-import time
+import threading
 
 import keras
 import numpy as np
 
+from toolkit import validation
+from toolkit.config import Config, setting
 from toolkit.data.playground import CLASSIFICATION_NAMES, REGRESSION_NAMES, toy2d
 from toolkit.ffnn import losses as scratch_losses
 from toolkit.ffnn.activations import ACTIVATIONS
-from toolkit.ffnn.mlp import PLAYGROUND_FEATURES, build_mlp, check_features
+from toolkit.ffnn.mlp import PLAYGROUND_FEATURES, build_mlp
 from toolkit.optim import OPTIMIZERS as SCRATCH_OPTIMIZERS
 from toolkit.optim import keras_builtin
 from toolkit.train import Callback, Run, fit
+from toolkit.train.callbacks import as_callbacks
 
 DATASETS = CLASSIFICATION_NAMES + REGRESSION_NAMES
-OPTIMIZERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov",
-              "adagrad": "Adagrad", "rmsprop": "RMSProp", "adam": "Adam"}
+# Playground's optimizer names -> the toolkit.optim (and keras.optimizers) class name
+PLAYGROUND_OPTIMIZERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov",
+                         "adagrad": "Adagrad", "rmsprop": "RMSProp", "adam": "Adam"}
 LOSSES = {"classification": ("auto", "cross-entropy", "mse"),
           "regression": ("auto", "mse", "mae", "huber")}
 REGULARIZATIONS = ("none", "L1", "L2")
 MAX_LAYERS, MAX_NEURONS = 8, 32
-LEARNING_RATES = (1e-5, 10.0)
 MAX_EPOCHS_PER_CALL = 10_000
+TRAINING_SETTINGS = ("learning_rate", "batch_size", "epochs")  # may change without a new network
+RESOLUTION = 50  # R: grid cells per side of the output picture (neuron pictures are r <= R)
 EXTENT = (-6.0, 6.0, -6.0, 6.0)
 
 
 # -- settings ---------------------------------------------------------------------------
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {', '.join(map(repr, choices))}; "
-                         f"received {name}={value!r}.")
-
-
-def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
-        raise ValueError(f"`{name}` must be an integer in [{lo}, {hi}], received {name}={value!r}.")
-
-
-def _check_number(name, value, lo, hi):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not lo <= value <= hi:
-        raise ValueError(f"`{name}` must be a number in [{lo:g}, {hi:g}], received {name}={value!r}.")
-
-
-def _check_hidden(hidden):
-    if not isinstance(hidden, tuple) or len(hidden) > MAX_LAYERS or not all(
-            isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in hidden):
-        raise ValueError(f"`hidden` must list 0 to {MAX_LAYERS} layer sizes, received hidden={hidden!r}.")
-    for k, n in enumerate(hidden, start=1):
-        if not 1 <= n <= MAX_NEURONS:
-            raise ValueError(f"Hidden layer {k} has {n} neurons: each hidden layer needs 1 to "
-                             f"{MAX_NEURONS} neurons (remove the layer to have fewer layers), "
-                             f"received hidden={list(hidden)}.")
-
-
 def parse_layers(text):
     """Hidden layer sizes written "8,8,8" (an empty text is no hidden layer) -> (8, 8, 8)."""
     parts = [part.strip() for part in str(text).split(",")] if str(text).strip() else []
@@ -90,40 +65,63 @@ def parse_layers(text):
 
 
 @dataclasses.dataclass(frozen=True)
-class PlaygroundConfig:
-    """Every setting of a Playground lesson; ``validated()`` checks them all.
+class PlaygroundConfig(Config):
+    """Every setting of a Playground lesson, with its bounds; constructing one validates it.
 
-    Data: ``dataset`` (a ``toolkit.data.toy2d`` name), ``noise`` (percent, 0-50),
-    ``train_percent`` (10-90), ``points`` (50-2000), ``arms`` (classes of spiral_k), ``seed``
-    (data and initial weights). Network: ``features`` (φ, Eq. 1), ``hidden`` (0-8 layers of
-    1-32 neurons), ``activation`` h. Training: ``loss`` ("auto" = cross-entropy for
-    classification, MSE for regression), ``optimizer``, ``learning_rate`` in [1e-5, 10],
-    ``batch_size`` in [1, number of training points], ``regularization`` and its rate λ
-    (Eq. 2), ``from_scratch`` (toolkit layers, losses and optimizers, or the Keras built-ins).
+    Data: ``dataset`` (a ``toolkit.data.toy2d`` name), ``noise`` (percent), ``train_percent``,
+    ``points``, ``arms`` (classes of spiral_k), ``seed`` (data and initial weights). Network:
+    ``features`` (φ, Eq. 1), ``hidden`` (neurons per hidden layer, written "8,8,8" or given as
+    a tuple; ``layers`` is the tuple), ``activation`` h. Training: ``loss`` ("auto" =
+    cross-entropy for classification, MSE for regression), ``optimizer``, ``learning_rate``,
+    ``batch_size`` (at most the number of training points), ``regularization`` and its rate λ
+    (Eq. 2), ``from_scratch`` (toolkit layers, losses and optimizers, or the Keras built-ins),
+    ``epochs`` (per click on Train).
     """
 
-    dataset: str = "spiral"
-    noise: int = 0
-    train_percent: int = 50
-    points: int = 500
-    arms: int = 3
-    seed: int = 0
-    features: tuple = tuple(PLAYGROUND_FEATURES)  # all seven: spiral ≥ 90% in ~100 epochs
-    hidden: tuple = (8, 8, 8)
-    activation: str = "tanh"
-    loss: str = "auto"
-    optimizer: str = "adam"
-    learning_rate: float = 0.003
-    batch_size: int = 10
-    regularization: str = "none"
-    regularization_rate: float = 0.0
-    from_scratch: bool = True
+    dataset: str = setting("spiral", choices=DATASETS, label="Dataset")
+    noise: int = setting(0, lo=0, hi=50, label="Noise (%)")
+    train_percent: int = setting(50, lo=10, hi=90, step=10, label="Training data (%)")
+    points: int = setting(500, lo=50, hi=2000, step=50, label="Points")
+    arms: int = setting(3, lo=2, hi=10, label="Spiral arms (spiral_k classes)")
+    seed: int = setting(0, lo=0, hi=99_999, widget="number", label="Seed",
+                        help="Seeds the points and the initial weights: a shared link starts identically.")
+    features: tuple = setting(tuple(PLAYGROUND_FEATURES), choices=tuple(PLAYGROUND_FEATURES), min_count=1,
+                              label="Input features φ(x)")  # all seven: spiral ≥ 90% in ~100 epochs
+    hidden: str = setting("8,8,8", max_length=40, label="Hidden layers",
+                          help=f"Neurons per hidden layer (1 to {MAX_NEURONS}), up to {MAX_LAYERS} layers.")
+    activation: str = setting("tanh", choices=tuple(ACTIVATIONS), label="Activation")
+    loss: str = setting("auto", choices=tuple(dict.fromkeys(sum(LOSSES.values(), ()))), label="Loss",
+                        help="auto: cross-entropy for classes, MSE for regression.")
+    optimizer: str = setting("adam", choices=tuple(PLAYGROUND_OPTIMIZERS), label="Optimizer")
+    learning_rate: float = setting(0.003, lo=1e-5, hi=10.0, step=0.001, label="Learning rate")
+    batch_size: int = setting(10, lo=1, hi=2000, widget="number", label="Batch size")
+    regularization: str = setting("none", choices=REGULARIZATIONS, label="Regularization")
+    regularization_rate: float = setting(0.0, lo=0.0, hi=1.0, step=0.001, label="Regularization rate")
+    from_scratch: bool = setting(True, widget="toggle", label="From scratch",
+                                 help="On: the toolkit's layers, losses and optimizers. Off: the Keras built-ins.")
+    epochs: int = setting(300, lo=1, hi=MAX_EPOCHS_PER_CALL, widget="number", label="Epochs per Train")
 
     def __post_init__(self):
-        for name in ("features", "hidden"):
-            value = getattr(self, name)
-            if isinstance(value, list):
-                object.__setattr__(self, name, tuple(value))
+        if isinstance(self.hidden, (tuple, list)):  # (8, 8, 8) is written "8,8,8"
+            object.__setattr__(self, "hidden", ",".join(str(n) for n in self.hidden))
+        super().__post_init__()
+
+    def check(self):
+        """The hidden layout, the loss of the task, and a batch no larger than the training set."""
+        for k, n in enumerate(self.layers, start=1):
+            if not 1 <= n <= MAX_NEURONS:
+                raise ValueError(f"Hidden layer {k} has {n} neurons: each hidden layer needs 1 to "
+                                 f"{MAX_NEURONS} neurons (remove the layer to have fewer layers), "
+                                 f"received hidden={list(self.layers)}.")
+        if self.loss not in LOSSES[self.task]:
+            raise ValueError(f"`loss` must be one of {', '.join(map(repr, LOSSES[self.task]))} for "
+                             f"{self.task} data ({self.dataset}), received loss={self.loss!r}.")
+        validation.check_int("batch_size", self.batch_size, 1, self.n_train)
+
+    @property
+    def layers(self):
+        """The hidden layer sizes as a tuple: "8,8,8" -> (8, 8, 8)."""
+        return parse_layers(self.hidden)
 
     @property
     def task(self):
@@ -143,34 +141,9 @@ class PlaygroundConfig:
         return "cross-entropy" if self.task == "classification" else "mse"
 
     def structure(self):
-        """The settings that define the data and the network; the others can change mid-training."""
-        return dataclasses.replace(self, learning_rate=0.0, batch_size=0)
-
-    def validated(self):
-        """Returns ``self`` if every setting is valid, else raises one clear ValueError."""
-        _check_choice("dataset", self.dataset, DATASETS)
-        _check_int("noise", self.noise, 0, 50)
-        _check_int("train_percent", self.train_percent, 10, 90)
-        _check_int("points", self.points, 50, 2000)
-        _check_int("arms", self.arms, 2, 10)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-        if not self.features:
-            raise ValueError("`features` is empty: pick at least one input feature among "
-                             f"{', '.join(PLAYGROUND_FEATURES)}.")
-        check_features(self.features)
-        _check_hidden(self.hidden)
-        _check_choice("activation", self.activation, tuple(ACTIVATIONS))
-        if self.loss not in LOSSES[self.task]:
-            raise ValueError(f"`loss` must be one of {', '.join(map(repr, LOSSES[self.task]))} for "
-                             f"{self.task} data ({self.dataset}), received loss={self.loss!r}.")
-        _check_choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
-        _check_number("learning_rate", self.learning_rate, *LEARNING_RATES)
-        _check_int("batch_size", self.batch_size, 1, self.n_train)
-        _check_choice("regularization", self.regularization, REGULARIZATIONS)
-        _check_number("regularization_rate", self.regularization_rate, 0.0, 1.0)
-        if not isinstance(self.from_scratch, bool):
-            raise ValueError(f"`from_scratch` must be True or False, received {self.from_scratch!r}.")
-        return self
+        """The settings that define the data and the network; the others change mid-training."""
+        return {name: self.layers if name == "hidden" else value
+                for name, value in self.values().items() if name not in TRAINING_SETTINGS}
 
 
 # -- data, model, loss, optimizer -----------------------------------------------------
@@ -199,7 +172,7 @@ def make_loss(config, output):
 
 def make_optimizer(config):
     """The optimizer of ``config``: ``toolkit.optim`` or its ``keras.optimizers`` twin."""
-    name = OPTIMIZERS[config.optimizer]
+    name = PLAYGROUND_OPTIMIZERS[config.optimizer]
     if config.from_scratch:
         return SCRATCH_OPTIMIZERS[name](learning_rate=config.learning_rate)
     return keras_builtin(name, learning_rate=config.learning_rate)
@@ -209,7 +182,7 @@ def build_model(config, num_classes):
     """The compiled network of ``config`` (Eqs. 1-2), built by ``build_mlp``."""
     output = output_unit(config, num_classes)
     rate = config.regularization_rate
-    model = build_mlp(list(config.features), hidden=config.hidden, activation=config.activation,
+    model = build_mlp(list(config.features), hidden=config.layers, activation=config.activation,
                       output=output, num_classes=max(num_classes, 2),
                       l1=rate if config.regularization == "L1" else 0.0,
                       l2=rate if config.regularization == "L2" else 0.0,
@@ -230,7 +203,7 @@ def targets(config, y, num_classes):
 # -- one compiled call for every layer --------------------------------------------------
 def plane_grid(resolution, extent=EXTENT):
     """(R·R, 2) float32 points of an R×R grid over ``extent``, rows along x2 (as toolkit.viz.grid)."""
-    _check_int("resolution", resolution, 2, 1000)
+    validation.check_int("resolution", resolution, 2, 1000)
     xx, yy = np.meshgrid(np.linspace(extent[0], extent[1], resolution),
                          np.linspace(extent[2], extent[3], resolution))
     return np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
@@ -327,7 +300,7 @@ def playground_loss(p, y):
 
 
 def _node_names(config, output, classes):
-    hidden = [[f"neuron {k}.{j + 1}" for j in range(n)] for k, n in enumerate(config.hidden, start=1)]
+    hidden = [[f"neuron {k}.{j + 1}" for j in range(n)] for k, n in enumerate(config.layers, start=1)]
     if output == "softmax":
         out = [f"P({name})" for name in classes]
     else:
@@ -340,28 +313,63 @@ class PlaygroundSession:
 
     ``run`` is a ``toolkit.train.Run`` holding the whole history across ``train`` calls (so a
     page can plot it and download it as a bundle); ``snapshot()`` is what the page draws.
+    Each ``train`` call reports this one run to its callbacks, so a progress display counts
+    the epochs of the network, not those of the click.
+
+    ``prepare=True`` traces the compiled training loop in a background thread as soon as the
+    network exists (one epoch, then the untrained weights and optimizer state are put back),
+    so that the first Train starts at once instead of compiling for seconds after the click;
+    ``train`` waits for it.
     """
 
-    def __init__(self, config, resolution=100, thumbnail=None):
-        self.config = config.validated()
+    def __init__(self, config, resolution=RESOLUTION, thumbnail=None, *, prepare=False):
+        if not isinstance(config, PlaygroundConfig):
+            raise TypeError(f"`config` must be a PlaygroundConfig, received {type(config).__name__}.")
+        self.config = config
         self.data = load_data(config)
         self.num_classes = self.data.num_classes
         self.output = output_unit(config, self.num_classes)
         self.model = build_model(config, self.num_classes)
         self.y_train = targets(config, self.data.y_train, self.num_classes)
         self.y_test = targets(config, self.data.y_test, self.num_classes)
-        thumbnail = thumbnail or min(resolution, thumbnail_size(max((len(config.features), *config.hidden))))
-        _check_int("thumbnail", thumbnail, 2, resolution)
-        self.resolution, self.thumbnail = resolution, thumbnail
+        validation.check_int("resolution", resolution, 2, 1000)
+        thumbnail = thumbnail or min(resolution, thumbnail_size(max((len(config.features), *config.layers))))
+        self.resolution = resolution
+        self.thumbnail = validation.check_int("thumbnail", thumbnail, 2, resolution)
         self.probe = NetworkProbe(self.model, np.concatenate(
             [plane_grid(resolution), self.data.x_train, self.data.x_test]))
         self.run = Run(name="playground", model=self.model, epochs=0, config=self._run_config())
         self.run.initial_weights = [np.array(w) for w in self.model.get_weights()]
         self.run.status, self.run.message = "pending", "Not trained yet."
+        self._snapshot = None
+        self._preparing = None
+        if prepare:
+            self.snapshot()  # the untrained network, evaluated before the loop is traced
+            self._preparing = threading.Thread(target=self._prepare, name="playground-prepare", daemon=True)
+            self._preparing.start()
+
+    def _prepare(self):
+        """Traces the training loop with one epoch, then restores the untrained network."""
+        optimizer = self.model.optimizer
+        optimizer.build(self.model.trainable_variables)
+        untrained = [np.array(v) for v in optimizer.variables]
+        try:
+            fit(self.model, self.data.x_train, self.y_train, epochs=1, batch_size=self.config.batch_size,
+                validation_data=(self.data.x_test, self.y_test), seed=self.config.seed, name="prepare")
+        finally:
+            self.model.set_weights(self.run.initial_weights)
+            for variable, value in zip(optimizer.variables, untrained):
+                variable.assign(value)
+            optimizer.learning_rate = self.config.learning_rate  # set_training may have changed it
 
     @property
     def epochs_done(self):
         return self.run.epochs_done
+
+    @property
+    def training(self):
+        """True while a ``train`` call is running (in any thread)."""
+        return self.run.status == "running"
 
     def _run_config(self):
         config = {"playground": dataclasses.asdict(self.config), "epochs": 0,
@@ -378,28 +386,28 @@ class PlaygroundSession:
 
     def set_training(self, learning_rate, batch_size):
         """Changes η and the batch size without resetting the network (as Playground does)."""
-        config = dataclasses.replace(self.config, learning_rate=learning_rate,
-                                     batch_size=batch_size).validated()
-        self.model.optimizer.learning_rate = config.learning_rate
-        self.config = config
+        self.config = self.config.replace(learning_rate=learning_rate, batch_size=batch_size)
+        self.model.optimizer.learning_rate = self.config.learning_rate
 
-    def train(self, epochs, *, on_refresh=None, refresh_seconds=0.25, stop=None):
+    def train(self, epochs, *, callbacks=(), stop=None):
         """Trains ``epochs`` more epochs (same model, same optimizer state) and returns ``run``.
 
-        ``on_refresh(snapshot)`` is called at most every ``refresh_seconds`` while training;
-        ``stop`` is passed to ``toolkit.train.fit``. The history is merged as it arrives, so an
-        interruption (an exception raised by ``on_refresh``) keeps every finished epoch.
+        ``callbacks`` (``toolkit.train.Callback`` objects or functions) and ``stop`` go to
+        ``toolkit.train.fit``; the callbacks receive this session's ``run`` (every epoch so far,
+        ``run.epochs`` = the epoch this call ends at). The history is merged as it arrives, so
+        an interruption keeps every finished epoch.
         """
-        _check_int("epochs", epochs, 1, MAX_EPOCHS_PER_CALL)
-        callbacks = [_MergeHistory(self.run)]
-        if on_refresh is not None:
-            callbacks.append(_Refresh(self, on_refresh, refresh_seconds))
+        validation.check_int("epochs", epochs, 1, MAX_EPOCHS_PER_CALL)
+        if self._preparing is not None:
+            self._preparing.join()
+            self._preparing = None
+        self.run.epochs = self.run.epochs_done + epochs
         try:
             fit(self.model, self.data.x_train, self.y_train, epochs=epochs,
                 batch_size=self.config.batch_size, validation_data=(self.data.x_test, self.y_test),
-                seed=self.config.seed + self.run.epochs_done, callbacks=callbacks, stop=stop,
-                name="playground")
-        finally:  # also when on_refresh raised (a page rerun): the run is paused, not running
+                seed=self.config.seed + self.run.epochs_done, name="playground", stop=stop,
+                callbacks=[_Continue(self.run, as_callbacks(callbacks))])
+        finally:  # also when a callback raised: the run is paused, not running
             if self.run.status == "running":
                 self.run.status, self.run.message = "stopped", f"Paused after epoch {self.run.epochs_done}."
             self.run.config.update(optimizer=keras.optimizers.serialize(self.model.optimizer),
@@ -407,21 +415,27 @@ class PlaygroundSession:
         return self.run
 
     def snapshot(self):
-        """Evaluates the network now (one compiled call) and returns the ``Snapshot``."""
+        """The ``Snapshot`` of the network now (one compiled call), reused until the next epoch."""
+        if self._snapshot is None or self._snapshot.epoch != self.run.epochs_done:
+            self._snapshot = self._evaluate()
+        return self._snapshot
+
+    def _evaluate(self):
+        epoch = self.run.epochs_done
         layers = self.probe()
         cells = self.resolution**2
         out_grid = layers[-1][:cells]
         out_data = layers[-1][cells:]
         n_train = len(self.data.x_train)
         return Snapshot(
-            epoch=self.run.epochs_done,
+            epoch=epoch,
             output_grid=self._output_grid(out_grid),
             nodes=[node_picture(values[:cells], self.resolution, self.thumbnail,
                                 probability=(l == len(layers) - 1 and self.output != "linear"))
                    for l, values in enumerate(layers)],
             kernels=[np.array(layer.kernel) for layer in link_layers(self.model)],
             biases=[np.array(layer.bias) for layer in link_layers(self.model)],
-            layer_names=["features", *(f"hidden {k}" for k in range(1, len(self.config.hidden) + 1)),
+            layer_names=["features", *(f"hidden {k}" for k in range(1, len(self.config.layers) + 1)),
                          "output"],
             node_names=_node_names(self.config, self.output, self.data.classes),
             train_loss=self.run.final("loss"), test_loss=self.run.final("val_loss"),
@@ -443,11 +457,16 @@ class PlaygroundSession:
                 "test_predictions": test_pred}
 
 
-class _MergeHistory(Callback):
-    """Appends the epochs of each ``fit`` call to the session's whole-history ``Run``."""
+class _Continue(Callback):
+    """Merges each ``fit`` call's epochs into the session's whole ``Run`` and reports that run.
 
-    def __init__(self, run):
-        self.run, self.seen, self.seconds = run, 0, 0.0
+    ``fit`` numbers the epochs of one call from 1; the session's run counts every epoch of the
+    network, so the callbacks (a page's progress bar) see epoch 301 of 600 on a second Train.
+    """
+
+    def __init__(self, run, callbacks):
+        self.run, self.callbacks, self.seen, self.seconds = run, callbacks, 0, 0.0
+        self.good = run.epochs_done  # the last epoch reported finite: what a divergence restores
 
     def _merge(self, segment):
         new = segment.epochs_done - self.seen
@@ -457,27 +476,31 @@ class _MergeHistory(Callback):
             self.seen = segment.epochs_done
         self.run.wall_time += segment.wall_time - self.seconds
         self.seconds = segment.wall_time
-        self.run.epochs = self.run.epochs_done
-        self.run.status, self.run.message = segment.status, segment.message
 
     def on_start(self, segment):
         self.run.status = "running"
+        for cb in self.callbacks:
+            cb.on_start(self.run)
+
+    def on_queue(self, position):
+        for cb in self.callbacks:
+            cb.on_queue(position)
 
     def on_progress(self, segment):
         self._merge(segment)
+        self.good = self.run.epochs_done
+        for cb in self.callbacks:
+            cb.on_progress(self.run)
 
     def on_end(self, segment):
         self._merge(segment)  # a diverged chunk reaches only on_end
-
-
-class _Refresh(Callback):
-    """Calls ``on_refresh(session.snapshot())`` at most every ``seconds`` during training."""
-
-    def __init__(self, session, on_refresh, seconds):
-        self.session, self.on_refresh, self.seconds = session, on_refresh, seconds
-        self.last = time.monotonic()
-
-    def on_progress(self, segment):
-        if time.monotonic() - self.last >= self.seconds:
-            self.on_refresh(self.session.snapshot())
-            self.last = time.monotonic()
+        self.run.status, self.run.message = segment.status, {
+            "completed": f"Trained {self.run.epochs_done} epochs in all.",
+            "stopped": f"Paused after epoch {self.run.epochs_done}.",
+            "diverged": (f"The loss became NaN or infinite at epoch {self.run.epochs_done}; training "
+                         f"stopped and the weights were restored to those after epoch "
+                         f"{self.good}. "
+                         "Try a smaller learning rate."),
+        }.get(segment.status, segment.message)
+        for cb in self.callbacks:
+            cb.on_end(self.run)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from toolkit import validation
+
 
 def naive_softmax(z, axis=-1):
     """Eq. 2 as written: overflows (NaN) once some z_j > ~88 in float32."""
@@ -53,12 +55,8 @@ class LinearUnit(keras.layers.Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(f"`units` must be a positive integer, received units={units!r}.")
-        if not isinstance(use_bias, bool):
-            raise ValueError(f"`use_bias` must be True or False, received use_bias={use_bias!r}.")
-        self.units = units
-        self.use_bias = use_bias
+        self.units = validation.check_positive_int("units", units)
+        self.use_bias = validation.check_bool("use_bias", use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
@@ -101,9 +99,7 @@ class Softmax(keras.layers.Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise ValueError(f"`axis` must be an integer, received axis={axis!r}.")
-        self.axis = axis
+        self.axis = validation.check_int("axis", axis)
 
     def call(self, inputs):
         return softmax(inputs, axis=self.axis)

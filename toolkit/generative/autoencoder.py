@@ -33,17 +33,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from toolkit.generative.gan import check_positive_int, with_networks
+from toolkit.generative.gan import with_networks
+from toolkit.generative.own_optimizers import OwnOptimizers
+from toolkit.validation import check_choice, check_float, check_int, check_positive_int
 
 ARCHITECTURES = ("dense", "conv")
+LATENT_HINT = "It is the size of the code z: with 0 the decoder has nothing to rebuild the image from."
 
 
-def check_latent_dim(latent_dim):
-    return check_positive_int("latent_dim", latent_dim, hint=" (the size of the code z; 0 leaves the decoder "
-                                                              "nothing to rebuild the image from)")
-
-
-def _check_image_shape(image_shape, architecture):
+def _image_shape(image_shape, architecture):
+    """(H, W, C) as ints; the conv networks halve H and W twice, so they must be multiples of 4."""
     shape = tuple(int(s) for s in image_shape)
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f"`image_shape` must be (H, W, C), received image_shape={tuple(image_shape)}.")
@@ -51,13 +50,6 @@ def _check_image_shape(image_shape, architecture):
         raise ValueError("`image_shape` must have H and W divisible by 4 for the conv autoencoder (two stride-2 "
                          f"layers), received image_shape={shape}; use architecture='dense'.")
     return shape
-
-
-def _check_architecture(architecture):
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"`architecture` must be one of {', '.join(ARCHITECTURES)}, "
-                         f"received architecture={architecture!r}.")
-    return architecture
 
 
 def build_encoder(architecture="conv", image_shape=(28, 28, 1), latent_dim=16, width=32, *,
@@ -71,9 +63,9 @@ def build_encoder(architecture="conv", image_shape=(28, 28, 1), latent_dim=16, w
         variational: two outputs [μ, log σ²] (each (B, d)) instead of z.
         spatial: keep the (B, H/4, W/4, d) map (conv only; the VQ-VAE quantizes each position).
     """
-    _check_architecture(architecture)
-    shape = _check_image_shape(image_shape, architecture)
-    check_latent_dim(latent_dim)
+    check_choice("architecture", architecture, ARCHITECTURES)
+    shape = _image_shape(image_shape, architecture)
+    check_positive_int("latent_dim", latent_dim, hint=LATENT_HINT)
     width = check_positive_int("width", width)
     if spatial and (architecture != "conv" or variational):
         raise ValueError("`spatial`=True needs architecture='conv' and variational=False.")
@@ -99,9 +91,9 @@ def build_encoder(architecture="conv", image_shape=(28, 28, 1), latent_dim=16, w
 def build_decoder(architecture="conv", image_shape=(28, 28, 1), latent_dim=16, width=32, *,
                   spatial=False, name="decoder") -> keras.Model:
     """The decoder D of Eq. 2, the encoder's mirror image; sigmoid outputs in [0, 1]."""
-    _check_architecture(architecture)
-    height, wide, channels = _check_image_shape(image_shape, architecture)
-    check_latent_dim(latent_dim)
+    check_choice("architecture", architecture, ARCHITECTURES)
+    height, wide, channels = _image_shape(image_shape, architecture)
+    check_positive_int("latent_dim", latent_dim, hint=LATENT_HINT)
     width = check_positive_int("width", width)
     if spatial and architecture != "conv":
         raise ValueError("`spatial`=True needs architecture='conv'.")
@@ -124,8 +116,9 @@ def build_decoder(architecture="conv", image_shape=(28, 28, 1), latent_dim=16, w
     return keras.Model(z, image, name=name)
 
 
-def check_pair(encoder, decoder, what="autoencoder"):
-    """The decoder must read the encoder's code and draw images of the encoder's input shape."""
+def pair_image_shape(encoder, decoder, what="autoencoder"):
+    """The image shape an encoder-decoder pair works on; a ValueError when the decoder does not
+    read the encoder's code or does not draw images of the encoder's input shape."""
     image_shape = tuple(encoder.inputs[0].shape[1:])
     drawn = tuple(decoder.outputs[0].shape[1:])
     if drawn != image_shape:
@@ -159,24 +152,8 @@ def first_input(data):
     return data
 
 
-class OwnOptimizer:
-    """``compile(optimizer)`` saved and restored with the model (its own ``train_step`` models)."""
-
-    def compile(self, optimizer=None, **kwargs):
-        super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
-
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False):
-            return None
-        return {"optimizer": keras.optimizers.serialize(self.optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(keras.optimizers.deserialize(config["optimizer"]))
-        self.optimizer.build(self.trainable_variables)  # so the saved optimizer state loads
-
-
 @keras.saving.register_keras_serializable(package="toolkit")
-class Autoencoder(OwnOptimizer, keras.Model):
+class Autoencoder(OwnOptimizers, keras.Model):
     """An autoencoder (or, with ``noise_std`` > 0, a denoising autoencoder) of Eq. 1-3.
 
     Args:
@@ -192,11 +169,9 @@ class Autoencoder(OwnOptimizer, keras.Model):
     def __init__(self, encoder, decoder, *, noise_std=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
-        self.image_shape = check_pair(encoder, decoder)
-        if not (isinstance(noise_std, (int, float)) and not isinstance(noise_std, bool) and 0 <= noise_std <= 1):
-            raise ValueError(f"`noise_std` (σ of the denoising corruption) must be a number in [0, 1], "
-                             f"received noise_std={noise_std!r}.")
-        self.noise_std, self.seed = float(noise_std), seed
+        self.image_shape = pair_image_shape(encoder, decoder)
+        self.noise_std = check_float("noise_std", noise_std, 0.0, 1.0, hint="It is σ of the denoising corruption.")
+        self.seed = seed
         self.latent_dim = int(np.prod(encoder.outputs[0].shape[1:]))
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -272,7 +247,7 @@ def encoder_classifier(encoder, num_classes=10, *, pretrained=True, learning_rat
 
     `pretrained=False` gives the same network trained from scratch (fresh initial weights).
     """
-    check_positive_int("num_classes", num_classes, minimum=2)
+    check_int("num_classes", num_classes, 2)
     body = keras.models.clone_model(encoder)
     if pretrained:
         body.set_weights(encoder.get_weights())
@@ -290,19 +265,32 @@ def encoder_classifier(encoder, num_classes=10, *, pretrained=True, learning_rat
 
 @dataclasses.dataclass
 class FewLabelsResult:
-    """Test accuracy of the classifier from the pretrained encoder and from scratch."""
+    """Test accuracy of the classifier from the pretrained encoder and from scratch.
+
+    A stopped comparison holds only the classifiers that were trained (the first one may be
+    cut short); ``runs`` are their ``toolkit.train.Run`` records.
+    """
 
     labels_per_class: int
     accuracy: dict  # "pretrained encoder" / "from scratch" -> test accuracy
     histories: dict  # same keys -> Keras-style history: "accuracy" (labelled images), "val_accuracy" (test)
     num_classes: int = 10
+    runs: dict = dataclasses.field(default_factory=dict)
+    encoder_of: str = ""  # the run whose encoder was reused
+
+
+CLASSIFIERS = {"pretrained encoder": True, "from scratch": False}  # name -> pretrained
 
 
 def few_labels_comparison(encoder, x_train, y_train, x_test, y_test, *, labels_per_class=10, epochs=30,
-                          seed=0, batch_size=32) -> FewLabelsResult:
+                          seed=0, batch_size=32, callbacks=(), stop=None) -> FewLabelsResult:
     """The notes' use of the encoder: classifiers trained on `labels_per_class` labels per class,
     one starting from the autoencoder's encoder, one from scratch (same seed and batches); the
-    test images are scored after every epoch (``val_accuracy`` of the histories)."""
+    test images are scored after every epoch (``val_accuracy`` of the histories).
+
+    Each classifier's run is reported to `callbacks` (``toolkit.train.Callback``) under its
+    name; `stop` (an Event or a callable) ends the comparison between chunks of epochs.
+    """
     from toolkit.train import fit
 
     check_positive_int("labels_per_class", labels_per_class)
@@ -310,13 +298,17 @@ def few_labels_comparison(encoder, x_train, y_train, x_test, y_test, *, labels_p
     classes = np.unique(y_train)
     rng = np.random.default_rng(seed)
     chosen = np.concatenate([rng.permutation(np.flatnonzero(y_train == c))[:labels_per_class] for c in classes])
-    accuracy, histories = {}, {}
-    for name, pretrained in (("pretrained encoder", True), ("from scratch", False)):
+    validation = (x_test, np.asarray(y_test).astype(np.int32))
+    labelled = {"labels_per_class": int(labels_per_class), "labelled_images": len(chosen)}
+    result = FewLabelsResult(int(labels_per_class), {}, {}, len(classes))
+    for name, pretrained in CLASSIFIERS.items():
         keras.utils.set_random_seed(seed)
         model = encoder_classifier(encoder, len(classes), pretrained=pretrained)
         run = fit(model, x_train[chosen], y_train[chosen], epochs=epochs, batch_size=batch_size, seed=seed,
-                  validation_data=(x_test, np.asarray(y_test).astype(np.int32)))
+                  validation_data=validation, callbacks=callbacks, stop=stop, config=labelled, name=name)
         predictions = predict(model, x_test).argmax(1)
-        accuracy[name] = float(np.mean(predictions == np.asarray(y_test)))
-        histories[name] = run.history
-    return FewLabelsResult(int(labels_per_class), accuracy, histories, len(classes))
+        result.accuracy[name] = float(np.mean(predictions == validation[1]))
+        result.histories[name], result.runs[name] = run.history, run
+        if run.status == "stopped":
+            break
+    return result

@@ -1,12 +1,13 @@
 """Autoencoders on glyphs or digits, as the "Autoencoders & VAEs" page and ``benchmarks/autoencoders.py`` run them.
 
-One config (``AutoencoderLabConfig``) names everything a student can set: the model
-(autoencoder, denoising autoencoder, VAE, VQ-VAE), dense or conv networks, the latent size,
-β, the corruption σ, the codebook size. ``build_model`` turns it into a compiled model;
-``LabMonitor`` is a ``toolkit.train.Callback`` that, while training runs, reconstructs the
-same 8 test images and decodes the same 20 latent samples, so the page shows them improving.
-``few_labels`` reuses the trained encoder for a classifier that sees only a few labels
-(Eq. 4 of ``autoencoder``), against the same classifier trained from scratch.
+One config (``AutoencoderLabConfig``, field names = the page's URL names) names everything a
+student can set: the model (autoencoder, denoising autoencoder, VAE, VQ-VAE), dense or conv
+networks, the latent size d, β, the corruption σ, the codebook size K. ``run_lab`` trains
+it and returns what the page shows (``LabResult``); ``LabMonitor`` is a
+``toolkit.train.Callback`` (``run_lab`` wraps it in ``Throttle``) that reconstructs the same
+8 test images and decodes the same 20 latent samples while the model trains, so the page
+shows them improving. ``few_labels`` reuses the trained encoder for a classifier that sees
+only a few labels (Eq. 4 of ``autoencoder``), against the same classifier trained from scratch.
 
 "Samples" of each model: the VAE decodes z ~ N(0, I) (its prior); the VQ-VAE decodes code
 maps drawn from a categorical prior fitted on the training codes (``vqvae.fit_prior``); a
@@ -17,103 +18,175 @@ which shows why it is not a generative model (its latent space has holes).
 from __future__ import annotations
 
 import dataclasses
-import math
-import time
 
 import keras
 import numpy as np
 
+from toolkit.config import Config, setting
 from toolkit.generative.autoencoder import (
-    Autoencoder, FewLabelsResult, build_decoder, build_encoder, check_latent_dim, check_positive_int,
-    few_labels_comparison,
+    Autoencoder, FewLabelsResult, build_decoder, build_encoder, few_labels_comparison,
 )
-from toolkit.generative.vae import VAE, check_beta
-from toolkit.generative.vqvae import VQVAE, check_num_codes, code_usage, fit_prior
-from toolkit.train import Callback, fit
+from toolkit.generative.vae import VAE, latent_grid
+from toolkit.generative.vqvae import VQVAE, code_usage, fit_prior
+from toolkit.train import Callback, Throttle, fit
+from toolkit.validation import check_seed
 
 MODELS = ("autoencoder", "denoising", "vae", "vqvae")
 MODEL_LABELS = {"autoencoder": "Autoencoder", "denoising": "Denoising autoencoder", "vae": "VAE",
                 "vqvae": "VQ-VAE"}
-DATASETS = ("glyphs", "digits")
+DATASETS = {"glyphs": {"seed": 0}, "digits": {"size": 28}}  # name -> toolkit.data.load arguments
 ARCHITECTURES = ("conv", "dense")
 SHOWN = 8  # test images reconstructed live
 SAMPLES = 20  # latent samples decoded live
+PICTURE_SECONDS = 1.0  # the live pictures are redrawn at most this often (they cost a few forward passes)
+GRID_SIZE = 12  # tiles per side of the 2-D VAE's latent grid
+NO_ENCODER = ("There is no trained autoencoder to take the encoder from: train one first "
+              "(a run whose loss stayed finite).")
 
 
-@dataclasses.dataclass
-class AutoencoderLabConfig:
-    """Every setting of the page; ``validate`` explains a bad value in one sentence."""
+@dataclasses.dataclass(frozen=True)
+class AutoencoderLabConfig(Config):
+    """Every setting of the page, with its bounds (field names are the page's URL names)."""
 
-    model: str = "vae"
-    architecture: str = "conv"
-    dataset: str = "glyphs"
-    latent_dim: int = 16  # 16, not 8: on 8,000 glyphs, 12 epochs, FID of prior samples 25 instead of 40
-    beta: float = 1.0
-    noise_std: float = 0.3
-    num_codes: int = 32
-    width: int = 32
-    learning_rate: float = 2e-3
-    batch_size: int = 32
-    n: int = 2000
+    model: str = setting("vae", choices=MODELS, label="Model",
+                         help="autoencoder: L2 reconstruction. denoising: rebuild the clean image from a noisy "
+                              "one. vae: encoder → (μ, log σ²), loss −log p(x|z) + β·KL. vqvae: nearest codebook "
+                              "vectors.")
+    architecture: str = setting("conv", choices=ARCHITECTURES, label="Networks")
+    dataset: str = setting("glyphs", choices=tuple(DATASETS), label="Data")
+    epochs: int = setting(10, lo=1, hi=300, widget="number", label="Epochs")
+    # 16, not 8: on 8,000 glyphs, 12 epochs, FID of prior samples 25 instead of 40
+    latent: int = setting(16, lo=1, hi=64, widget="number", label="Latent size d",
+                          help="2 gives a VAE whose whole latent space can be drawn as a grid.")
+    beta: float = setting(1.0, lo=0.0, hi=20.0, step=0.25, label="β (VAE: weight of KL)")
+    noise: float = setting(0.3, lo=0.0, hi=1.0, step=0.05, widget="slider", label="Noise σ (denoising)")
+    codes: int = setting(32, lo=2, hi=512, widget="number", label="Codebook size K (VQ-VAE)")
+    lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=5e-4, label="Learning rate")
+    batch: int = setting(32, lo=1, hi=1024, widget="number", label="Batch size")
+    n: int = setting(2000, lo=100, hi=20_000, step=100, widget="number", label="Glyphs (glyphs only)")
+    width: int = setting(32, lo=4, hi=256, widget="number", label="Width F (filters or hidden units)")
     seed: int = 0
 
-    def validate(self) -> AutoencoderLabConfig:
-        for name, choices in (("model", MODELS), ("architecture", ARCHITECTURES), ("dataset", DATASETS)):
-            if getattr(self, name) not in choices:
-                raise ValueError(f"`{name}` must be one of {', '.join(choices)}, received {name}={getattr(self, name)!r}.")
-        check_latent_dim(self.latent_dim)
-        check_beta(self.beta)
-        check_num_codes(self.num_codes)
+    def check(self) -> None:
+        check_seed(self.seed)
         if self.model == "vqvae" and self.architecture != "conv":
-            raise ValueError("The VQ-VAE quantizes a map of vectors, one per image region: choose architecture='conv'.")
-        if not (isinstance(self.noise_std, (int, float)) and 0 <= self.noise_std <= 1):
-            raise ValueError(f"`noise_std` must be a number in [0, 1], received noise_std={self.noise_std!r}.")
-        if not (isinstance(self.learning_rate, (int, float)) and 1e-5 <= self.learning_rate <= 0.1):
-            raise ValueError(f"`learning_rate` must be in [1e-5, 0.1], received learning_rate={self.learning_rate!r}.")
-        for name, low, high in (("width", 4, 256), ("batch_size", 1, 4096), ("n", 100, 60_000)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-                raise ValueError(f"`{name}` must be an integer in [{low}, {high}], received {name}={value!r}.")
-        return self
+            raise ValueError("The VQ-VAE quantizes a map of vectors, one per image region: "
+                             "choose architecture='conv'.")
+
+    @property
+    def run_name(self) -> str:
+        return f"{MODEL_LABELS[self.model]} · d={self.latent}" + (f" · β={self.beta:g}" if self.model == "vae" else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class FewLabelsConfig(Config):
+    """The classifiers of ``few_labels``: labelled images per class and their epochs."""
+
+    labels: int = setting(10, lo=1, hi=500, widget="number", label="Labels per class")
+    label_epochs: int = setting(30, lo=1, hi=300, widget="number", label="Classifier epochs")
+
+
+def dataset_spec(config: AutoencoderLabConfig) -> dict:
+    """``toolkit.data.load`` arguments of the config's images: glyphs(n, seed=0) or digits(size=28)."""
+    extra = {"n": config.n} if config.dataset == "glyphs" else {}
+    return {"name": config.dataset, **DATASETS[config.dataset], **extra}
 
 
 def training_data(config: AutoencoderLabConfig):
-    """The toolkit dataset of `config` (glyphs(n, seed=0) or digits(size=28))."""
-    from toolkit.data import digits, glyphs
+    """The toolkit dataset of `config` (``dataset_spec``)."""
+    from toolkit.data import load
 
-    return glyphs(n=config.n, seed=0) if config.dataset == "glyphs" else digits(size=28)
+    return load(**dataset_spec(config))
 
 
 def build_model(config: AutoencoderLabConfig, image_shape=(28, 28, 1)):
     """The compiled model of `config` (weights seeded by ``config.seed``)."""
-    config.validate()
     keras.utils.set_random_seed(config.seed)
-    shape = dict(architecture=config.architecture, image_shape=image_shape, latent_dim=config.latent_dim,
+    shape = dict(architecture=config.architecture, image_shape=image_shape, latent_dim=config.latent,
                  width=config.width)
     if config.model == "vae":
         model = VAE(build_encoder(**shape, variational=True), build_decoder(**shape), beta=config.beta,
                     seed=config.seed, name="vae")
     elif config.model == "vqvae":
         model = VQVAE(build_encoder(**shape, spatial=True), build_decoder(**shape, spatial=True),
-                      num_codes=config.num_codes, name="vqvae")
+                      num_codes=config.codes, name="vqvae")
     else:
-        noise = config.noise_std if config.model == "denoising" else 0.0
+        noise = config.noise if config.model == "denoising" else 0.0
         model = Autoencoder(build_encoder(**shape), build_decoder(**shape), noise_std=noise, seed=config.seed,
                             name=config.model)
-    model.compile(keras.optimizers.Adam(config.learning_rate))
+    model.compile(keras.optimizers.Adam(config.lr))
     return model
 
 
-def train(config: AutoencoderLabConfig, epochs: int, *, callbacks=(), monitor=None, stop=None, name=None):
-    """Trains the model of `config` on its training images; returns the ``toolkit.train.Run``."""
-    config.validate()
-    data = training_data(config)
+def train(config: AutoencoderLabConfig, data=None, *, callbacks=(), stop=None, name=None):
+    """Trains the model of `config` on `data`'s (or its own dataset's) training images; the ``Run``."""
+    data = data if data is not None else training_data(config)
     model = build_model(config, data.input_shape)
-    return fit(model, data.x_train, epochs=epochs, batch_size=min(config.batch_size, len(data.x_train)),
-               seed=config.seed, callbacks=[*callbacks, *([monitor] if monitor else [])], stop=stop,
-               config={"dataset": data.spec, "autoencoder": dataclasses.asdict(config)},
-               name=name or f"{MODEL_LABELS[config.model]} · d={config.latent_dim}"
-                            + (f" · β={config.beta:g}" if config.model == "vae" else ""))
+    return fit(model, data.x_train, epochs=config.epochs, batch_size=min(config.batch, len(data.x_train)),
+               seed=config.seed, callbacks=callbacks, stop=stop, name=name or config.run_name,
+               config={"dataset": data.spec, "autoencoder": config.values()})
+
+
+# -- what the page shows -------------------------------------------------------------
+@dataclasses.dataclass
+class LabResult:
+    """A trained lab model and its figures' data (None where a figure does not apply).
+
+    Attributes:
+        run: the ``toolkit.train.Run`` (its model is the trained network).
+        pictures: the last ``LabMonitor`` pictures (``LabMonitor.pictures``).
+        points, axes, labels: test images in the latent space (``latent_points``) and their classes.
+        manifold: a 2-D VAE's decoded grid and its z values (``vae.latent_grid``).
+        code_counts: a VQ-VAE's code usage on the test images.
+        beta_points: the VAE's point of the β trade-off figure (``beta_points``).
+    """
+
+    config: AutoencoderLabConfig
+    run: object
+    pictures: dict = dataclasses.field(default_factory=dict)
+    points: np.ndarray | None = None
+    axes: str = ""
+    labels: np.ndarray | None = None
+    manifold: tuple | None = None
+    code_counts: np.ndarray | None = None
+    beta_points: list = dataclasses.field(default_factory=list)
+
+    @property
+    def note(self) -> str:
+        """What the page says where the model has no grid and no codebook to draw."""
+        if self.config.model == "vae":
+            return "Train with latent size d = 2 to see the decoder over a grid of the whole latent space."
+        return ("A plain autoencoder has no prior: its “samples” decode z from a Gaussian fitted to the codes, "
+                "and land in holes of the latent space. The VAE's KL term fills them.")
+
+
+def run_lab(config: AutoencoderLabConfig, data=None, *, monitor: LabMonitor | None = None, callbacks=(),
+            stop=None, picture_seconds: float = PICTURE_SECONDS) -> LabResult:
+    """Trains the model of `config` and measures what the page draws.
+
+    `monitor` (a ``LabMonitor``) is called through ``Throttle(monitor, picture_seconds)`` before
+    `callbacks`, so a watcher reading ``monitor.pictures`` in its own ``on_progress`` sees the
+    newest pictures. A diverged run keeps only its run and pictures.
+    """
+    data = data if data is not None else training_data(config)
+    watchers = [Throttle(monitor, picture_seconds)] if monitor is not None else []
+    run = train(config, data, callbacks=[*watchers, *callbacks], stop=stop)
+    result = LabResult(config, run, pictures=dict(monitor.pictures) if monitor is not None else {})
+    if run.status == "diverged":
+        return result
+    model = run.model
+    result.points, result.axes = latent_points(model, data.x_test)
+    result.labels = np.asarray(data.y_test)
+    if isinstance(model, VAE) and model.latent_dim == 2:
+        result.manifold = latent_grid(model, GRID_SIZE)
+    result.code_counts = codebook_counts(model, data.x_test)
+    result.beta_points = beta_points(run, config)
+    return result
+
+
+def has_encoder(result: LabResult | None) -> bool:
+    """Whether `result` holds a trained encoder that ``few_labels`` can reuse."""
+    return result is not None and result.run.status != "diverged"
 
 
 # -- sampling ---------------------------------------------------------------------
@@ -147,35 +220,32 @@ def latent_points(model, images) -> tuple[np.ndarray, str]:
 class LabMonitor(Callback):
     """Reconstructions of `SHOWN` test images and `SAMPLES` decoded latents while a model trains.
 
+    Every ``on_progress`` redraws them (wrap the monitor in ``toolkit.train.Throttle``, as
+    ``run_lab`` does, to redraw only every so often); ``on_end`` draws the final state.
+
     Attributes:
-        snapshot: {"epoch", "inputs", "reconstructions", "samples"} (the latest).
-        on_update: optional callable(monitor, run) called after every snapshot.
+        pictures: {"epoch", "inputs", "reconstructions", "samples"} (the latest; {} before the first).
     """
 
-    def __init__(self, train_images, test_images, *, seed: int = 0, on_update=None, every_seconds: float = 1.0):
+    def __init__(self, train_images, test_images, *, seed: int = 0):
         self.train_images = np.asarray(train_images[:2000], np.float32)
         self.test_images = np.asarray(test_images[:SHOWN], np.float32)
-        self.seed, self.on_update, self.every_seconds = seed, on_update, every_seconds
-        self.snapshot, self._last = {}, -math.inf
+        self.seed, self.pictures = seed, {}
 
     def on_progress(self, run) -> None:
-        if time.monotonic() - self._last >= self.every_seconds:
-            self._draw(run)
+        self.pictures = self.draw(run.model, run.epochs_done)
 
     def on_end(self, run) -> None:
-        if self.snapshot.get("epoch") != run.epochs_done and run.status != "diverged":
-            self._draw(run)
+        if self.pictures.get("epoch") != run.epochs_done and run.status != "diverged":
+            self.pictures = self.draw(run.model, run.epochs_done)
 
-    def _draw(self, run) -> None:
-        model = run.model
+    def draw(self, model, epoch: int) -> dict:
+        """The pictures of `model` now (pixels clipped to [0, 1], NaN drawn as 0)."""
         inputs, outputs = model.reconstruct(self.test_images)
         samples = latent_sampler(model, self.train_images, self.seed)(SAMPLES)
-        self.snapshot = {"epoch": run.epochs_done, "inputs": np.clip(np.nan_to_num(inputs), 0, 1),
-                         "reconstructions": np.clip(np.nan_to_num(outputs), 0, 1),
-                         "samples": np.clip(np.nan_to_num(samples), 0, 1)}
-        self._last = time.monotonic()
-        if self.on_update is not None:
-            self.on_update(self, run)
+        return {"epoch": epoch, "inputs": np.clip(np.nan_to_num(inputs), 0, 1),
+                "reconstructions": np.clip(np.nan_to_num(outputs), 0, 1),
+                "samples": np.clip(np.nan_to_num(samples), 0, 1)}
 
 
 def beta_points(run, config: AutoencoderLabConfig) -> list[dict]:
@@ -192,23 +262,25 @@ def codebook_counts(model, images) -> np.ndarray | None:
 
 
 # -- the encoder reused by a classifier (Eq. 4 of ``autoencoder``) ----------------------
-def few_labels(run, data, labels_per_class: int = 10, epochs: int = 30, *, test_images: int = 1000,
-               seed: int = 0) -> FewLabelsResult:
-    """Classifiers on `labels_per_class` labelled training images per class: one starts from the
-    encoder of `run`'s trained model (μ head for a VAE, the flattened z_e map for a VQ-VAE), one
-    from scratch; both scored on the first `test_images` test images of `data` after every epoch."""
-    if run is None or run.status == "diverged":
-        raise ValueError("There is no trained autoencoder to take the encoder from: train one first "
-                         "(a run whose loss stayed finite).")
-    labels_per_class = check_positive_int("labels_per_class", labels_per_class)
-    epochs = check_positive_int("epochs", epochs)
+def few_labels(result: LabResult | None, data, config: FewLabelsConfig | None = None, *, test_images: int = 1000,
+               seed: int = 0, callbacks=(), stop=None) -> FewLabelsResult:
+    """Classifiers on `config.labels` labelled training images per class: one starts from the
+    encoder of `result`'s trained model (μ head for a VAE, the flattened z_e map for a VQ-VAE),
+    one from scratch; both scored on the first `test_images` test images of `data` after every
+    epoch. Each classifier's run is reported to `callbacks`; `stop` ends the comparison."""
+    if not has_encoder(result):
+        raise ValueError(NO_ENCODER)
+    config = config or FewLabelsConfig()
     counts = np.bincount(np.asarray(data.y_train).astype(int))
-    if labels_per_class > counts.min():
-        raise ValueError(f"`labels_per_class` must be at most {counts.min()} (the rarest class has that many "
-                         f"training images), received labels_per_class={labels_per_class}.")
-    return few_labels_comparison(run.model.encoder, data.x_train, data.y_train, data.x_test[:test_images],
-                                 data.y_test[:test_images], labels_per_class=labels_per_class, epochs=epochs,
-                                 seed=seed, batch_size=min(32, labels_per_class * len(counts)))
+    if config.labels > counts.min():
+        raise ValueError(f"`labels` (labelled images per class) must be at most {counts.min()} (the rarest class "
+                         f"has that many training images), received labels={config.labels}.")
+    few = few_labels_comparison(result.run.model.encoder, data.x_train, data.y_train, data.x_test[:test_images],
+                                data.y_test[:test_images], labels_per_class=config.labels,
+                                epochs=config.label_epochs, seed=seed,
+                                batch_size=min(32, config.labels * len(counts)), callbacks=callbacks, stop=stop)
+    few.encoder_of = str(result.run.name)
+    return few
 
 
 def few_labels_table(result: FewLabelsResult) -> list[dict]:
@@ -216,4 +288,4 @@ def few_labels_table(result: FewLabelsResult) -> list[dict]:
     return [{"classifier": name, "labelled images": result.labels_per_class * result.num_classes,
              "train accuracy": round(float(history["accuracy"][-1]), 3),
              "test accuracy": round(result.accuracy[name], 3)}
-            for name, history in result.histories.items()]
+            for name, history in result.histories.items() if len(history.get("accuracy", ()))]

@@ -22,18 +22,21 @@ e_k of prior-drawn code maps for the VQ-VAE (a step there is re-quantized before
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 
 import numpy as np
 
+from toolkit.config import Config, setting
 from toolkit.generative import glyph_gan as gg
+from toolkit.generative import metrics
 from toolkit.generative.autoencoder_lab import AutoencoderLabConfig, build_model
-from toolkit.generative.gan import check_positive_int, numpy_noise
+from toolkit.generative.gan import numpy_noise
 from toolkit.generative.latent import interpolate
-from toolkit.generative.metrics import glyph_judge
 from toolkit.generative.vae import elbo
 from toolkit.generative.vqvae import fit_prior, likelihood_bound
 from toolkit.train import fit
+from toolkit.validation import check_seed
 
 MODELS = ("GAN", "VAE", "VQ-VAE")
 STEP = 0.1  # latent step, in units of each coordinate's spread (Eq. 1)
@@ -57,32 +60,39 @@ ROWS = {
 PROPERTIES = {label: prop for label, prop in ROWS.values()}  # measure -> the notes' property
 
 
-@dataclasses.dataclass
-class ComparisonConfig:
-    """The shared budget: the same n glyphs, epochs, batch size and seed for every model."""
+@dataclasses.dataclass(frozen=True)
+class ComparisonConfig(Config):
+    """The shared budget: the same n glyphs, epochs, batch size and seed for every model.
 
-    n: int = 10_000  # ~940 steps: the VAE needs ~1,000 to draw recognizable glyphs (about 45 s on 2 cores)
-    epochs: int = 3
-    batch_size: int = 32
-    vae_latent_dim: int = 8  # also the VQ-VAE's code size (16 made its samples worse: FID 46 vs 31)
-    gan_latent_dim: int = 64
-    num_codes: int = 32
-    eval_samples: int = 500
+    Field names are the URL names of the "Compare generative models" page.
+    """
+
+    epochs: int = setting(3, lo=1, hi=100, widget="number", label="Epochs per model")
+    # 10,000 glyphs, ~940 steps: the VAE needs ~1,000 to draw recognizable glyphs (about 45 s on 2 cores)
+    n: int = setting(10_000, lo=100, hi=20_000, step=100, widget="number", label="Glyphs")
+    batch: int = setting(32, lo=1, hi=1024, widget="number", label="Batch size")
+    samples: int = setting(500, lo=20, hi=5000, step=100, widget="number", label="Samples scored per model",
+                           help="Generated images per model for FID, IS, recognized share and classes covered.")
+    # also the VQ-VAE's code size (16 made its samples worse: FID 46 vs 31)
+    vae_latent: int = setting(8, lo=1, hi=64, label="VAE latent size d (also the VQ-VAE code size)")
+    gan_latent: int = setting(64, lo=2, hi=256, label="GAN latent size")
+    codes: int = setting(32, lo=2, hi=512, label="VQ-VAE codebook size K")
     seed: int = 0
 
-    def validate(self) -> ComparisonConfig:
-        check_positive_int("epochs", self.epochs)
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("eval_samples", self.eval_samples, minimum=20)
-        check_positive_int("n", self.n, minimum=100)
-        if self.batch_size > self.n:
-            raise ValueError(f"`batch_size` ({self.batch_size}) is larger than the {self.n} training glyphs.")
-        return self
+    def check(self) -> None:
+        check_seed(self.seed)
+        if self.batch > self.n:
+            raise ValueError(f"`batch` ({self.batch}) is larger than the {self.n} training glyphs; "
+                             "choose a batch of at most the number of glyphs.")
 
 
 @dataclasses.dataclass
 class GenerativeComparison:
-    """The measured table, one image grid of samples and one interpolation strip per model."""
+    """The measured table, one image grid of samples and one interpolation strip per model.
+
+    A stopped comparison measures the models it trained (the last may be cut short); the
+    table's cells of the others are NaN and they have no pictures.
+    """
 
     table: list  # rows {"property", "measure", "GAN", "VAE", "VQ-VAE", "id"} (id: a key of ROWS)
     samples: dict  # model -> (40, 28, 28, 1)
@@ -100,19 +110,23 @@ class Generator:
     log_likelihood: callable | None  # images -> (N,) nats, or None
 
 
-def _gan(config, callbacks, stop):
-    gan_config = gg.GlyphGanConfig(n=config.n, batch_size=config.batch_size, seed=config.seed,
-                                   latent_dim=config.gan_latent_dim)
-    run = gg.train(gan_config, config.epochs, callbacks=callbacks, stop=stop, name="GAN")
+def _gan_config(config: ComparisonConfig) -> gg.GlyphGanConfig:
+    """The DCGAN of ``glyph_gan`` (its defaults: EMA, label smoothing) on the shared budget."""
+    return gg.GlyphGanConfig(n=config.n, epochs=config.epochs, batch=config.batch, seed=config.seed,
+                             latent_dim=config.gan_latent, score=False)
+
+
+def _gan(config, data, callbacks, stop):
+    run = gg.train(_gan_config(config), callbacks=callbacks, stop=stop, name="GAN", data=data)
     gan = run.model
     return run, Generator(lambda n, s: numpy_noise(gan.noise, n, gan.latent_dim, s), gan.generate_numpy, None)
 
 
 def _autoencoder(kind, config, images, callbacks, stop):
-    lab = AutoencoderLabConfig(model=kind, latent_dim=config.vae_latent_dim, num_codes=config.num_codes,
-                               batch_size=config.batch_size, n=config.n, seed=config.seed, learning_rate=2e-3)
+    lab = AutoencoderLabConfig(model=kind, latent=config.vae_latent, codes=config.codes, batch=config.batch,
+                               n=config.n, seed=config.seed, lr=2e-3)
     model = build_model(lab)
-    run = fit(model, images, epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+    run = fit(model, images, epochs=config.epochs, batch_size=config.batch, seed=config.seed,
               callbacks=callbacks, stop=stop, name="VAE" if kind == "vae" else "VQ-VAE")
     if kind == "vae":
         sample = lambda n, s: numpy_noise("gaussian", n, model.latent_dim, s)  # noqa: E731
@@ -123,13 +137,18 @@ def _autoencoder(kind, config, images, callbacks, stop):
 
 
 def train_models(config: ComparisonConfig, *, callbacks=(), stop=None):
-    """(runs, generators, images): the three models trained on the same glyphs and batches."""
-    config.validate()
-    images, _, _ = gg.training_data(gg.GlyphGanConfig(n=config.n, batch_size=config.batch_size))
+    """(runs, generators, images): the three models trained on the same glyphs and batches, in
+    the order of ``MODELS``; after a stopped run the later models are not trained."""
+    data = gg.training_data(_gan_config(config))  # both splits of glyphs(n, seed=0), for every model
+    images = data[0]
+    trainers = {"GAN": lambda: _gan(config, data, callbacks, stop),
+                "VAE": lambda: _autoencoder("vae", config, images, callbacks, stop),
+                "VQ-VAE": lambda: _autoencoder("vqvae", config, images, callbacks, stop)}
     runs, generators = {}, {}
-    runs["GAN"], generators["GAN"] = _gan(config, callbacks, stop)
-    for name, kind in (("VAE", "vae"), ("VQ-VAE", "vqvae")):
-        runs[name], generators[name] = _autoencoder(kind, config, images, callbacks, stop)
+    for name in MODELS:
+        runs[name], generators[name] = trainers[name]()
+        if runs[name].status == "stopped":
+            break
     return runs, generators, images
 
 
@@ -168,7 +187,7 @@ def interpretability(generator: Generator, judge, n: int = 500, seed: int = 0) -
 
 def measure(generator: Generator, judge, real_features, held_out, config: ComparisonConfig) -> tuple[dict, dict]:
     """Every row of the table for one model, and its images (samples, interpolation strip)."""
-    samples = np.clip(np.nan_to_num(generator.decode(generator.sample_latents(config.eval_samples, config.seed))), 0, 1)
+    samples = np.clip(np.nan_to_num(generator.decode(generator.sample_latents(config.samples, config.seed))), 0, 1)
     report = judge.report(samples, real_features)
     smooth = latent_smoothness(generator, judge, seed=config.seed)
     recognized_path, evenness, strip = interpolation_quality(generator, judge, seed=config.seed)
@@ -185,24 +204,30 @@ def measure(generator: Generator, judge, real_features, held_out, config: Compar
 
 def compare_generative_models(config: ComparisonConfig | None = None, *, judge=None, callbacks=(),
                               stop=None) -> GenerativeComparison:
-    """Trains GAN, VAE and VQ-VAE on the same glyphs and budget and fills the notes' table."""
+    """Trains GAN, VAE and VQ-VAE on the same glyphs and budget and fills the notes' table.
+
+    `judge` scores the samples (default: the glyph classifier of ``metrics``, loaded here, so
+    a page calls this function from its training thread). Every model's run is reported to
+    `callbacks` (``toolkit.train.Callback``) under its name; `stop` ends training between
+    chunks of epochs, and the models trained so far are still measured.
+    """
     from toolkit.data import glyphs
 
-    config = (config or ComparisonConfig()).validate()
-    judge = judge or glyph_judge()
+    config = config or ComparisonConfig()
+    judge = judge or metrics.glyph_judge()
     start = time.perf_counter()
     runs, generators, images = train_models(config, callbacks=callbacks, stop=stop)
     real_features = judge.features(images[:1000])
     held_out = glyphs(n=1000, seed=3).x_test  # glyphs none of the models saw
     columns, samples, strips = {}, {}, {}
-    for name in MODELS:
-        values, pictures = measure(generators[name], judge, real_features, held_out, config)
-        steps = int(runs[name].epochs_done * np.ceil(len(images) / config.batch_size))
+    for name, generator in generators.items():
+        values, pictures = measure(generator, judge, real_features, held_out, config)
+        steps = int(runs[name].epochs_done * np.ceil(len(images) / config.batch))
         updates = steps * (2 if name == "GAN" else 1)  # GAN: one D and one G step per batch
         columns[name] = {**values, "steps": steps, "updates": updates, "seconds": runs[name].wall_time}
         samples[name], strips[name] = pictures["samples"], pictures["interpolation"]
-    table = [{"property": prop, "measure": label, **{m: columns[m][row] for m in MODELS}, "id": row}
-             for row, (label, prop) in ROWS.items()]
-    budget = {"glyphs": len(images), "epochs": config.epochs, "batch_size": config.batch_size,
+    table = [{"property": prop, "measure": label, **{m: columns.get(m, {}).get(row, math.nan) for m in MODELS},
+              "id": row} for row, (label, prop) in ROWS.items()]
+    budget = {"glyphs": len(images), "epochs": config.epochs, "batch_size": config.batch,
               "seed": config.seed, "total seconds": time.perf_counter() - start}
     return GenerativeComparison(table, samples, strips, runs, budget)

@@ -31,9 +31,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from toolkit.generative.gan_losses import (
-    WASSERSTEIN, check_label_smoothing, check_loss, discriminator_loss, generator_loss, gradient_penalty,
-)
+from toolkit import validation
+from toolkit.generative.gan_losses import LOSSES, WASSERSTEIN, discriminator_loss, generator_loss, gradient_penalty
+from toolkit.generative.own_optimizers import OwnOptimizers
 from toolkit.generative.tricks import VirtualBatchNormalization, feature_matching_loss, update_weight_average
 
 NOISES = ("gaussian", "uniform")
@@ -57,19 +57,24 @@ def numpy_noise(kind: str, n: int, latent_dim: int, seed: int = 0) -> np.ndarray
 
 
 def check_positive_int(name, value, minimum=1, hint=""):
-    """`value` as an int >= `minimum`, else a ValueError naming the argument (and `hint`, why)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}{hint}, received {name}={value!r}.")
-    return int(value)
+    """`value` as an int >= `minimum` ("`name` must be an integer >= minimum`hint`, received ...").
 
+    Kept with this signature and message for the autoencoder modules that import it from here;
+    the GAN modules use ``toolkit.validation`` directly.
+    """
+    message = f"an integer >= {minimum}{hint}"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be {message}, received {name}={value!r}.")
+    return int(value)
 
 
 def with_networks(config: dict, keys) -> dict:
     """``config`` with the serialized sub-networks under ``keys`` rebuilt (for ``from_config``)."""
     return {**config, **{key: keras.saving.deserialize_keras_object(config[key]) for key in keys}}
 
+
 @keras.saving.register_keras_serializable(package="toolkit")
-class GAN(keras.Model):
+class GAN(OwnOptimizers, keras.Model):
     """A GAN whose ``train_step`` follows the notes' alternating algorithm (module docstring).
 
     Args:
@@ -91,7 +96,8 @@ class GAN(keras.Model):
             inference-mode sample (``generate(training=False)``, ``sample``,
             ``generate_numpy``) comes from it; training always uses G.
 
-    Compile with ``compile(d_optimizer=..., g_optimizer=...)``; train with
+    Compile with ``compile(d_optimizer=..., g_optimizer=...)`` (``OwnOptimizers``: both are
+    saved with the model); train with
     ``toolkit.train.fit(gan, x_real, epochs=...)`` or ``gan.fit(x_real)``.
     """
 
@@ -101,22 +107,17 @@ class GAN(keras.Model):
                  ema_decay=0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
-        self.loss_name = check_loss(loss)
-        self.d_steps = check_positive_int("d_steps", d_steps)
-        if not (isinstance(clip_value, (int, float)) and clip_value >= 0):
-            raise ValueError(f"`clip_value` must be a number >= 0 (0 turns clipping off), received clip_value={clip_value!r}.")
-        if not (isinstance(gp_weight, (int, float)) and gp_weight >= 0):
-            raise ValueError(f"`gp_weight` must be a number >= 0, received gp_weight={gp_weight!r}.")
-        if isinstance(ema_decay, bool) or not (isinstance(ema_decay, (int, float)) and 0 <= ema_decay < 1):
-            raise ValueError(f"`ema_decay` must be a number in [0, 1) (0 turns the average off), "
-                             f"received ema_decay={ema_decay!r}.")
-        if noise not in NOISES:
-            raise ValueError(f"`noise` must be one of {', '.join(NOISES)}, received noise={noise!r}.")
-        self.clip_value, self.gp_weight, self.noise = float(clip_value), float(gp_weight), noise
+        self.loss_name = validation.check_choice("loss", loss, LOSSES)
+        self.d_steps = validation.check_positive_int("d_steps", d_steps)
+        self.clip_value = validation.check_nonnegative("clip_value", clip_value, hint="0 turns clipping off.")
+        self.gp_weight = validation.check_nonnegative("gp_weight", gp_weight)
+        self.ema_decay = validation.check_float("ema_decay", ema_decay, 0.0, 1.0, open_high=True,
+                                                hint="0 turns the average off.")
+        self.label_smoothing = validation.check_float("label_smoothing", label_smoothing, 0.0, 0.5, open_high=True,
+                                                      hint="0 = off.")
+        self.noise = validation.check_choice("noise", noise, NOISES)
         self.feature_matching, self.feature_layer, self.seed = bool(feature_matching), feature_layer, seed
         self.latent_dim = int(generator.inputs[0].shape[-1])
-        self.ema_decay = float(ema_decay)
-        self.label_smoothing = check_label_smoothing(label_smoothing)
         self.ema_generator = self._average_generator() if self.ema_decay > 0 else None
         self._check_critic()
         self._features = self._feature_model() if self.feature_matching else None
@@ -165,24 +166,11 @@ class GAN(keras.Model):
         return self.add_weight(name="reference_noise", shape=noise.shape, trainable=False,
                                initializer=keras.initializers.Constant(noise))
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Sets the two optimizers (defaults: Adam(2e-4, beta_1=0.5), DCGAN's)."""
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+    optimizer_networks = {"d_optimizer": ("discriminator",), "g_optimizer": ("generator",)}
 
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False):
-            return None
-        return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
-                "g_optimizer": keras.optimizers.serialize(self.g_optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(keras.optimizers.deserialize(config["d_optimizer"]),
-                     keras.optimizers.deserialize(config["g_optimizer"]))
-        # built now so that the saved optimizer state (moments, iterations) loads into them
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+    def default_optimizer(self):
+        """Adam(2e-4, beta_1=0.5), DCGAN's, for each optimizer ``compile`` was not given."""
+        return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
     @property
     def metrics(self):
@@ -297,7 +285,7 @@ class GAN(keras.Model):
     # -- sampling -------------------------------------------------------------------
     def sample(self, n: int, labels=None, seed: int = 0, batch_size: int = 500) -> np.ndarray:
         """n samples G(z) as a NumPy array, z drawn with NumPy from `seed` (reproducible)."""
-        z = numpy_noise(self.noise, check_positive_int("n", n), self.latent_dim, seed)
+        z = numpy_noise(self.noise, validation.check_positive_int("n", n), self.latent_dim, seed)
         return self.generate_numpy(z, labels, batch_size)
 
     def generate_numpy(self, z, labels=None, batch_size: int = 500, average=None) -> np.ndarray:
@@ -345,7 +333,7 @@ class ConditionalGAN(GAN):
     """
 
     def __init__(self, generator, discriminator, *, num_classes=10, **kwargs):
-        self.num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+        self.num_classes = validation.check_int("num_classes", num_classes, 2)
         if len(generator.inputs) != 2 or len(discriminator.inputs) != 2:
             raise ValueError("A ConditionalGAN needs a generator with inputs [z, label] and a discriminator "
                              f"with inputs [x, label], received {len(generator.inputs)} and "

@@ -4,7 +4,10 @@ Real data P_data is a 2-D point cloud (a ring, a mixture of 8 Gaussians, a line,
 or Gaussians around points the student places); noise z is 1-D or 2-D, uniform or Gaussian.
 G and D are small MLPs trained by ``GAN.discriminator_step`` / ``GAN.generator_step`` (the
 notes' alternating algorithm, k D-steps per G-step) inside one compiled loop, so hundreds of
-steps run between two pictures. Each picture shows:
+steps run between two pictures. ``GanLab.play`` reports through the toolkit's progress
+protocol (a ``toolkit.train.Run`` per call, ``Callback.on_start / on_progress / on_end``,
+``stop`` checked between chunks), so a page shows it in its live panel; ``snapshot`` is what
+one picture shows:
 
 - real points and fake points G(z);
 - D's decision heatmap: D(x) = σ(s(x)) over the plane (for LSGAN/WGAN the raw score s);
@@ -20,25 +23,26 @@ steps run between two pictures. Each picture shows:
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from toolkit import validation
+from toolkit.config import Config, setting
 from toolkit.generative.gan import GAN, NOISES, numpy_noise
 from toolkit.generative.gan_losses import LOSSES, generator_loss
+from toolkit.train import Run
+from toolkit.train.callbacks import as_callbacks, as_stop_predicate
 
 DISTRIBUTIONS = ("ring", "gaussians8", "line", "spiral", "custom")
-DISTRIBUTION_LABELS = {"ring": "ring", "gaussians8": "mixture of 8 Gaussians", "line": "line",
-                       "spiral": "spiral", "custom": "my points (Gaussians around them)"}
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
+LAB_OPTIMIZERS = ("adam", "sgd", "rmsprop")  # keras optimizers by name (make_optimizer), not toolkit.optim's
+MODES_OF_TRAINING = {"both": "Train", "d": "Train D only", "g": "Train G only"}
 EXTENT = (-2.0, 2.0, -2.0, 2.0)
 MODES = 8  # anchors of the continuous distributions
 MODE_SHARE = 0.25  # s_min of Eq. 2
-LEARNING_RATE_RANGE = (1e-5, 1.0)
-MAX_UNITS, MAX_LAYERS = 128, 6
+CHUNK_STEPS = 25  # steps per compiled call: callbacks and Stop are checked between chunks
 EXPLODED = 1e4  # |loss| or |G(z)| above this counts as diverged (an unbounded critic)
 
 
@@ -74,10 +78,8 @@ def check_centres(centres):
 
 def real_distribution(name: str, n: int = 1000, seed: int = 0, centres=None):
     """(points (n, 2), anchors (M, 2), radius r): samples of P_data and its modes for Eq. 2."""
-    if name not in DISTRIBUTIONS:
-        raise ValueError(f"`name` must be one of {', '.join(DISTRIBUTIONS)}, received name={name!r}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 16 <= n <= 100_000:
-        raise ValueError(f"`n` must be an integer in [16, 100000], received n={n!r}.")
+    validation.check_choice("name", name, DISTRIBUTIONS)
+    n = validation.check_int("n", n, 16, 100_000)
     rng = np.random.default_rng(seed)
     if name in ("gaussians8", "custom"):
         angles = np.arange(8) * 2 * np.pi / 8
@@ -107,13 +109,9 @@ def mlp(inputs: int, outputs: int, layers: int, units: int, activation: str, nam
     return model
 
 
-def make_optimizer(name: str, learning_rate: float, who: str) -> keras.optimizers.Optimizer:
-    """Adam (β1 = 0.5, as DCGAN), SGD or RMSprop at `learning_rate`, validated."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"The optimizer of {who} must be one of {', '.join(OPTIMIZERS)}, received {name!r}.")
-    low, high = LEARNING_RATE_RANGE
-    if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and low <= learning_rate <= high):
-        raise ValueError(f"The learning rate of {who} must be in [{low:g}, {high:g}], received {learning_rate!r}.")
+def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """Adam (β1 = 0.5, as DCGAN), SGD or RMSprop at `learning_rate` (checked by ``GanLabConfig``)."""
+    validation.check_choice("optimizer", name, LAB_OPTIMIZERS)
     if name == "adam":
         return keras.optimizers.Adam(learning_rate, beta_1=0.5)
     if name == "rmsprop":
@@ -121,45 +119,51 @@ def make_optimizer(name: str, learning_rate: float, who: str) -> keras.optimizer
     return keras.optimizers.SGD(learning_rate)
 
 
-@dataclasses.dataclass
-class GanLabConfig:
-    """Everything the lab's student can set."""
+def _network_settings(who: str, name: str) -> dict:
+    return {
+        f"{who}_layers": setting(2, lo=1, hi=6, label=f"{name}: hidden layers", widget="number"),
+        f"{who}_units": setting(32, lo=1, hi=128, label=f"{name}: neurons per layer", widget="number"),
+        f"{who}_opt": setting("adam", choices=LAB_OPTIMIZERS, label=f"{name}: optimizer"),
+        f"{who}_lr": setting(2e-3, lo=1e-5, hi=1.0, step=5e-4, label=f"{name}: learning rate"),
+    }
 
-    data: str = "gaussians8"
-    noise: str = "gaussian"
-    noise_dim: int = 2
-    g_layers: int = 2
-    g_units: int = 32
-    d_layers: int = 2
-    d_units: int = 32
-    loss: str = "non_saturating"
-    g_optimizer: str = "adam"
-    g_lr: float = 2e-3
-    d_optimizer: str = "adam"
-    d_lr: float = 2e-3
-    d_steps: int = 1
-    clip_value: float = 0.01  # WGAN's weight clipping c; 0 turns it off
-    batch_size: int = 128
-    n_real: int = 1000
-    seed: int = 0
-    centres: tuple | None = None
 
-    def validate(self) -> GanLabConfig:
-        checks = (("noise_dim", 1, 2), ("g_layers", 1, MAX_LAYERS), ("d_layers", 1, MAX_LAYERS),
-                  ("g_units", 1, MAX_UNITS), ("d_units", 1, MAX_UNITS), ("d_steps", 1, 10))
-        for name, low, high in checks:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-                label = "`d_steps` (k, D steps per G step)" if name == "d_steps" else f"`{name}`"
-                raise ValueError(f"{label} must be an integer in [{low}, {high}], received {value!r}.")
-        if self.noise not in NOISES:
-            raise ValueError(f"`noise` must be one of {', '.join(NOISES)}, received {self.noise!r}.")
-        if self.loss not in LOSSES:
-            raise ValueError(f"`loss` must be one of {', '.join(LOSSES)}, received {self.loss!r}.")
-        if not isinstance(self.batch_size, (int, np.integer)) or not 1 <= self.batch_size <= self.n_real:
+_G, _D = _network_settings("g", "G"), _network_settings("d", "D")
+
+
+@dataclasses.dataclass(frozen=True)
+class GanLabConfig(Config):
+    """Everything the lab's student can set (field names are the page's URL parameters)."""
+
+    data: str = setting("gaussians8", choices=DISTRIBUTIONS, label="Real data",
+                        help="P_data: a ring, a mixture of 8 Gaussians, a line, a spiral, or 'custom': a small "
+                             "Gaussian around each point of the table below.")
+    noise: str = setting("gaussian", choices=NOISES, label="Noise p_z")
+    noise_dim: int = setting(2, lo=1, hi=2, label="Noise dimensions", widget="number")
+    loss: str = setting("non_saturating", choices=LOSSES, label="Loss")
+    k: int = setting(1, lo=1, hi=10, label="k: D steps per G step", widget="number")
+    clip: float = setting(0.01, lo=0.0, hi=10.0, step=0.01, label="WGAN weight clip c (0 = off)")
+    steps: int = setting(500, lo=1, hi=5000, step=50, label="Generator steps per Train", widget="number")
+    g_layers: int = _G["g_layers"]
+    g_units: int = _G["g_units"]
+    g_opt: str = _G["g_opt"]
+    g_lr: float = _G["g_lr"]
+    d_layers: int = _D["d_layers"]
+    d_units: int = _D["d_units"]
+    d_opt: str = _D["d_opt"]
+    d_lr: float = _D["d_lr"]
+    batch_size: int = setting(128, lo=1, hi=100_000, label="Batch size")
+    n_real: int = setting(1000, lo=16, hi=100_000, label="Real points")
+    seed: int = setting(0, lo=0, hi=2**31 - 1, label="Seed")
+    centres: tuple | None = None  # the points of data="custom", (x, y) pairs
+
+    def check(self) -> None:
+        if self.batch_size > self.n_real:
             raise ValueError(f"`batch_size` must be between 1 and the {self.n_real} real points, "
-                             f"received batch_size={self.batch_size!r}.")
-        return self
+                             f"received batch_size={self.batch_size}.")
+        if self.data == "custom" or self.centres is not None:
+            points = check_centres(self.centres)
+            object.__setattr__(self, "centres", tuple((float(x), float(y)) for x, y in points))
 
 
 @dataclasses.dataclass
@@ -186,25 +190,26 @@ class LabSnapshot:
 class GanLab:
     """A 2-D GAN with its real data, trained a few steps at a time (module docstring)."""
 
-    def __init__(self, config: GanLabConfig):
-        self.config = config.validate()
+    def __init__(self, config: GanLabConfig | None = None):
+        self.config = config = config or GanLabConfig()
         self.real, self.anchors, self.radius = real_distribution(config.data, config.n_real, config.seed, config.centres)
         keras.utils.set_random_seed(config.seed)
         generator = mlp(config.noise_dim, 2, config.g_layers, config.g_units, "relu", "generator")
         discriminator = mlp(2, 1, config.d_layers, config.d_units, "relu", "discriminator")
-        self.gan = GAN(generator, discriminator, loss=config.loss, d_steps=config.d_steps,
-                       clip_value=config.clip_value, noise=config.noise, seed=config.seed)
-        self.gan.compile(make_optimizer(config.d_optimizer, config.d_lr, "D"),
-                         make_optimizer(config.g_optimizer, config.g_lr, "G"))
-        self.gan.d_optimizer.build(discriminator.trainable_variables)
-        self.gan.g_optimizer.build(generator.trainable_variables)
+        self.gan = GAN(generator, discriminator, loss=config.loss, d_steps=config.k,
+                       clip_value=config.clip, noise=config.noise, seed=config.seed)
+        self.gan.compile(make_optimizer(config.d_opt, config.d_lr), make_optimizer(config.g_opt, config.g_lr))
+        self.gan.build_optimizers()  # their variables cannot be created inside the compiled loop
         self._real = tf.constant(self.real)
         self._z = numpy_noise(config.noise, 500, config.noise_dim, seed=config.seed + 1)  # fixed fakes to draw
         self.history = {"g_step": [], "d_loss": [], "g_loss": []}
         self.g_steps = self.d_steps_done = 0
         self.status, self.message = "ready", ""
-        self.steps_per_second = float("nan")  # of the last play(), drawing included
         self._functions = {}
+
+    def matches(self, config: GanLabConfig) -> bool:
+        """Whether this lab is the one `config` builds (the steps per Train do not change it)."""
+        return self.config.replace(steps=config.steps) == config
 
     # -- training ---------------------------------------------------------------------
     def _loop(self, mode):
@@ -230,32 +235,23 @@ class GanLab:
 
         return tf.function(run, input_signature=[tf.TensorSpec([], tf.int32)], autograph=False)
 
-    def train(self, steps: int, mode: str = "both") -> None:
-        """Runs `steps` steps: "both" (k D-steps + 1 G-step each), "d" (D only) or "g" (G only)."""
-        if mode not in ("both", "d", "g"):
-            raise ValueError(f"`mode` must be 'both', 'd' or 'g', received mode={mode!r}.")
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 100_000:
-            raise ValueError(f"`steps` must be an integer in [1, 100000], received steps={steps!r}.")
+    def train(self, steps: int, mode: str = "both") -> dict:
+        """Runs `steps` steps in one compiled call: "both" (k D-steps + 1 G-step each), "d" (D
+        only) or "g" (G only). Returns this call's losses per step ({"d_loss": ...} and/or
+        {"g_loss": ...}); nothing when the lab has diverged."""
+        validation.check_choice("mode", mode, tuple(MODES_OF_TRAINING))
+        steps = validation.check_int("steps", steps, 1, 100_000)
         if self.status == "diverged":
-            return
+            return {}
         if mode not in self._functions:
             self._functions[mode] = self._loop(mode)
         weights = self.gan.get_weights()
-        d_losses, g_losses = (a.numpy() for a in self._functions[mode](tf.constant(int(steps))))
-        self._record(mode, int(steps), d_losses, g_losses, weights)
+        d_losses, g_losses = (a.numpy() for a in self._functions[mode](tf.constant(steps)))
+        return self._record(mode, steps, d_losses, g_losses, weights)
 
-    def _record(self, mode, steps, d_losses, g_losses, weights):
-        if mode != "d":
-            first = self.g_steps
-            self.g_steps += steps
-            self.history["g_step"].extend(range(first + 1, self.g_steps + 1))
-            self.history["d_loss"].extend(d_losses.tolist())
-            self.history["g_loss"].extend(g_losses.tolist())
-        if mode != "g":
-            self.d_steps_done += steps * (self.config.d_steps if mode == "both" else 1)
-        trained = [d_losses] * (mode != "g") + [g_losses] * (mode != "d")
-        values = np.concatenate(trained)
-        fake = self.fake()
+    def _record(self, mode, steps, d_losses, g_losses, weights) -> dict:
+        losses = {**({"d_loss": d_losses} if mode != "g" else {}), **({"g_loss": g_losses} if mode != "d" else {})}
+        values, fake = np.concatenate(list(losses.values())), self.fake()
         if not (np.all(np.isfinite(values)) and np.all(np.isfinite(fake))) or max(
                 np.abs(values).max(), np.abs(fake).max()) > EXPLODED:
             self.gan.set_weights(weights)
@@ -263,25 +259,55 @@ class GanLab:
             self.message = ("The losses or the fake points became NaN or exploded; the weights before "
                             "the last chunk were restored. Try a smaller learning rate"
                             + (", or WGAN's weight clipping / WGAN-GP" if self.config.loss == "wgan" else "") + ".")
-        else:
-            self.status = "training"
+            return {}
+        if mode != "d":
+            first = self.g_steps
+            self.g_steps += steps
+            self.history["g_step"].extend(range(first + 1, self.g_steps + 1))
+            self.history["d_loss"].extend(d_losses.tolist())
+            self.history["g_loss"].extend(g_losses.tolist())
+        if mode != "g":
+            self.d_steps_done += steps * (self.config.k if mode == "both" else 1)
+        self.status = "training"
+        return losses
 
-    def play(self, steps: int, mode: str = "both", frame_steps: int = 25):
-        """Trains `steps` steps in chunks of `frame_steps`, yielding a snapshot after each chunk.
+    def play(self, steps: int | None = None, mode: str = "both", *, callbacks=(), stop=None,
+             chunk: int = CHUNK_STEPS) -> Run:
+        """Trains `steps` steps (default ``config.steps``) in chunks of `chunk`, reporting through
+        the toolkit's progress protocol; returns this call's ``Run``.
 
-        The page draws every yielded snapshot, so the points move while the lab trains;
-        it stops early if the run diverges.
+        The run's "epochs" are this call's steps, its history the losses per step. Every
+        callback gets ``on_start``, ``on_progress`` after each chunk and ``on_end``; `stop` (an
+        Event or callable) is checked between chunks. The lab keeps its weights and its whole
+        history between calls, so the next call continues where this one stopped.
         """
-        if isinstance(frame_steps, bool) or not isinstance(frame_steps, (int, np.integer)) or frame_steps < 1:
-            raise ValueError(f"`frame_steps` must be a positive integer, received frame_steps={frame_steps!r}.")
-        done, started = 0, time.perf_counter()
-        while done < steps and self.status != "diverged":
-            chunk = min(frame_steps, steps - done)
-            self.train(chunk, mode)
-            done += chunk
-            snapshot = self.snapshot()
-            yield snapshot  # the caller draws it before the next chunk trains
-            self.steps_per_second = done / (time.perf_counter() - started)
+        steps = validation.check_int("steps", self.config.steps if steps is None else steps, 1, 100_000)
+        chunk = validation.check_positive_int("chunk", chunk)
+        callbacks, should_stop = as_callbacks(callbacks), as_stop_predicate(stop)
+        run = Run(name=f"{MODES_OF_TRAINING[validation.check_choice('mode', mode, tuple(MODES_OF_TRAINING))]}"
+                       f" · {steps} steps", model=self.gan, epochs=steps, config=dataclasses.asdict(self.config),
+                  status="running")
+        for cb in callbacks:
+            cb.on_start(run)
+        while run.epochs_done < steps and self.status != "diverged":
+            if should_stop():
+                run.status, run.message = "stopped", f"Stopped after step {run.epochs_done}."
+                break
+            started, now = time.perf_counter(), min(chunk, steps - run.epochs_done)
+            losses = self.train(now, mode)
+            run.wall_time += time.perf_counter() - started
+            if losses:
+                run.append_epochs(losses)
+                run.epochs_done += now
+            for cb in callbacks:
+                cb.on_progress(run)
+        if self.status == "diverged":
+            run.status, run.message = "diverged", self.message
+        elif run.status == "running":
+            run.status, run.message = "completed", f"Trained {run.epochs_done} steps in {run.wall_time:.2f} s."
+        for cb in callbacks:
+            cb.on_end(run)
+        return run
 
     def diagnosis(self, snapshot: LabSnapshot | None = None) -> tuple[str, str]:
         """("diverged" | "collapsed" | "ok", one sentence) for the lab's current state."""

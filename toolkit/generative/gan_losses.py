@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from toolkit import validation
+
 # loss name -> (discriminator loss, generator loss): see LOSS_EQUATIONS.
 LOSSES = ("minimax", "non_saturating", "lsgan", "wgan", "wgan_gp")
 LOSS_LABELS = {
@@ -46,13 +48,6 @@ LOSS_LABELS = {
     "wgan_gp": "Wasserstein + gradient penalty",
 }
 WASSERSTEIN = ("wgan", "wgan_gp")
-
-
-def check_loss(loss: str) -> str:
-    """`loss` if it is one of LOSSES, else a ValueError naming the choices."""
-    if loss not in LOSSES:
-        raise ValueError(f"`loss` must be one of {', '.join(LOSSES)}, received loss={loss!r}.")
-    return loss
 
 
 def log_d(scores):
@@ -70,23 +65,14 @@ def minimax_value(real_scores, fake_scores):
     return tf.reduce_mean(log_d(real_scores)) + tf.reduce_mean(log_one_minus_d(fake_scores))
 
 
-def check_label_smoothing(label_smoothing) -> float:
-    """α of Eq. 10 if it is a number in [0, 0.5), else a ValueError."""
-    if isinstance(label_smoothing, bool) or not (isinstance(label_smoothing, (int, float))
-                                                 and 0 <= label_smoothing < 0.5):
-        raise ValueError(f"`label_smoothing` must be a number in [0, 0.5) (0 = off), "
-                         f"received label_smoothing={label_smoothing!r}.")
-    return float(label_smoothing)
-
-
 def discriminator_loss(loss: str, real_scores, fake_scores, label_smoothing: float = 0.0):
     """L_D of `loss` (Eqs. 2, 5, 7, 10; the penalty of Eq. 9 is added by the GAN).
 
     `label_smoothing` α > 0 lowers the real target to 1 - α (Eq. 10) for the cross-entropy
     and least-squares losses; the Wasserstein critic has no target and ignores it.
     """
-    check_loss(loss)
-    alpha = check_label_smoothing(label_smoothing)
+    validation.check_choice("loss", loss, LOSSES)
+    alpha = validation.check_float("label_smoothing", label_smoothing, 0.0, 0.5, open_high=True, hint="0 = off.")
     real_scores, fake_scores = tf.cast(real_scores, tf.float32), tf.cast(fake_scores, tf.float32)
     if loss in ("minimax", "non_saturating"):
         if alpha:
@@ -104,7 +90,7 @@ def discriminator_loss(loss: str, real_scores, fake_scores, label_smoothing: flo
 
 def generator_loss(loss: str, fake_scores):
     """L_G of `loss` (Eqs. 3, 4, 6, 8)."""
-    check_loss(loss)
+    validation.check_choice("loss", loss, LOSSES)
     fake_scores = tf.cast(fake_scores, tf.float32)
     if loss == "minimax":
         # Eq. 3: L_G = E log(1 - D(G(z)))   (saturates when D(G(z)) ≈ 0)

@@ -8,98 +8,104 @@ smoothing (α = 0.1) and sampling from a moving average of G's weights (d = 0.99
 conditional GAN starts from its own defaults (``GlyphGanConfig.for_model("conditional")``):
 a 64-long z and D's class projection (``dcgan``, Eq. 1), which took its samples from
 80.9-88.8 % to >= 90 % of their requested class on 10,000 glyphs (``benchmarks/gan.py``). The
-builders turn it into a compiled ``GAN``; ``GanMonitor`` is a ``toolkit.train.Callback``
-that, after every chunk of epochs, draws a FIXED grid of latent vectors (the same z every
-time, so the grid shows the same samples getting better), and scores 500 fresh samples with
-the glyph classifier of ``metrics``: FID against real glyphs, Inception Score, share
-recognized and classes covered (mode collapse). ``diagnose`` names a run that collapsed or
-diverged.
+builders turn it into a compiled ``GAN``; ``run_glyph_gan`` trains it through
+``toolkit.train.fit`` with a ``GanMonitor``, a ``toolkit.train.Callback`` wrapped in
+``Throttle`` (it scores at most every ``SCORE_SECONDS``) that draws a FIXED grid of latent
+vectors (the same z every time, so the grid shows the same samples getting better) and scores
+500 fresh samples with the shipped glyph classifier of ``metrics``: FID against real glyphs,
+Inception Score, share recognized and classes covered (mode collapse). ``diagnose`` names a
+run that collapsed or diverged; ``live_samples`` is what a live panel draws between scorings.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from typing import ClassVar
 
 import keras
 import numpy as np
 
+from toolkit import validation
+from toolkit.config import Config, setting
 from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
 from toolkit.generative.gan import GAN, ConditionalGAN, numpy_noise
-from toolkit.generative.gan_losses import LOSSES, WASSERSTEIN
+from toolkit.generative.gan_losses import LOSS_LABELS, LOSSES, WASSERSTEIN
 from toolkit.generative.metrics import glyph_judge
-from toolkit.train import Callback, compare, fit
+from toolkit.train import Callback, Run, Throttle, compare, fit
 
 MODELS = ("dcgan", "conditional")
-LEARNING_RATE_RANGE = (1e-5, 0.1)
 GRID_SIZE = 40  # images in the fixed latent grid (4 rows of 10)
 EVAL_SAMPLES = 500
+SCORE_SECONDS = 2.0  # the monitor scores at most this often (about 0.3 s per scoring on 2 cores)
+RENDER_SECONDS_PER_GLYPH = 7e-4  # measured: 2,000 glyphs render in 1.4 s on 2 cores
 EXPLODED = 1e4  # |loss| above this: the critic diverged (WGAN without clipping)
 
 
-@dataclasses.dataclass
-class GlyphGanConfig:
-    """Every setting of a glyph GAN; ``validate`` explains a bad value in one sentence."""
+@dataclasses.dataclass(frozen=True)
+class GlyphGanConfig(Config):
+    """Every setting of a glyph GAN (the page's URL parameters are the field names)."""
 
-    model: str = "dcgan"
-    loss: str = "non_saturating"
-    d_steps: int = 1
-    feature_matching: bool = False
-    minibatch_discrimination: bool = False
-    virtual_batch_norm: bool = False
-    label_smoothing: float = 0.1
-    ema_decay: float = 0.999
-    projection: bool = False  # conditional D only: the class projection term (dcgan, Eq. 1)
-    clip_value: float = 0.01
-    latent_dim: int = 16
-    filters: int = 48  # F of the generator
-    d_filters: int = 32  # F of the discriminator
-    d_lr: float = 2e-3
-    g_lr: float = 2e-3
-    batch_size: int = 32
-    n: int = 2000
-    seed: int = 0
+    model: str = setting("dcgan", choices=MODELS, label="Model",
+                         help="dcgan: G(z). conditional: G(z, y) and D(x, y) with the class y as an extra input "
+                              "and a class projection in D's score.")
+    loss: str = setting("non_saturating", choices=LOSSES, label="Loss")
+    epochs: int = setting(20, lo=1, hi=500, widget="number", label="Epochs")
+    n: int = setting(2000, lo=100, hi=20_000, step=100, widget="number", label="Training glyphs")
+    batch: int = setting(32, lo=1, hi=1024, widget="number", label="Batch size")
+    k: int = setting(1, lo=1, hi=10, widget="number", label="k: D steps per G step")
+    g_lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=1e-4, label="G learning rate")
+    d_lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=1e-4, label="D learning rate")
+    clip: float = setting(0.01, lo=0.0, hi=1.0, step=0.01, label="WGAN clip c (0 = off)")
+    feature_matching: bool = setting(False, label="Feature matching")
+    minibatch: bool = setting(False, label="Minibatch discrimination")
+    vbn: bool = setting(False, label="Virtual batch norm (G)")
+    score: bool = setting(True, label="Score samples while training",
+                          help="FID, Inception Score and classes covered, from the shipped glyph classifier "
+                               "(about 0.3 s per scoring, at most every 2 s).")
+    label_smoothing: float = setting(0.1, lo=0.0, hi=0.45, label="One-sided label smoothing α (0 = off)")
+    ema_decay: float = setting(0.999, lo=0.0, hi=0.9999, label="Weight average of G, decay d (0 = off)")
+    projection: bool = setting(False, label="Class projection in D (conditional only)")
+    latent_dim: int = setting(16, lo=2, hi=256, label="Length of z")
+    filters: int = setting(48, lo=4, hi=128, label="G filters F")
+    d_filters: int = setting(32, lo=4, hi=128, label="D filters F")
+    seed: int = setting(0, lo=0, hi=2**31 - 1, label="Seed")
     # model -> the fields whose defaults differ from the DCGAN's (``for_model``)
     MODEL_DEFAULTS: ClassVar[dict] = {"dcgan": {}, "conditional": {"latent_dim": 64, "projection": True}}
 
     @classmethod
     def for_model(cls, model: str = "dcgan", **settings) -> GlyphGanConfig:
         """The config of `model` with that model's defaults (``MODEL_DEFAULTS``), then `settings`."""
-        if model not in MODELS:
-            raise ValueError(f"`model` must be one of {', '.join(MODELS)}, received model={model!r}.")
+        validation.check_choice("model", model, MODELS)
         return cls(model=model, **{**cls.MODEL_DEFAULTS[model], **settings})
 
-    def validate(self) -> GlyphGanConfig:
-        if self.model not in MODELS:
-            raise ValueError(f"`model` must be one of {', '.join(MODELS)}, received model={self.model!r}.")
-        if self.loss not in LOSSES:
-            raise ValueError(f"`loss` must be one of {', '.join(LOSSES)}, received loss={self.loss!r}.")
-        for name, low, high in (("d_steps", 1, 10), ("latent_dim", 2, 256), ("filters", 4, 128), ("d_filters", 4, 128),
-                                ("n", 100, 60_000), ("batch_size", 1, 4096)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-                label = "`d_steps` (k, D steps per G step)" if name == "d_steps" else f"`{name}`"
-                raise ValueError(f"{label} must be an integer in [{low}, {high}], received {value!r}.")
-        for name in ("d_lr", "g_lr"):
-            value, (low, high) = getattr(self, name), LEARNING_RATE_RANGE
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
-                raise ValueError(f"`{name}` (learning rate of {name[0].upper()}) must be in [{low:g}, {high:g}], "
-                                 f"received {value!r}.")
-        if not isinstance(self.projection, (bool, np.bool_)):
-            raise ValueError(f"`projection` must be True or False, received {self.projection!r}.")
-        if isinstance(self.label_smoothing, bool) or not (isinstance(self.label_smoothing, (int, float))
-                                                          and 0 <= self.label_smoothing < 0.5):
-            raise ValueError(f"`label_smoothing` (one-sided, D's real target 1 - α) must be in [0, 0.5), "
-                             f"0 = off, received {self.label_smoothing!r}.")
-        if isinstance(self.ema_decay, bool) or not (isinstance(self.ema_decay, (int, float))
-                                                    and 0 <= self.ema_decay < 1):
-            raise ValueError(f"`ema_decay` (weight average of G) must be in [0, 1), 0 = off, "
-                             f"received {self.ema_decay!r}.")
-        if self.batch_size > self.n:
-            raise ValueError(f"`batch_size` ({self.batch_size}) is larger than the {self.n} training glyphs; "
+    def check(self) -> None:
+        if self.batch > self.n:
+            raise ValueError(f"`batch` ({self.batch}) is larger than the {self.n} training glyphs; "
                              "choose a batch of at most the dataset's size.")
-        return self
+
+
+def _setting_of(config_class, name: str, default):
+    """A field with `config_class`'s setting `name` (its bounds and labels) and another default."""
+    spec = dataclasses.replace(config_class.settings()[name], default=default, name="")
+    return dataclasses.field(default=default, metadata={"setting": spec})
+
+
+@dataclasses.dataclass(frozen=True)
+class LossComparisonConfig(GlyphGanConfig):
+    """Several losses trained side by side: every other field as ``GlyphGanConfig`` (whose
+    ``loss`` it ignores); ``epochs`` is per variant and defaults to 5."""
+
+    losses: tuple = setting(("minimax", "non_saturating", "wgan_gp"), choices=LOSSES, min_count=1, label="Losses",
+                            help="Each trains from the same seed: identical initial weights (where the networks "
+                                 "match) and identical batches.")
+    epochs: int = _setting_of(GlyphGanConfig, "epochs", 5)
+
+    def variants(self) -> dict[str, GlyphGanConfig]:
+        """Loss label -> the config of that variant."""
+        shared = {f.name: getattr(self, f.name) for f in dataclasses.fields(GlyphGanConfig)}
+        return {LOSS_LABELS[loss]: GlyphGanConfig(**{**shared, "loss": loss}) for loss in self.losses}
 
 
 def training_data(config: GlyphGanConfig):
@@ -112,18 +118,28 @@ def training_data(config: GlyphGanConfig):
     return images, labels, data
 
 
+def setup_message(config: GlyphGanConfig) -> str:
+    """What happens before the first epoch, with a measured estimate of the long part."""
+    from toolkit.data.cache import cache_path
+    from toolkit.data.synthetic_glyphs import GLYPHS_VERSION
+
+    arguments = {"n": config.n, "size": 28, "seed": 0, "classes": 10, "test_ratio": 0.2}
+    if cache_path("glyphs", GLYPHS_VERSION, arguments).exists():
+        return "Loading the glyphs, building the GAN and compiling its training step…"
+    return (f"Rendering {config.n:,} glyphs (about {max(1, round(config.n * RENDER_SECONDS_PER_GLYPH))} s, "
+            "once for this server), then building the GAN and compiling its training step…")
+
+
 def build_gan(config: GlyphGanConfig) -> GAN:
     """The compiled GAN of `config` (weights seeded by ``config.seed``)."""
-    config.validate()
     keras.utils.set_random_seed(config.seed)
     classes = 10 if config.model == "conditional" else 0
     generator = dcgan_generator(config.latent_dim, filters=config.filters, num_classes=classes,
-                                normalization="virtual" if config.virtual_batch_norm else "batch")
+                                normalization="virtual" if config.vbn else "batch")
     discriminator = dcgan_discriminator(filters=config.d_filters, num_classes=classes,
-                                        batch_norm=config.loss != "wgan_gp",
-                                        minibatch_discrimination=config.minibatch_discrimination,
+                                        batch_norm=config.loss != "wgan_gp", minibatch_discrimination=config.minibatch,
                                         projection=bool(classes and config.projection))
-    options = dict(loss=config.loss, d_steps=config.d_steps, clip_value=config.clip_value,
+    options = dict(loss=config.loss, d_steps=config.k, clip_value=config.clip,
                    feature_matching=config.feature_matching, seed=config.seed,
                    label_smoothing=config.label_smoothing if config.loss not in WASSERSTEIN else 0.0,
                    ema_decay=config.ema_decay)
@@ -140,55 +156,59 @@ def gan_inputs(config, images, labels):
 
 
 class GanMonitor(Callback):
-    """Scores the samples after every chunk of epochs, per run (see the module docstring).
+    """Scores the samples of every run it watches (see the module docstring).
+
+    Pass it wrapped in ``Throttle`` (``run_glyph_gan`` does, every ``SCORE_SECONDS``):
+    ``on_start`` and ``on_end`` always score, ``on_progress`` when the throttle lets it.
 
     Attributes:
         evaluations: run name -> {"epoch", "fid", "inception_score", "recognized",
-            "classes_covered"} lists.
+            "classes_covered"} lists, one entry per scoring.
         grids: run name -> (GRID_SIZE, 28, 28, 1) images of the fixed latent grid.
-        on_update: optional callable(monitor, run) called after every evaluation.
+        diagnosis: run name -> ("ok" | "collapsed" | "diverged", sentence).
     """
 
-    def __init__(self, real_images, *, seed: int = 0, on_update=None, judge=None, every: int = 1,
-                 score: bool = True):
-        self.judge = (judge or glyph_judge()) if score else None
-        self.real_features = self.judge.features(real_images[:1000]) if score else None
-        self.seed, self.on_update, self.every = seed, on_update, max(1, int(every))
+    def __init__(self, judge=None, *, seed: int = 0):
+        self.judge, self.seed = judge, seed  # no judge: grids and diagnosis, no scores
+        self.real_features = None
         self.evaluations, self.grids, self.diagnosis = {}, {}, {}
+
+    def use_real(self, images) -> None:
+        """The real glyphs that FID compares against (their first 1,000)."""
+        self.real_features = self.judge.features(images[:1000]) if self.judge is not None else None
 
     def on_start(self, run) -> None:
         self._evaluate(run)
 
     def on_progress(self, run) -> None:
-        last = self.evaluations.get(run.name, {}).get("epoch", [0])[-1]
-        if run.epochs_done - last >= self.every or run.epochs_done == run.epochs:
-            self._evaluate(run)
-
-    def on_end(self, run) -> None:
         if self.evaluations.get(run.name, {}).get("epoch", [None])[-1] != run.epochs_done:
             self._evaluate(run)
 
+    on_end = on_progress
+
     def _evaluate(self, run) -> None:
         gan = run.model
-        grid = sample_grid(gan, seed=self.seed)
         report = self._score(gan)
         record = self.evaluations.setdefault(run.name, {k: [] for k in ("epoch", "fid", "inception_score",
                                                                         "recognized", "classes_covered")})
         record["epoch"].append(run.epochs_done)
         for key in ("fid", "inception_score", "recognized", "classes_covered"):
             record[key].append(float(report[key]))
-        self.grids[run.name] = np.nan_to_num(np.clip(grid, 0, 1))
+        self.grids[run.name] = np.nan_to_num(np.clip(sample_grid(gan, seed=self.seed), 0, 1))
         self.diagnosis[run.name] = diagnose(run.history, record)
-        if self.on_update is not None:
-            self.on_update(self, run)
 
     def _score(self, gan) -> dict:
         """The judge's report on EVAL_SAMPLES fresh samples (NaN when scoring is off or samples are NaN)."""
         samples = sample_grid(gan, EVAL_SAMPLES, seed=self.seed + 1) if self.judge is not None else None
-        if samples is None or not np.all(np.isfinite(samples)):
+        if samples is None or self.real_features is None or not np.all(np.isfinite(samples)):
             return {"fid": math.nan, "inception_score": math.nan, "recognized": math.nan,
                     "classes_covered": math.nan}
         return self.judge.report(samples, self.real_features)
+
+    def scores(self) -> dict:
+        """A copy of ``evaluations`` (what a live frame keeps), runs with at least one score."""
+        return {name: {k: list(v) for k, v in record.items()} for name, record in self.evaluations.items()
+                if self.judge is not None}
 
     def should_stop(self, name=None) -> bool:
         """True once a run diverged (use as ``fit(stop=monitor.should_stop)``)."""
@@ -200,6 +220,12 @@ def sample_grid(gan, n: int = GRID_SIZE, seed: int = 0) -> np.ndarray:
     z = numpy_noise(gan.noise, n, gan.latent_dim, seed)
     labels = np.arange(n) % gan.num_classes if isinstance(gan, ConditionalGAN) else None
     return gan.generate_numpy(z, labels)
+
+
+def live_samples(run) -> dict:
+    """What a live panel shows of a glyph GAN run now: {"grid": images, "epoch": epochs done}."""
+    return {"grid": np.nan_to_num(np.clip(sample_grid(run.model), 0, 1)), "epoch": run.epochs_done,
+            "conditional": isinstance(run.model, ConditionalGAN)}
 
 
 def diagnose(history: dict, evaluations: dict) -> tuple[str, str]:
@@ -216,34 +242,90 @@ def diagnose(history: dict, evaluations: dict) -> tuple[str, str]:
     return "ok", ""
 
 
-def train(config: GlyphGanConfig, epochs: int, *, callbacks=(), monitor: GanMonitor | None = None,
-          stop=None, name: str | None = None, steps_per_callback: int | None = None):
-    """Trains the GAN of `config` on its glyphs; returns the ``toolkit.train.Run``."""
-    config.validate()
-    images, labels, data = training_data(config)
+@dataclasses.dataclass
+class GlyphGanResult:
+    """One trained glyph GAN as the page shows it afterwards."""
+
+    run: Run
+    config: GlyphGanConfig
+    evaluations: dict  # the monitor's record of this run (empty lists without scoring)
+    grid: np.ndarray  # (GRID_SIZE, 28, 28, 1) the fixed latent grid after training
+    diagnosis: tuple  # ("ok" | "collapsed" | "diverged", sentence)
+    class_accuracy: float | None = None  # conditional GAN: samples the judge assigns to their class
+
+
+def _stops(stop, monitor):
+    stops = [s for s in (stop, monitor.should_stop) if s is not None]
+    return lambda: any(s() if callable(s) else s.is_set() for s in stops)
+
+
+def _result(run, config, monitor) -> GlyphGanResult:
+    accuracy = None
+    if config.model == "conditional" and monitor.judge is not None and run.status != "diverged":
+        accuracy = conditional_accuracy(run.model, monitor.judge)
+    return GlyphGanResult(run, config, monitor.evaluations.get(run.name, {}), monitor.grids.get(run.name),
+                          monitor.diagnosis.get(run.name, ("ok", "")), accuracy)
+
+
+def train(config: GlyphGanConfig, epochs: int | None = None, *, callbacks=(), stop=None, name: str | None = None,
+          steps_per_callback: int | None = None, data=None) -> Run:
+    """Trains the GAN of `config` on its glyphs (``training_data``, or `data` if given) for
+    `epochs` (default ``config.epochs``), unscored; returns the ``toolkit.train.Run``."""
+    images, labels, dataset = data or training_data(config)
     gan = build_gan(config)
-    stops = [s for s in (stop, monitor.should_stop if monitor else None) if s is not None]
-    return fit(gan, gan_inputs(config, images, labels), epochs=epochs, batch_size=config.batch_size,
-               seed=config.seed, callbacks=[*callbacks, *([monitor] if monitor else [])],
-               stop=(lambda: any(s() if callable(s) else s.is_set() for s in stops)) if stops else None,
-               config={"dataset": data.spec, "gan": dataclasses.asdict(config)}, steps_per_callback=steps_per_callback,
+    return fit(gan, gan_inputs(config, images, labels), epochs=epochs or config.epochs, batch_size=config.batch,
+               seed=config.seed, callbacks=callbacks, stop=stop, steps_per_callback=steps_per_callback,
+               config={"dataset": dataset.spec, "gan": dataclasses.asdict(config)},
                name=name or f"{config.model} · {config.loss}")
 
 
-def compare_variants(configs: dict, epochs: int, *, monitor: GanMonitor | None = None, callbacks=(), stop=None):
-    """Trains every named config from the same seed and batches (``toolkit.train.compare``)."""
+def run_glyph_gan(config: GlyphGanConfig, *, judge=None, monitor: GanMonitor | None = None, callbacks=(),
+                  stop=None, on_setup=None, steps_per_callback: int | None = None) -> GlyphGanResult:
+    """Trains the GAN of `config` on its glyphs for ``config.epochs``, scored while it trains.
+
+    Args:
+        judge: the glyph classifier that scores samples (default ``glyph_judge()`` when
+            ``config.score``); `monitor` (a ``GanMonitor``) may be given instead, so a caller
+            can read its scores while the run trains.
+        callbacks, stop: the toolkit's progress protocol (``toolkit.train.fit``); the monitor
+            is added, wrapped in ``Throttle(SCORE_SECONDS)``, before them, so they see its scores.
+            A run whose losses explode also stops.
+        on_setup: optional callable(text) told what happens before the first epoch.
+    """
+    if on_setup is not None:
+        on_setup(setup_message(config))
+    data = training_data(config)
+    if monitor is None:
+        monitor = GanMonitor((judge or glyph_judge()) if config.score else None, seed=config.seed)
+    monitor.use_real(data[0])
+    run = train(config, callbacks=[Throttle(monitor, SCORE_SECONDS), *callbacks], stop=_stops(stop, monitor),
+                steps_per_callback=steps_per_callback, data=data)
+    return _result(run, config, monitor)
+
+
+def compare_variants(configs: dict, *, judge=None, monitor: GanMonitor | None = None, callbacks=(),
+                     stop=None, on_setup=None) -> dict:
+    """Trains every named config from the same seed and batches (``toolkit.train.compare``).
+
+    Returns name -> ``GlyphGanResult``; every variant trains for the first config's epochs.
+    `judge`, `monitor`, `callbacks`, `stop` and `on_setup` as in ``run_glyph_gan``.
+    """
     if not configs:
         raise ValueError("`configs` must name at least one variant.")
-    first = next(iter(configs.values())).validate()
-    if any(c.validate().model != first.model or c.n != first.n or c.batch_size != first.batch_size
-           for c in configs.values()):
+    first = next(iter(configs.values()))
+    if any(c.model != first.model or c.n != first.n or c.batch != first.batch for c in configs.values()):
         raise ValueError("Variants compared side by side must share the model, the glyphs and the batch size.")
+    if on_setup is not None:
+        on_setup(setup_message(first))
     images, labels, data = training_data(first)
+    if monitor is None:
+        monitor = GanMonitor((judge or glyph_judge()) if first.score else None, seed=first.seed)
+    monitor.use_real(images)
     builders = {name: (lambda c=c: build_gan(c)) for name, c in configs.items()}
-    return compare(builders, (gan_inputs(first, images, labels), None), epochs=epochs,
-                   batch_size=first.batch_size, seed=first.seed,
-                   callbacks=[*callbacks, *([monitor] if monitor else [])], stop=stop,
-                   config={"dataset": data.spec})
+    runs = compare(builders, (gan_inputs(first, images, labels), None), epochs=first.epochs,
+                   batch_size=first.batch, seed=first.seed, callbacks=[Throttle(monitor, SCORE_SECONDS), *callbacks],
+                   stop=stop, config={"dataset": data.spec})
+    return {name: _result(run, configs[name], monitor) for name, run in runs.items()}
 
 
 def conditional_accuracy(gan: ConditionalGAN, judge=None, n: int = 1000, seed: int = 7) -> float:

@@ -66,7 +66,7 @@ def latent_samples(gan, judge, n: int = 2000, seed: int = 0) -> LatentSamples:
     images = gan.generate_numpy(z, requested)
     out = judge.outputs(images)
     judged = out["class"].argmax(1)
-    thickness = out["attributes"][:, 0] * judge.attribute_std[0] + judge.attribute_mean[0]
+    thickness = out["attributes"][:, 0]  # pixels (the judge outputs glyph units)
     return LatentSamples(z, requested if conditional else judged, images, judged,
                          out["class"].max(1), thickness)
 
@@ -106,7 +106,7 @@ def bold_arithmetic(gan, judge, a: int = 3, b: int = 7, samples: LatentSamples |
     labels = np.array([t[1] for t in terms.values()]) if isinstance(gan, ConditionalGAN) else None
     images = gan.generate_numpy(z, labels)
     out = judge.outputs(images)
-    thickness = out["attributes"][:, 0] * judge.attribute_std[0] + judge.attribute_mean[0]
+    thickness = out["attributes"][:, 0]  # pixels (the judge outputs glyph units)
     names = list(terms)
     return Arithmetic(terms, dict(zip(names, images)), dict(zip(names, thickness.tolist())),
                       dict(zip(names, out["class"].argmax(1).tolist())))

@@ -27,17 +27,13 @@ import numpy as np
 import tensorflow as tf
 from scipy import stats
 
-from toolkit.generative.autoencoder import OwnOptimizer, check_pair, first_input, predict, with_networks
+from toolkit.generative.autoencoder import first_input, pair_image_shape, predict, with_networks
 from toolkit.generative.gan import numpy_noise
+from toolkit.generative.own_optimizers import OwnOptimizers
+from toolkit.validation import check_int, check_nonnegative
 
 EPSILON = 1e-6  # keeps log x' and log(1 - x') finite
-
-
-def check_beta(beta):
-    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)) or not np.isfinite(beta) or beta < 0:
-        raise ValueError(f"`beta` (the weight of the KL term) must be a number >= 0, received beta={beta!r}; "
-                         "a negative β would reward the encoder for moving away from the prior.")
-    return float(beta)
+BETA_HINT = "β weighs the KL term: a negative β would reward the encoder for moving away from the prior."
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -98,7 +94,7 @@ def vae_loss(x, x_reconstructed, mu, log_var, beta=1.0):
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class VAE(OwnOptimizer, keras.Model):
+class VAE(OwnOptimizers, keras.Model):
     """A variational autoencoder trained on Eq. 6 (β-VAE for β ≠ 1).
 
     Args:
@@ -117,8 +113,8 @@ class VAE(OwnOptimizer, keras.Model):
         if len(encoder.outputs) != 2:
             raise ValueError("A VAE's encoder must output [mu, log_var]; build it with "
                              f"build_encoder(..., variational=True), received {len(encoder.outputs)} output(s).")
-        self.image_shape = check_pair(encoder, decoder, "VAE")
-        self.beta, self.seed = check_beta(beta), seed
+        self.image_shape = pair_image_shape(encoder, decoder, "VAE")
+        self.beta, self.seed = check_nonnegative("beta", beta, hint=BETA_HINT), seed
         self.latent_dim = int(encoder.outputs[0].shape[-1])
         self.sampling = Reparameterization(seed=seed, name="reparameterization")
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -213,8 +209,7 @@ def latent_grid(vae: VAE, size: int = 10, *, low: float = 0.05, high: float = 0.
     if vae.latent_dim != 2:
         raise ValueError(f"The latent grid needs a 2-D latent space, received latent_dim={vae.latent_dim}; "
                          "train a VAE with latent_dim=2.")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 2 <= size <= 30:
-        raise ValueError(f"`size` must be an integer in [2, 30], received size={size!r}.")
+    check_int("size", size, 2, 30)
     z_values = stats.norm.ppf(np.linspace(low, high, size)).astype(np.float32)  # Eq. 9
     z1, z2 = np.meshgrid(z_values, z_values[::-1])  # (size, size): rows top to bottom = z₂ decreasing
     return vae.decode(np.stack([z1.ravel(), z2.ravel()], axis=1)), z_values

@@ -34,16 +34,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from toolkit.generative.autoencoder import OwnOptimizer, check_pair, check_positive_int, first_input, predict, with_networks
+from toolkit.generative.autoencoder import first_input, pair_image_shape, predict, with_networks
+from toolkit.generative.own_optimizers import OwnOptimizers
 from toolkit.generative.vae import bernoulli_log_likelihood
+from toolkit.validation import check_choice, check_int, check_nonnegative, check_positive_int
 
 PRIORS = ("categorical", "markov")
-
-
-def check_num_codes(num_codes):
-    return check_positive_int("num_codes", num_codes, minimum=2,
-                              hint=" (with a codebook of size 1 every position gets the same code and the "
-                                   "decoder can only draw one image)")
+CODES_HINT = ("With a codebook of size 1 every position gets the same code and the decoder can only draw "
+              "one image.")
 
 
 def nearest_codes(z, codebook):
@@ -86,7 +84,7 @@ class VectorQuantizer(keras.layers.Layer):
 
     def __init__(self, num_codes, **kwargs):
         super().__init__(**kwargs)
-        self.num_codes = check_num_codes(num_codes)
+        self.num_codes = check_int("num_codes", num_codes, 2, hint=CODES_HINT)
 
     def build(self, input_shape):
         self.code_dim = int(input_shape[-1])
@@ -117,7 +115,7 @@ class VectorQuantizer(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class VQVAE(OwnOptimizer, keras.Model):
+class VQVAE(OwnOptimizers, keras.Model):
     """A VQ-VAE trained on Eq. 5.
 
     Args:
@@ -132,14 +130,12 @@ class VQVAE(OwnOptimizer, keras.Model):
     def __init__(self, encoder, decoder, *, num_codes=64, beta=0.25, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
-        self.image_shape = check_pair(encoder, decoder, "VQ-VAE")
+        self.image_shape = pair_image_shape(encoder, decoder, "VQ-VAE")
         if len(encoder.outputs[0].shape) != 4:
             raise ValueError("A VQ-VAE's encoder must make a (B, h, w, D) map of vectors; build it with "
                              f"build_encoder(..., spatial=True), received output shape {encoder.outputs[0].shape}.")
-        self.num_codes = check_num_codes(num_codes)
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not np.isfinite(beta) or beta < 0:
-            raise ValueError(f"`beta` (the weight of the commitment loss) must be a number >= 0, received beta={beta!r}.")
-        self.beta = float(beta)
+        self.num_codes = check_int("num_codes", num_codes, 2, hint=CODES_HINT)
+        self.beta = check_nonnegative("beta", beta, hint="β weighs the commitment loss.")
         self.code_shape = tuple(int(s) for s in encoder.outputs[0].shape[1:3])  # (h, w)
         self.quantizer = VectorQuantizer(num_codes, name="quantizer")
         self.quantizer.build(encoder.outputs[0].shape)
@@ -273,8 +269,7 @@ class CodePrior:
 
 def fit_prior(indices, num_codes: int, kind: str = "categorical", alpha: float = 0.1) -> CodePrior:
     """Eq. 7 or 8 from (N, h, w) code maps of the training data; α smooths unseen codes."""
-    if kind not in PRIORS:
-        raise ValueError(f"`kind` must be one of {', '.join(PRIORS)}, received kind={kind!r}.")
+    check_choice("kind", kind, PRIORS)
     indices = np.asarray(indices, np.int64)
     if indices.ndim != 3 or len(indices) == 0:
         raise ValueError(f"`indices` must be (N, h, w) code maps with N >= 1, received shape {indices.shape}.")

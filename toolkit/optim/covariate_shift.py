@@ -15,6 +15,8 @@ input of each ``activation_l`` layer of ``mlp_classifier``; with normalization t
 normalized z, which is what h receives). ``normalization_race`` trains the same network
 with and without normalization from identical weights and batches, recording as it goes;
 at a high learning rate it is the notes' "learning with and without batch norm".
+``NormalizationConfig`` declares every setting of the Normalization page;
+``run_covariate_shift`` and ``run_high_learning_rate`` are its two trainings.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ import dataclasses
 import keras
 import numpy as np
 
+from toolkit import validation
+from toolkit.config import Config, setting
 from toolkit.optim.networks import (
-    ACTIVATIONS, NORMALIZATIONS, as_callback_list, compile_classifier, fit_variants, mlp_classifier,
+    ACTIVATIONS, NORMALIZATIONS, compile_classifier, fit_variants, mlp_classifier,
 )
 from toolkit.optim.optimizers import SGD
-from toolkit.train.callbacks import Callback
+from toolkit.train.callbacks import Callback, as_callbacks
 
 # Eq. 2: where h'(z) < 0.1 max h'(z): sigmoid' = s(1 - s) < 0.025, tanh' = 1 - t^2 < 0.1
 SATURATION = {
@@ -42,10 +46,7 @@ NORMALIZATION_LABELS = {"none": "no normalization", "batch": "BatchNorm", "layer
 
 def saturation_intervals(activation: str) -> tuple[tuple[float, float], ...]:
     """The z intervals where h'(z) is below a tenth of its maximum (Eq. 2)."""
-    if activation not in SATURATION:
-        raise ValueError(f"`activation` must be one of {', '.join(SATURATION)}, "
-                         f"received activation={activation!r}.")
-    return SATURATION[activation]
+    return SATURATION[validation.check_choice("activation", activation, SATURATION)]
 
 
 def saturated_fraction(values, activation: str) -> float:
@@ -174,7 +175,7 @@ def normalization_race(data, *, normalizations=("none", "batch"), activation: st
     if getattr(data, "task", None) != "classification":
         raise ValueError("`data` must be a classification Dataset (e.g. toolkit.data.load"
                          f"('digits')), received {type(data).__name__}.")
-    norms = _check_normalizations(normalizations)
+    norms = validation.check_choices("normalizations", normalizations, NORMALIZATIONS, min_count=1)
     SGD(learning_rate)  # validates eta before anything is built
     builders = {NORMALIZATION_LABELS[norm]: _builder(data, hidden, activation, norm, learning_rate,
                                                      input_scale) for norm in norms}
@@ -183,7 +184,7 @@ def normalization_race(data, *, normalizations=("none", "batch"), activation: st
     epochs_recorded = record_epochs(epochs, record) if isinstance(record, int) else list(record)
     recorder = PreactivationRecorder(data.x_train[:probe_size], epochs_recorded)
     runs = fit_variants(builders, data, epochs=epochs, batch_sizes=batch_size, seed=seed,
-                        callbacks=[recorder, *as_callback_list(callbacks)], stop=stop,
+                        callbacks=[recorder, *as_callbacks(callbacks)], stop=stop,
                         every_epoch=True, config={"hidden": list(hidden), "activation": activation,
                                                   "learning_rate": learning_rate,
                                                   "input_scale": input_scale})
@@ -196,14 +197,64 @@ def _builder(data, hidden, activation, norm, learning_rate, input_scale):
         SGD(learning_rate))
 
 
-def _check_normalizations(normalizations) -> list[str]:
-    norms = list(normalizations) if isinstance(normalizations, (list, tuple)) else []
-    if not norms or any(n not in NORMALIZATIONS for n in norms) or len(set(norms)) != len(norms):
-        raise ValueError(f"`normalizations` must list distinct values among "
-                         f"{', '.join(map(repr, NORMALIZATIONS))} (at least one), "
-                         f"received normalizations={normalizations!r}.")
-    return norms
+# -- the Normalization page ------------------------------------------------------------
+NORMALIZATION_DATASET = "digits"
+INPUT_SCALES = {"raw counts 0–16": 16.0, "scaled to [0, 1]": 1.0}  # the digits' pixels times s
+HIGH_LR_HIDDEN = (64, 64, 64)
 
 
-__all__ = ["ACTIVATIONS", "FLAT_REGION", "NORMALIZATION_LABELS", "NormalizationRace", "PreactivationRecorder",
-           "normalization_race", "record_epochs", "saturated_fraction", "saturation_intervals"]
+@dataclasses.dataclass(frozen=True)
+class NormalizationConfig(Config):
+    """Every setting of the Normalization page (field names are its URL names).
+
+    Covariate shift: ``activation`` … ``depth``; high learning rate: ``high_*``; batch norm's
+    two modes: ``momentum``, ``batch``, ``steps``; which axes: ``groups``, ``sample``, ``channel``.
+    """
+
+    activation: str = setting("sigmoid", choices=ACTIVATIONS, label="Activation h")
+    inputs: str = setting("raw counts 0–16", choices=tuple(INPUT_SCALES), label="Pixel values",
+                          help="Raw counts push the first layer's z far from 0, into the sigmoid's flat tails.")
+    norms: tuple = setting(("none", "batch"), choices=tuple(NORMALIZATIONS), min_count=1,
+                           label="Normalizations", help="none, BatchNorm, LayerNorm between z and h.")
+    lr: float = setting(0.5, lo=1e-4, hi=10.0, step=0.05, label="Learning rate η (SGD)")
+    epochs: int = setting(10, lo=1, hi=100, label="Epochs")
+    depth: int = setting(3, lo=1, hi=6, label="Hidden layers")
+    high_lr: float = setting(1.0, lo=1e-4, hi=10.0, step=0.1, label="Learning rate η (SGD)")
+    high_activation: str = setting("relu", choices=ACTIVATIONS, label="Activation h")
+    high_epochs: int = setting(10, lo=1, hi=100, label="Epochs")
+    momentum: float = setting(0.9, lo=0.0, hi=0.999, step=0.01, widget="slider", label="Momentum m")
+    batch: int = setting(32, choices=(2, 4, 8, 16, 32, 64, 128), widget="select_slider", label="Batch size")
+    steps: int = setting(50, lo=1, hi=500, label="Training steps")
+    groups: int = setting(3, choices=(1, 2, 3, 6), widget="select_slider", label="Groups G (group norm)")
+    sample: int = setting(0, lo=0, hi=5, label="Sample n")
+    channel: int = setting(0, lo=0, hi=5, label="Channel c")
+
+
+def _digits(data):
+    from toolkit.data import load
+
+    return data if data is not None else load(NORMALIZATION_DATASET)
+
+
+def run_covariate_shift(config: NormalizationConfig, data=None, *, callbacks=(),
+                        stop=None) -> NormalizationRace:
+    """The covariate-shift race of `config` on `data` (or the digits): ``normalization_race``
+    with ``depth`` hidden layers of 64 units and the chosen pixel scale."""
+    return normalization_race(_digits(data), normalizations=config.norms, activation=config.activation,
+                              hidden=(64,) * config.depth, learning_rate=config.lr, epochs=config.epochs,
+                              input_scale=INPUT_SCALES[config.inputs], callbacks=callbacks, stop=stop)
+
+
+def run_high_learning_rate(config: NormalizationConfig, data=None, *, callbacks=(),
+                           stop=None) -> NormalizationRace:
+    """Plain SGD at ``high_lr`` with and without BatchNorm after every hidden layer (3 x 64)."""
+    return normalization_race(_digits(data), normalizations=("none", "batch"),
+                              activation=config.high_activation, hidden=HIGH_LR_HIDDEN,
+                              learning_rate=config.high_lr, epochs=config.high_epochs,
+                              callbacks=callbacks, stop=stop)
+
+
+__all__ = ["ACTIVATIONS", "FLAT_REGION", "INPUT_SCALES", "NORMALIZATION_DATASET", "NORMALIZATION_LABELS",
+           "NormalizationConfig", "NormalizationRace", "PreactivationRecorder", "normalization_race",
+           "record_epochs", "run_covariate_shift", "run_high_learning_rate", "saturated_fraction",
+           "saturation_intervals"]

@@ -16,7 +16,8 @@ batch drawn without replacement from N samples,
 
 so the variance falls as 1/B (and reaches 0 at B = N). ``gradient_variance`` measures
 the left side by drawing batches; ``compare_descent`` trains the same network with the
-three batch sizes and records the wall time of every epoch.
+three batch sizes and records the wall time of every epoch. ``DescentConfig`` declares the
+settings of the Batch size page and ``run_descent`` runs its comparison on the digits.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from toolkit.optim.networks import (
-    as_callback_list, compile_classifier, fit_variants, mlp_classifier,
-)
+from toolkit import validation
+from toolkit.config import Config, setting
+from toolkit.optim.networks import compile_classifier, fit_variants, mlp_classifier
 from toolkit.optim.optimizers import SGD
-from toolkit.train.callbacks import Callback
+from toolkit.train.callbacks import Callback, as_callbacks
+
+DESCENT_DATASET = "digits"  # 1,437 training images of 8x8 pixels: N steps per epoch stay quick
 
 
 # -- the variance of the gradient estimate --------------------------------------------
@@ -64,12 +67,14 @@ def _check_model(model):
         raise ValueError("`model` must be compiled first: its loss defines the gradient.")
 
 
-def _check_batch_sizes(batch_sizes, n) -> np.ndarray:
-    sizes = sorted(set(batch_sizes)) if isinstance(batch_sizes, (list, tuple, np.ndarray)) else []
-    if not sizes or not all(isinstance(b, (int, np.integer)) and 1 <= b <= n for b in sizes):
-        raise ValueError(f"`batch_sizes` must be integers in [1, {n}] (the number of samples), "
-                         f"received batch_sizes={batch_sizes!r}.")
-    return np.array(sizes, np.int64)
+def _batch_sizes(batch_sizes, n) -> np.ndarray:
+    """The distinct sizes, increasing; each must lie in [1, N]."""
+    if not isinstance(batch_sizes, (list, tuple, np.ndarray)) or not len(batch_sizes):
+        raise ValueError(f"`batch_sizes` must be a list of integers in [1, {n}] (the number of "
+                         f"samples), received batch_sizes={batch_sizes!r}.")
+    hint = f"A batch holds at most the N = {n} training samples."
+    sizes = {validation.check_int("batch_sizes", b, 1, n, hint=hint) for b in batch_sizes}
+    return np.array(sorted(sizes), np.int64)
 
 
 def _gradient_function(model):
@@ -113,9 +118,8 @@ def gradient_variance(model, x, y, batch_sizes=(1, 4, 16, 64, 256), draws: int =
     x, y = np.asarray(x), np.asarray(y)
     if x.dtype == np.float64:
         x = x.astype(np.float32)
-    sizes = _check_batch_sizes(batch_sizes, len(x))
-    if not (isinstance(draws, (int, np.integer)) and 2 <= draws <= 10_000):
-        raise ValueError(f"`draws` must be an integer in [2, 10000], received draws={draws!r}.")
+    sizes = _batch_sizes(batch_sizes, len(x))
+    draws = validation.check_int("draws", draws, 2, 10_000)
     gradient = _gradient_function(model)
     full = _full_gradient(gradient, x, y)
     rng = np.random.default_rng(seed)
@@ -194,9 +198,8 @@ class DescentComparison:
 
 def descent_batch_sizes(n: int, minibatch: int = 32) -> dict[str, int]:
     """label -> batch size of the three kinds of gradient descent (Eqs. 1-3)."""
-    if not (isinstance(minibatch, (int, np.integer)) and 1 < minibatch < n):
-        raise ValueError(f"`minibatch` must be an integer in [2, {n - 1}] (between stochastic "
-                         f"and batch descent), received minibatch={minibatch!r}.")
+    minibatch = validation.check_int("minibatch", minibatch, 2, n - 1,
+                                     hint=f"B lies between stochastic (B = 1) and batch descent (B = N = {n}).")
     return {"batch (B = N)": int(n), "stochastic (B = 1)": 1,
             f"minibatch (B = {minibatch})": int(minibatch)}
 
@@ -244,7 +247,30 @@ def compare_descent(data, *, learning_rate: float = 0.05, epochs: int = 10,
     clock = EpochClock()
     runs = fit_variants({label: build for label in sizes}, data, epochs=epochs,
                         batch_sizes=sizes, seed=seed, stop=stop, every_epoch=True, warm_up=True,
-                        callbacks=[clock, *as_callback_list(callbacks)],
+                        callbacks=[clock, *as_callbacks(callbacks)],
                         config={"hidden": list(hidden), "learning_rate": learning_rate})
     return DescentComparison(runs, {k: sizes[k] for k in runs},
                              {k: clock.seconds.get(k, np.zeros(0)) for k in runs}, variance)
+
+
+@dataclasses.dataclass(frozen=True)
+class DescentConfig(Config):
+    """Every setting of the Batch size page (field names are its URL names)."""
+
+    lr: float = setting(0.05, lo=1e-5, hi=10.0, step=0.01, label="Learning rate η",
+                        help="The same η for all three runs: only the batch size differs.")
+    epochs: int = setting(10, lo=1, hi=100, label="Epochs")
+    minibatch: int = setting(32, lo=2, hi=1024, label="Minibatch size B")
+    draws: int = setting(16, lo=2, hi=200, label="Batches drawn per size",
+                         help="How many random batches estimate E‖ĝ_B − g‖² for each B.")
+    width: int = setting(64, lo=4, hi=256, step=4, label="Hidden units")
+
+
+def run_descent(config: DescentConfig, data=None, *, callbacks=(), stop=None) -> DescentComparison:
+    """``compare_descent`` with `config`'s settings, on `data` or the digits."""
+    from toolkit.data import load
+
+    data = data if data is not None else load(DESCENT_DATASET)
+    return compare_descent(data, learning_rate=config.lr, epochs=config.epochs,
+                           minibatch=config.minibatch, hidden=(config.width,), draws=config.draws,
+                           callbacks=callbacks, stop=stop)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from toolkit import validation
 from toolkit.optim.normalization import BatchNorm, LayerNorm
 
 NORMALIZATIONS = {"none": None, "batch": BatchNorm, "layer": LayerNorm}
@@ -28,20 +29,12 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 MAX_LAYERS, MAX_UNITS = 8, 512
 
 
-def _check_hidden(hidden) -> tuple[int, ...]:
-    units = tuple(hidden) if isinstance(hidden, (list, tuple)) else ()
-    if not units or len(units) > MAX_LAYERS or not all(
-            isinstance(u, int) and not isinstance(u, bool) and 1 <= u <= MAX_UNITS for u in units):
+def _layer_widths(hidden) -> tuple[int, ...]:
+    """`hidden` as 1 to MAX_LAYERS widths in [1, MAX_UNITS] (``toolkit.validation`` names a bad one)."""
+    if not isinstance(hidden, (list, tuple)) or not 1 <= len(hidden) <= MAX_LAYERS:
         raise ValueError(f"`hidden` must be a list of 1 to {MAX_LAYERS} layer widths in "
                          f"[1, {MAX_UNITS}], received hidden={hidden!r}.")
-    return units
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {', '.join(map(repr, choices))}, "
-                         f"received {name}={value!r}.")
-    return value
+    return tuple(validation.check_int(f"hidden[{i}]", units, 1, MAX_UNITS) for i, units in enumerate(hidden))
 
 
 def mlp_classifier(input_shape, num_classes: int, hidden=(64,), activation: str = "relu",
@@ -62,14 +55,11 @@ def mlp_classifier(input_shape, num_classes: int, hidden=(64,), activation: str 
             saved model still reproduces from the dataset's spec).
         name: the model's name.
     """
-    units = _check_hidden(hidden)
-    _check_choice("activation", activation, ACTIVATIONS)
-    norm = NORMALIZATIONS[_check_choice("normalization", normalization, tuple(NORMALIZATIONS))]
-    if not (isinstance(num_classes, int) and num_classes >= 2):
-        raise ValueError(f"`num_classes` must be an integer >= 2, received num_classes={num_classes!r}.")
-    if not (isinstance(input_scale, (int, float)) and 0 < input_scale <= 1e4):
-        raise ValueError("`input_scale` must be a number in (0, 10000], "
-                         f"received input_scale={input_scale!r}.")
+    units = _layer_widths(hidden)
+    validation.check_choice("activation", activation, ACTIVATIONS)
+    norm = NORMALIZATIONS[validation.check_choice("normalization", normalization, NORMALIZATIONS)]
+    validation.check_int("num_classes", num_classes, 2, None)
+    validation.check_float("input_scale", input_scale, 0.0, 1e4, open_low=True)
     layers = [keras.Input(tuple(input_shape)), keras.layers.Flatten(name="flatten")]
     if input_scale != 1:
         # Eq. 0: a^(0) = s * flatten(x)
@@ -149,10 +139,3 @@ def _compile_loop(model, data, batch_size, steps):
     model.set_weights(weights)
     for variable, value in zip(model.optimizer.variables, state):
         variable.assign(value)
-
-
-def as_callback_list(callbacks) -> list:
-    """``callbacks`` (None, one callback or a sequence) as a list."""
-    if callbacks is None:
-        return []
-    return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]

@@ -23,18 +23,13 @@ import dataclasses
 
 import numpy as np
 
+from toolkit import validation
 from toolkit.optim.normalization import BatchNorm, normalization_axes
 
 KINDS = ("batch", "layer", "instance", "group")
 
 
 # -- the cube picture ---------------------------------------------------------------------
-def _check_index(name, value, size):
-    if not (isinstance(value, (int, np.integer)) and 0 <= value < size):
-        raise ValueError(f"`{name}` must be an integer in [0, {size - 1}], received {name}={value!r}.")
-    return int(value)
-
-
 def shared_statistics(kind: str, shape=(6, 6, 4, 4), groups: int = 3, sample: int = 0,
                       channel: int = 0) -> np.ndarray:
     """(N, C, H*W) booleans: True where a value shares μ, σ² with value (sample, channel).
@@ -45,13 +40,13 @@ def shared_statistics(kind: str, shape=(6, 6, 4, 4), groups: int = 3, sample: in
         groups: G for group norm; must divide C.
         sample, channel: the chosen value's sample n and channel c.
     """
-    if kind not in KINDS:
-        raise ValueError(f"`kind` must be one of {', '.join(KINDS)}, received kind={kind!r}.")
+    validation.check_choice("kind", kind, KINDS)
     if not (isinstance(shape, (tuple, list)) and len(shape) == 4
             and all(isinstance(d, (int, np.integer)) and 1 <= d <= 64 for d in shape)):
         raise ValueError(f"`shape` must be four sizes (N, C, H, W) in [1, 64], received shape={shape!r}.")
     n, c, h, w = shape
-    sample, channel = _check_index("sample", sample, n), _check_index("channel", channel, c)
+    sample = validation.check_int("sample", sample, 0, n - 1)
+    channel = validation.check_int("channel", channel, 0, c - 1)
     averaged = normalization_axes(kind, "NCHW")
     mask = np.ones((n, c, h * w), bool)  # (N, C, H*W)
     if 0 not in averaged:
@@ -124,10 +119,8 @@ def batchnorm_modes(*, mean=(3.0, -1.0), std=(2.0, 0.5), batch_size: int = 32,
     if mean.ndim != 1 or mean.shape != std.shape or not np.all(std > 0):
         raise ValueError(f"`mean` and `std` must be equal-length lists with std > 0, "
                          f"received mean={mean.tolist()} and std={std.tolist()}.")
-    if not (isinstance(batch_size, (int, np.integer)) and 2 <= batch_size <= 4096):
-        raise ValueError(f"`batch_size` must be an integer in [2, 4096], received batch_size={batch_size!r}.")
-    if not (isinstance(steps, (int, np.integer)) and 1 <= steps <= 5000):
-        raise ValueError(f"`steps` must be an integer in [1, 5000], received steps={steps!r}.")
+    batch_size = validation.check_int("batch_size", batch_size, 2, 4096)
+    steps = validation.check_int("steps", steps, 1, 5000)
     layer = BatchNorm(momentum=momentum)  # validates momentum in [0, 1)
     rng = np.random.default_rng(seed)
     draw = lambda: (mean + std * rng.standard_normal((batch_size, len(mean)))).astype(np.float32)

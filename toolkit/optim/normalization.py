@@ -31,10 +31,10 @@ Symbols -> arguments: eps = ``epsilon``, m = ``momentum``, gamma/beta = the weig
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 from keras import ops
+
+from toolkit import validation
 
 _AVERAGED_AXES = {"batch": "NHW", "layer": "CHW", "instance": "HW", "group": "CHW"}
 
@@ -45,22 +45,12 @@ def normalization_axes(kind: str, data_format: str = "NCHW") -> tuple[int, ...]:
     ``kind`` is ``"batch"``, ``"layer"``, ``"instance"`` or ``"group"``. For ``"group"``
     the channel axis is averaged only within one group of C/G channels.
     """
-    if kind not in _AVERAGED_AXES:
-        raise ValueError(f"`kind` must be one of {', '.join(_AVERAGED_AXES)}, "
-                         f"received kind={kind!r}.")
-    if data_format not in ("NCHW", "NHWC"):
-        raise ValueError("`data_format` must be 'NCHW' or 'NHWC', "
-                         f"received data_format={data_format!r}.")
+    validation.check_choice("kind", kind, _AVERAGED_AXES)
+    validation.check_choice("data_format", data_format, ("NCHW", "NHWC"))
     return tuple(sorted(data_format.index(letter) for letter in _AVERAGED_AXES[kind]))
 
 
 # -- shared pieces ------------------------------------------------------------------
-def _check_epsilon(epsilon) -> float:
-    if not (isinstance(epsilon, numbers.Real) and not isinstance(epsilon, bool) and epsilon > 0):
-        raise ValueError(f"`epsilon` must be a positive float, received epsilon={epsilon!r}.")
-    return float(epsilon)
-
-
 def _check_axis(axis):
     axes = axis if isinstance(axis, (list, tuple)) else [axis]
     if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
@@ -104,7 +94,8 @@ class _Normalization(keras.layers.Layer):
     """γ and β over the ``axis`` dimensions, and the float32 compute of Eqs. 1-4."""
 
     def __init__(self, axis=-1, epsilon=1e-3, **kwargs):
-        axis, epsilon = _check_axis(axis), _check_epsilon(epsilon)
+        axis = _check_axis(axis)
+        epsilon = validation.check_float("epsilon", epsilon, 0.0, None, open_low=True)
         super().__init__(**kwargs)
         self.axis, self.epsilon = axis, epsilon
 
@@ -159,10 +150,9 @@ class BatchNorm(_Normalization):
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, **kwargs):
         _check_channel_axis(axis)
-        if not (isinstance(momentum, numbers.Real) and 0 <= momentum < 1):
-            raise ValueError(f"`momentum` must be in [0, 1), received momentum={momentum!r}.")
+        momentum = validation.check_probability("momentum", momentum)
         super().__init__(axis=axis, epsilon=epsilon, **kwargs)
-        self.momentum = float(momentum)
+        self.momentum = momentum
 
     def build(self, input_shape):
         self._axes, self._shape = self._param_axes(input_shape), tuple(input_shape)
@@ -268,9 +258,8 @@ class GroupNorm(_Normalization):
     """
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, **kwargs):
-        if not (isinstance(groups, int) and not isinstance(groups, bool) and groups >= 1):
-            raise ValueError(f"`groups` must be a positive integer (use InstanceNorm for one "
-                             f"group per channel), received groups={groups!r}.")
+        groups = validation.check_positive_int(
+            "groups", groups, hint="Use InstanceNorm for one group per channel.")
         _check_channel_axis(axis)
         super().__init__(axis=axis, epsilon=epsilon, **kwargs)
         self.groups = groups

@@ -35,42 +35,28 @@ that a page shows when "Keras built-in" is toggled on.
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
+
+from toolkit import validation
 
 LearningRateSchedule = keras.optimizers.schedules.LearningRateSchedule
 
 
 # -- argument validation ------------------------------------------------------------
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_learning_rate(learning_rate):
+def _learning_rate(learning_rate):
+    """eta > 0, or a schedule (``toolkit.validation`` names a bad value)."""
     if isinstance(learning_rate, LearningRateSchedule):
         return learning_rate
-    if not (_is_number(learning_rate) and np.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(
-            "`learning_rate` must be a positive float or a "
-            "keras.optimizers.schedules.LearningRateSchedule, "
-            f"received learning_rate={learning_rate!r}.")
-    return float(learning_rate)
+    return validation.check_float("learning_rate", learning_rate, 0.0, None, open_low=True,
+                                  hint="Pass a positive number or a keras.optimizers.schedules."
+                                       "LearningRateSchedule.")
 
 
-def _check_unit_interval(name: str, value) -> float:
-    """A decay rate in [0, 1): ``momentum``, ``rho``, ``beta_1``, ``beta_2``."""
-    if not (_is_number(value) and 0 <= value < 1):
-        raise ValueError(f"`{name}` must be in [0, 1), received {name}={value!r}.")
-    return float(value)
-
-
-def _check_epsilon(epsilon) -> float:
-    if not (_is_number(epsilon) and np.isfinite(epsilon) and epsilon > 0):
-        raise ValueError(f"`epsilon` must be a positive float, received epsilon={epsilon!r}.")
-    return float(epsilon)
+def _positive(name: str, value) -> float:
+    """delta > 0 (``epsilon``)."""
+    return validation.check_float(name, value, 0.0, None, open_low=True)
 
 
 # -- the shared base ----------------------------------------------------------------
@@ -83,7 +69,7 @@ class _NotesOptimizer(keras.optimizers.Optimizer):
     """
 
     def __init__(self, learning_rate, **kwargs):
-        super().__init__(learning_rate=_check_learning_rate(learning_rate), **kwargs)
+        super().__init__(learning_rate=_learning_rate(learning_rate), **kwargs)
 
     def _slot(self, slots, variable):
         return slots[self._get_variable_index(variable)]
@@ -135,7 +121,7 @@ class Momentum(_NotesOptimizer):
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.9, **kwargs):
-        momentum = _check_unit_interval("momentum", momentum)
+        momentum = validation.check_probability("momentum", momentum)
         super().__init__(learning_rate, **kwargs)
         self.momentum = momentum
 
@@ -208,7 +194,7 @@ class _SquaredGradientOptimizer(_NotesOptimizer):
     """
 
     def __init__(self, learning_rate, epsilon, **kwargs):
-        epsilon = _check_epsilon(epsilon)
+        epsilon = _positive("epsilon", epsilon)
         super().__init__(learning_rate, **kwargs)
         self.epsilon = epsilon
 
@@ -285,7 +271,7 @@ class RMSProp(_SquaredGradientOptimizer):
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, **kwargs):
-        rho = _check_unit_interval("rho", rho)
+        rho = validation.check_probability("rho", rho)
         super().__init__(learning_rate, epsilon, **kwargs)
         self.rho = rho
 
@@ -325,9 +311,9 @@ class Adam(_NotesOptimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  **kwargs):
-        beta_1 = _check_unit_interval("beta_1", beta_1)
-        beta_2 = _check_unit_interval("beta_2", beta_2)
-        epsilon = _check_epsilon(epsilon)
+        beta_1 = validation.check_probability("beta_1", beta_1)
+        beta_2 = validation.check_probability("beta_2", beta_2)
+        epsilon = _positive("epsilon", epsilon)
         super().__init__(learning_rate, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
@@ -383,6 +369,24 @@ OPTIMIZERS = {
     "Adagrad": Adagrad,
     "RMSProp": RMSProp,
     "Adam": Adam,
+}
+
+# Each update rule in the notes' notation (Eqs. 1-14; δ = epsilon), one step per line, as
+# display LaTeX for the pages.
+UPDATE_RULES = {
+    "SGD": r"\begin{aligned}\text{SGD: }\; & w \leftarrow w - \eta\,\hat g\end{aligned}",
+    "Momentum": r"\begin{aligned}\text{Momentum: }\; & v \leftarrow \alpha v - \eta\,\hat g \\"
+                r" & w \leftarrow w + v\end{aligned}",
+    "Nesterov": r"\begin{aligned}\text{Nesterov: }\; & \hat g = \nabla L(w + \alpha v) \\"
+                r" & v \leftarrow \alpha v - \eta\,\hat g \\ & w \leftarrow w + v\end{aligned}",
+    "Adagrad": r"\begin{aligned}\text{Adagrad: }\; & r \leftarrow r + \hat g \odot \hat g \\"
+               r" & w \leftarrow w - \frac{\eta}{\sqrt{\delta + r}} \odot \hat g\end{aligned}",
+    "RMSProp": r"\begin{aligned}\text{RMSProp: }\; & r \leftarrow \rho r + (1 - \rho)\,\hat g \odot \hat g \\"
+               r" & w \leftarrow w - \frac{\eta}{\sqrt{\delta + r}} \odot \hat g\end{aligned}",
+    "Adam": r"\begin{aligned}\text{Adam: }\; & s \leftarrow \beta_1 s + (1 - \beta_1)\,\hat g \\"
+            r" & r \leftarrow \beta_2 r + (1 - \beta_2)\,\hat g \odot \hat g \\"
+            r" & \hat s = \frac{s}{1 - \beta_1^t},\; \hat r = \frac{r}{1 - \beta_2^t} \\"
+            r" & w \leftarrow w - \eta\,\frac{\hat s}{\sqrt{\hat r} + \delta}\end{aligned}",
 }
 
 

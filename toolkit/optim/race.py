@@ -18,6 +18,7 @@ import dataclasses
 
 import numpy as np
 
+from toolkit.config import Config, setting
 from toolkit.optim.networks import compile_classifier, mlp_classifier
 from toolkit.optim.optimizers import OPTIMIZERS, effective_learning_rates, keras_builtin
 
@@ -83,6 +84,55 @@ def optimizer_choice(name: str, learning_rate: float, *, momentum: float = 0.9,
     if name not in HYPERPARAMETERS:
         raise ValueError(f"`name` must be one of {', '.join(OPTIMIZERS)}, received name={name!r}.")
     return OptimizerChoice(name, {k: offered[k] for k in HYPERPARAMETERS[name]}, builtin)
+
+
+RACE_DATASETS = {"digits": {"size": 8}, "glyphs": {"n": 3000, "size": 16}}
+LEARNING_RATES = {"SGD": 0.05, "Momentum": 0.05, "Nesterov": 0.05, "Adagrad": 0.05,
+                  "RMSProp": 0.001, "Adam": 0.001}
+
+
+def _learning_rate(name: str):
+    return setting(LEARNING_RATES[name], lo=1e-5, hi=10.0, step=0.001, label=f"{name}: η")
+
+
+@dataclasses.dataclass(frozen=True)
+class RaceConfig(Config):
+    """Every setting of the optimizer race, with its bounds (field names are the page's URL names)."""
+
+    optimizers: tuple = setting(("SGD", "Momentum", "RMSProp", "Adam"), choices=tuple(OPTIMIZERS),
+                                min_count=1, label="Optimizers")
+    dataset: str = setting("digits", choices=tuple(RACE_DATASETS), label="Dataset",
+                           help="digits: 1,797 scanned 8x8 digits; glyphs: 3,000 generated 16x16 characters.")
+    epochs: int = setting(15, lo=1, hi=200, widget="number", label="Epochs")
+    lr_sgd: float = _learning_rate("SGD")
+    lr_momentum: float = _learning_rate("Momentum")
+    lr_nesterov: float = _learning_rate("Nesterov")
+    lr_adagrad: float = _learning_rate("Adagrad")
+    lr_rmsprop: float = _learning_rate("RMSProp")
+    lr_adam: float = _learning_rate("Adam")
+    momentum: float = setting(0.9, lo=0.0, hi=0.999, step=0.05, label="Momentum, Nesterov: α")
+    rho: float = setting(0.9, lo=0.0, hi=0.999, step=0.05, label="RMSProp: ρ")
+    beta1: float = setting(0.9, lo=0.0, hi=0.999, step=0.05, label="Adam: β₁")
+    beta2: float = setting(0.999, lo=0.0, hi=0.9999, step=0.001, label="Adam: β₂")
+    batch: int = setting(32, lo=1, hi=512, widget="number", label="Batch size")
+    width: int = setting(64, lo=4, hi=256, step=4, widget="number", label="Hidden units")
+    keras: bool = setting(False, widget="toggle", label="Keras built-ins",
+                          help="Train with keras.optimizers instead of the toolkit's from-scratch classes.")
+
+    def choices(self) -> list[OptimizerChoice]:
+        """One entrant per chosen optimizer, with the hyperparameters its rule reads."""
+        return [optimizer_choice(name, getattr(self, f"lr_{name.lower()}"), momentum=self.momentum,
+                                 rho=self.rho, beta_1=self.beta1, beta_2=self.beta2, builtin=self.keras)
+                for name in self.optimizers]
+
+
+def run_race(config: RaceConfig, data=None, *, callbacks=(), stop=None) -> dict:
+    """The race of `config`: ``optimizer_race`` with its network, on `data` or its dataset."""
+    from toolkit.data import load
+
+    data = data if data is not None else load(config.dataset, **RACE_DATASETS[config.dataset])
+    return optimizer_race(config.choices(), data, epochs=config.epochs, batch_size=config.batch,
+                          hidden=(config.width,), callbacks=callbacks, stop=stop)
 
 
 def unique_labels(choices) -> list[str]:

@@ -1,9 +1,10 @@
 """The loss-surface lab: several optimizers from one start point on a 2-D surface.
 
-``surface_lab`` runs ``trajectories`` for a list of ``OptimizerChoice`` entrants and says
-in words where each path ended: at a global minimum, stuck in a local minimum, near a
-saddle point, still on its way, or out of the domain (diverged). ``PRESETS`` are starting
-configurations that show one lesson each (the saddle, the local minimum, the ravine ...).
+``run_surface_lab(SurfaceConfig(...))`` runs ``trajectories`` for the chosen optimizers and
+says in words where each path ended: at a global minimum, stuck in a local minimum, near a
+saddle point, still on its way, or out of the domain (diverged). ``SurfaceConfig`` declares
+every setting of the Loss surfaces page with its bounds; ``PRESETS`` are lessons, settings
+that show one claim of the notes each (the saddle, the local minimum, the ravine ...).
 
 A path has converged to a stationary point p when its last point lies within
 
@@ -18,15 +19,72 @@ import dataclasses
 
 import numpy as np
 
-from toolkit.optim.race import OptimizerChoice, unique_labels
-from toolkit.optim.surfaces import Surface, get_surface, surface_grid
-from toolkit.optim.trajectories import Trajectory, trajectories
+from toolkit.config import Config, setting
+from toolkit.optim.optimizers import OPTIMIZERS
+from toolkit.optim.race import OptimizerChoice, optimizer_choice, unique_labels
+from toolkit.optim.surfaces import SURFACES, Surface, get_surface, surface_grid
+from toolkit.optim.trajectories import Trajectory, start_point, trajectories
+
+OPTIMIZER_NAMES = tuple(OPTIMIZERS)
+LEARNING_RATES = {"SGD": 0.01, "Momentum": 0.01, "Nesterov": 0.01, "Adagrad": 0.5,
+                  "RMSProp": 0.05, "Adam": 0.05}
+# A preset's hyperparameter (an optimizer's argument) -> the SurfaceConfig field holding it.
+FIELDS = {"learning_rate": "lr_{}", "momentum": "momentum", "rho": "rho", "beta_1": "beta1",
+          "beta_2": "beta2"}
+
+
+def _learning_rate(name: str):
+    return setting(LEARNING_RATES[name], lo=1e-5, hi=10.0, step=0.001, label=f"{name}: η",
+                   help="η > 0, the step size.")
+
+
+@dataclasses.dataclass(frozen=True)
+class SurfaceConfig(Config):
+    """Every setting of the Loss surfaces page (field names are its URL names)."""
+
+    surface: str = setting("saddle", choices=tuple(SURFACES), label="Surface",
+                           help="f(x, y): the loss as a function of two weights.")
+    optimizers: tuple = setting(("SGD", "Momentum", "Adam"), choices=OPTIMIZER_NAMES, min_count=1,
+                                label="Optimizers")
+    steps: int = setting(300, lo=1, hi=2000, step=10, widget="number", label="Steps")
+    x0: float = setting(1.5, lo=-100.0, hi=100.0, step=0.1, label="start x")
+    y0: float = setting(0.01, lo=-100.0, hi=100.0, step=0.1, label="start y")
+    lr_sgd: float = _learning_rate("SGD")
+    lr_momentum: float = _learning_rate("Momentum")
+    lr_nesterov: float = _learning_rate("Nesterov")
+    lr_adagrad: float = _learning_rate("Adagrad")
+    lr_rmsprop: float = _learning_rate("RMSProp")
+    lr_adam: float = _learning_rate("Adam")
+    momentum: float = setting(0.9, lo=0.0, hi=0.999, step=0.05, label="Momentum, Nesterov: α",
+                              help="The share of the previous velocity kept, in [0, 1).")
+    rho: float = setting(0.9, lo=0.0, hi=0.999, step=0.05, label="RMSProp: ρ")
+    beta1: float = setting(0.9, lo=0.0, hi=0.999, step=0.05, label="Adam: β₁")
+    beta2: float = setting(0.999, lo=0.0, hi=0.9999, step=0.001, label="Adam: β₂")
+    keras: bool = setting(False, widget="toggle", label="Keras built-ins",
+                          help="Run keras.optimizers instead of the toolkit's from-scratch classes.")
+
+    def check(self) -> None:
+        start_point(SURFACES[self.surface], self.start)  # the start must lie on the surface
+
+    @property
+    def start(self) -> tuple[float, float]:
+        return (self.x0, self.y0)
+
+    def choices(self) -> list[OptimizerChoice]:
+        """One entrant per chosen optimizer, with the hyperparameters its rule reads."""
+        return [optimizer_choice(name, getattr(self, f"lr_{name.lower()}"), momentum=self.momentum,
+                                 rho=self.rho, beta_1=self.beta1, beta_2=self.beta2, builtin=self.keras)
+                for name in self.optimizers]
 
 
 @dataclasses.dataclass(frozen=True)
 class SurfacePreset:
-    """A lesson: surface, entrants (name -> hyperparameters), start point and steps."""
+    """A lesson: surface, entrants (name -> hyperparameters), start point and steps.
 
+    ``name`` is its URL name (``?lesson=local_minimum``), ``lesson`` the claim it shows.
+    """
+
+    name: str
     title: str
     lesson: str
     surface: str
@@ -34,53 +92,65 @@ class SurfacePreset:
     start: tuple[float, float]
     steps: int
 
+    def values(self) -> dict:
+        """The ``SurfaceConfig`` fields this lesson sets (the others keep their defaults)."""
+        values = {"surface": self.surface, "optimizers": tuple(self.optimizers), "steps": self.steps,
+                  "x0": float(self.start[0]), "y0": float(self.start[1])}
+        for name, hyperparameters in self.optimizers.items():
+            values.update({FIELDS[key].format(name.lower()): float(value)
+                           for key, value in hyperparameters.items()})
+        return values
 
-PRESETS = {p.title: p for p in (
-    SurfacePreset("Saddle point", "Plain SGD slides toward the saddle and lingers there, where "
+    def config(self) -> SurfaceConfig:
+        return SurfaceConfig(**self.values())
+
+
+PRESETS = {p.name: p for p in (
+    SurfacePreset("saddle", "Saddle point", "Plain SGD slides toward the saddle and lingers there, where "
                   "the gradient vanishes; momentum builds speed along the escape direction and "
                   "Adam rescales the tiny gradient, so both leave much sooner.",
                   "saddle", {"SGD": {"learning_rate": 0.01},
                              "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
                              "Adam": {"learning_rate": 0.01}}, (1.5, 0.01), 300),
-    SurfacePreset("Local minimum", "Gradient descent settles in the right-hand well, a local "
-                  "minimum; momentum carries enough velocity over the ridge to reach the global "
-                  "minimum on the left.",
+    SurfacePreset("local_minimum", "Local minimum", "Gradient descent settles in the right-hand "
+                  "well, a local minimum; momentum carries enough velocity over the ridge to reach "
+                  "the global minimum on the left.",
                   "double_well", {"SGD": {"learning_rate": 0.02},
                                   "Momentum": {"learning_rate": 0.02, "momentum": 0.9},
                                   "Adam": {"learning_rate": 0.1}}, (1.8, 1.2), 300),
-    SurfacePreset("Ravine", "An ill-conditioned bowl: a learning rate large enough to move "
+    SurfacePreset("ravine", "Ravine", "An ill-conditioned bowl: a learning rate large enough to move "
                   "along x makes SGD zig-zag across y; momentum averages the zig-zag away and "
                   "the adaptive methods give each direction its own step.",
                   "ravine", {"SGD": {"learning_rate": 0.18},
                              "Momentum": {"learning_rate": 0.05, "momentum": 0.9},
                              "RMSProp": {"learning_rate": 0.3, "rho": 0.9},
                              "Adam": {"learning_rate": 0.5}}, (-8.0, 2.0), 150),
-    SurfacePreset("Rosenbrock valley", "The minimum at (1, 1) lies at the end of a long curved "
-                  "valley: every method finds the valley quickly and then crawls along it.",
+    SurfacePreset("rosenbrock", "Rosenbrock valley", "The minimum at (1, 1) lies at the end of a "
+                  "long curved valley: every method finds the valley quickly and then crawls along it.",
                   "rosenbrock", {"SGD": {"learning_rate": 0.001},
                                  "Momentum": {"learning_rate": 0.001, "momentum": 0.9},
                                  "Nesterov": {"learning_rate": 0.001, "momentum": 0.9},
                                  "Adam": {"learning_rate": 0.05}}, (-1.2, 1.0), 500),
-    SurfacePreset("Divergence", "Along the steep y direction of the ravine (curvature 10) "
-                  "SGD is stable only for η < 2/10: at η = 0.205 each step overshoots a little "
+    SurfacePreset("divergence", "Divergence", "Along the steep y direction of the ravine (curvature "
+                  "10) SGD is stable only for η < 2/10: at η = 0.205 each step overshoots a little "
                   "more until the path leaves the domain; it is drawn up to where it left.",
                   "ravine", {"SGD": {"learning_rate": 0.205},
                              "Momentum": {"learning_rate": 0.05, "momentum": 0.9},
                              "Adam": {"learning_rate": 0.5}}, (-8.0, 2.0), 150),
-    SurfacePreset("Four minima", "Himmelblau's function has four global minima: from the "
-                  "same start, SGD, momentum and Adam each end in a different one.",
+    SurfacePreset("four_minima", "Four minima", "Himmelblau's function has four global minima: from "
+                  "the same start, SGD, momentum and Adam each end in a different one.",
                   "himmelblau", {"SGD": {"learning_rate": 0.01},
                                  "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
                                  "Adam": {"learning_rate": 0.1}}, (0.0, -3.0), 200),
-    SurfacePreset("Noisy gradients", "Each step sees the gradient plus noise, like a "
-                  "stochastic gradient from one sample: SGD jitters around the minimum, momentum "
-                  "averages the noise, Adagrad's shrinking steps calm it down.",
+    SurfacePreset("noisy_gradients", "Noisy gradients", "Each step sees the gradient plus noise, "
+                  "like a stochastic gradient from one sample: SGD jitters around the minimum, "
+                  "momentum averages the noise, Adagrad's shrinking steps calm it down.",
                   "noisy_bowl", {"SGD": {"learning_rate": 0.1},
                                  "Momentum": {"learning_rate": 0.02, "momentum": 0.9},
                                  "Adagrad": {"learning_rate": 0.5}}, (-2.5, 2.0), 300),
-    SurfacePreset("Monkey saddle", "A saddle with three downhill valleys and a gradient that "
-                  "vanishes quadratically at its centre: plain SGD creeps near the flat centre "
-                  "for all 300 steps, momentum and Adam pick a valley and slide away.",
+    SurfacePreset("monkey_saddle", "Monkey saddle", "A saddle with three downhill valleys and a "
+                  "gradient that vanishes quadratically at its centre: plain SGD creeps near the "
+                  "flat centre for all 300 steps, momentum and Adam pick a valley and slide away.",
                   "monkey_saddle", {"SGD": {"learning_rate": 0.01},
                                     "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
                                     "Adam": {"learning_rate": 0.01}}, (0.3, 0.01), 300),
@@ -173,11 +243,12 @@ def outcome(surface: Surface, path: Trajectory) -> str:
 
 
 def surface_lab(surface, choices, start=None, steps: int = 200, seed: int = 0,
-                resolution: int = 120) -> SurfaceLab:
+                resolution: int = 120, *, callbacks=(), stop=None) -> SurfaceLab:
     """Runs every ``OptimizerChoice`` from ``start`` on ``surface`` for ``steps`` steps.
 
-    Raises ValueError with one sentence for an unknown surface, a start outside the
-    domain, no optimizer, a bad hyperparameter or a bad number of steps.
+    `callbacks` and `stop` go to ``trajectories`` (one ``Run`` per optimizer; a stopped lab
+    holds the paths so far). Raises ValueError with one sentence for an unknown surface, a
+    start outside the domain, no optimizer, a bad hyperparameter or a bad number of steps.
     """
     surface = get_surface(surface)
     choices = list(choices)
@@ -185,6 +256,13 @@ def surface_lab(surface, choices, start=None, steps: int = 200, seed: int = 0,
         raise ValueError("Pick at least one optimizer: `choices` must hold OptimizerChoice "
                          f"entrants, received {choices!r}.")
     optimizers = {label: c.build() for label, c in zip(unique_labels(choices), choices)}
-    paths = trajectories(surface, optimizers, start=start, steps=steps, seed=seed)
+    paths = trajectories(surface, optimizers, start=start, steps=steps, seed=seed,
+                         callbacks=callbacks, stop=stop)
     return SurfaceLab(surface, surface_grid(surface, resolution), paths,
                       {label: outcome(surface, path) for label, path in paths.items()})
+
+
+def run_surface_lab(config: SurfaceConfig, *, callbacks=(), stop=None) -> SurfaceLab:
+    """The lab of `config`; each optimizer's path reports to `callbacks` as a ``Run``."""
+    return surface_lab(config.surface, config.choices(), start=config.start, steps=config.steps,
+                       callbacks=callbacks, stop=stop)

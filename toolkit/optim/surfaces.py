@@ -34,6 +34,8 @@ from typing import Callable
 import numpy as np
 from keras import ops
 
+from toolkit import validation
+
 
 @dataclasses.dataclass(frozen=True)
 class Surface:
@@ -150,9 +152,7 @@ def get_surface(name) -> Surface:
     """The ``Surface`` called ``name`` (a ``Surface`` passes through)."""
     if isinstance(name, Surface):
         return name
-    if name not in SURFACES:
-        raise ValueError(f"`name` must be one of {', '.join(SURFACES)}, received name={name!r}.")
-    return SURFACES[name]
+    return SURFACES[validation.check_choice("name", name, SURFACES)]
 
 
 def surface_grid(name, resolution: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,9 +162,7 @@ def surface_grid(name, resolution: int = 100) -> tuple[np.ndarray, np.ndarray, n
     ``zs[j, i] = f(xs[i], ys[j])`` (rows are y, as ``go.Contour(x=xs, y=ys, z=zs)`` reads).
     """
     surface = get_surface(name)
-    if not (isinstance(resolution, (int, np.integer)) and 2 <= resolution <= 2000):
-        raise ValueError(f"`resolution` must be an integer in [2, 2000], "
-                         f"received resolution={resolution!r}.")
+    resolution = validation.check_int("resolution", resolution, 2, 2000)
     xs = np.linspace(*surface.x_range, resolution, dtype=np.float32)
     ys = np.linspace(*surface.y_range, resolution, dtype=np.float32)
     grid_x, grid_y = np.meshgrid(xs, ys)  # (resolution, resolution), rows are y

@@ -14,7 +14,8 @@
     ensembles        ``BaggingEnsemble`` (K members on bootstrap samples) and ``ensemble_report``
     dropout          ``InvertedDropout``
     custom_step      the base of the two models that write their own training step
-    lab              the page's side-by-side comparison: ``LabConfig``, ``run_lab``, ``LabResult``
+    lab              the page's side-by-side comparison: ``LabConfig``, ``run_lab``, ``LabResult``,
+                     ``stopping_epochs`` (early stopping's marks, live or final)
 """
 
 from toolkit.regularization.augmentation import (
@@ -26,7 +27,9 @@ from toolkit.regularization.ensembles import (
     BaggingEnsemble, EnsembleReport, bootstrap_counts, bootstrap_sample, ensemble_report,
     majority_vote,
 )
-from toolkit.regularization.lab import STRATEGIES, LabConfig, LabData, LabResult, lab_data, run_lab
+from toolkit.regularization.lab import (
+    STRATEGIES, LabConfig, LabData, LabResult, lab_data, run_lab, stopping_epochs,
+)
 from toolkit.regularization.multitask import (
     AUXILIARY_TASKS, MultiTaskNetwork, auxiliary_targets, auxiliary_threshold,
 )
@@ -50,4 +53,5 @@ __all__ = [
     "auxiliary_targets", "auxiliary_threshold", "bootstrap_counts", "bootstrap_sample",
     "build_autoencoder", "ensemble_report", "invariance", "lab_data", "majority_vote", "omega",
     "penalty", "penalty_geometry", "penalty_path", "point_augmentation", "run_lab", "smooth_labels",
+    "stopping_epochs",
 ]

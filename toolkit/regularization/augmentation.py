@@ -25,24 +25,19 @@ the point-cloud version of ``RandomRotation`` + ``RandomZoom``.
 from __future__ import annotations
 
 import math
-import numbers
 
 import keras
 import numpy as np
 from keras import ops
+
+from toolkit.validation import check_bool, check_float, check_positive_int
 
 # Factors of each transformation at strength 1 (Keras' conventions: fractions of 2π, of the
 # image side, of the image size, of the contrast).
 IMAGE_TRANSFORMS = {"rotation": 0.04, "translation": 0.1, "zoom": 0.1, "contrast": 0.3}
 
 
-def check_strength(value) -> float:
-    """``value`` as a float in [0, 1] (how strongly to augment), else a ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or not 0 <= value <= 1:
-        raise ValueError(f"`strength` must be a number in [0, 1] (0: no augmentation, 1: the "
-                         f"largest transformations), received strength={value!r}.")
-    return float(value)
+STRENGTH_HINT = "It scales the transformations: 0 is no augmentation, 1 the largest."
 
 
 def augmentation_pipeline(strength: float = 1.0, *, flip: bool = False, seed: int | None = None,
@@ -55,9 +50,8 @@ def augmentation_pipeline(strength: float = 1.0, *, flip: bool = False, seed: in
         seed: seeds every layer (layer k uses seed + k).
         name: the pipeline's name.
     """
-    strength = check_strength(strength)
-    if not isinstance(flip, bool):
-        raise ValueError(f"`flip` must be True or False, received flip={flip!r}.")
+    strength = check_float("strength", strength, 0.0, 1.0, hint=STRENGTH_HINT)
+    check_bool("flip", flip)
     f = {key: value * strength for key, value in IMAGE_TRANSFORMS.items()}
 
     def seeded(k):
@@ -82,12 +76,9 @@ class RandomPointRotation(keras.layers.Layer):
     """Eq. 3: rotates (and optionally scales) 2-D points (B, 2) about the origin, in training only."""
 
     def __init__(self, factor=0.05, zoom=0.0, seed=None, **kwargs):
-        for name, value, high in (("factor", factor, 0.5), ("zoom", zoom, 0.9)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                    or not math.isfinite(value) or not 0 <= value <= high:
-                raise ValueError(f"`{name}` must be a number in [0, {high}], received {name}={value!r}.")
+        factor, zoom = check_float("factor", factor, 0.0, 0.5), check_float("zoom", zoom, 0.0, 0.9)
         super().__init__(**kwargs)
-        self.factor, self.zoom, self.seed = float(factor), float(zoom), seed
+        self.factor, self.zoom, self.seed = factor, zoom, seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape):
@@ -120,13 +111,13 @@ def point_augmentation(strength: float = 1.0, *, seed: int | None = None) -> Ran
     A full turn keeps the label of ``circle`` (it depends on the radius only); the other 2-D
     sets are invariant to small rotations only, so a large strength teaches a wrong invariance.
     """
-    return RandomPointRotation(factor=0.5 * check_strength(strength), seed=seed, name="augmentation")
+    strength = check_float("strength", strength, 0.0, 1.0, hint=STRENGTH_HINT)
+    return RandomPointRotation(factor=0.5 * strength, seed=seed, name="augmentation")
 
 
 def invariance(model, x, augment, *, repeats: int = 3) -> float:
     """Eq. 2: the fraction of (sample, draw) pairs whose predicted class an augmentation keeps."""
-    if isinstance(repeats, bool) or not isinstance(repeats, numbers.Integral) or repeats < 1:
-        raise ValueError(f"`repeats` must be a positive integer, received repeats={repeats!r}.")
+    repeats = check_positive_int("repeats", repeats)
     clean = np.argmax(np.asarray(model(x, training=False)), axis=-1)
     same = [np.argmax(np.asarray(model(augment(x, training=True), training=False)), axis=-1) == clean
             for _ in range(int(repeats))]

@@ -22,19 +22,10 @@ the random numbers differ because Keras draws its mask with a stateless TensorFl
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import keras
 from keras import ops
 
-
-def check_rate(name: str, value, *, what: str = "the fraction of units dropped") -> float:
-    """``value`` as a float in [0, 1), else a one-sentence ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or not 0 <= value < 1:
-        raise ValueError(f"`{name}` must be a number in [0, 1) ({what}), received {name}={value!r}.")
-    return float(value)
+from toolkit.validation import check_probability
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -42,7 +33,7 @@ class InvertedDropout(keras.layers.Layer):
     """Eqs. 1-3: zero each activation with probability ``rate``, scale the rest by 1/(1 − rate)."""
 
     def __init__(self, rate=0.5, seed=None, **kwargs):
-        rate = check_rate("rate", rate)
+        rate = check_probability("rate", rate, hint="It is the fraction of units dropped.")
         super().__init__(**kwargs)
         self.rate, self.seed = rate, seed
         self.seed_generator = keras.random.SeedGenerator(seed)

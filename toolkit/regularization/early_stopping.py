@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 
 import numpy as np
 
 from toolkit.train import Callback
+from toolkit.validation import check_choice, check_int, check_nonnegative, check_positive_int
 
 MODES = ("auto", "min", "max")
 MAXIMIZED = ("acc", "auc", "precision", "recall")  # "auto" maximizes metrics named like these
@@ -53,26 +53,7 @@ class StoppingState:
     weights_value: float | None = None
 
 
-def check_patience(patience) -> int:
-    if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1:
-        raise ValueError(f"`patience` must be an integer >= 1 (epochs without improvement before "
-                         f"stopping), received patience={patience!r}.")
-    return int(patience)
-
-
-def _check_min_delta(min_delta) -> float:
-    if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real) \
-            or not math.isfinite(min_delta) or min_delta < 0:
-        raise ValueError(f"`min_delta` must be a finite number >= 0, received min_delta={min_delta!r}.")
-    return float(min_delta)
-
-
-def _check_start(start_from_epoch) -> int:
-    if isinstance(start_from_epoch, bool) or not isinstance(start_from_epoch, numbers.Integral) \
-            or start_from_epoch < 0:
-        raise ValueError(f"`start_from_epoch` must be an integer >= 0, "
-                         f"received start_from_epoch={start_from_epoch!r}.")
-    return int(start_from_epoch)
+PATIENCE_HINT = "It is the number of epochs without improvement before stopping."
 
 
 class EarlyStopping(Callback):
@@ -89,7 +70,8 @@ class EarlyStopping(Callback):
             variants); None applies it to every run.
 
     After a run, ``states[run.name]`` holds its ``StoppingState`` and ``run.config["early_stopping"]``
-    the epoch numbers counted from 1, as on the learning curves.
+    the epoch numbers counted from 1, as on the learning curves (kept up to date after every
+    chunk, so a live figure can mark the best epoch so far).
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
@@ -97,12 +79,11 @@ class EarlyStopping(Callback):
                  runs=None):
         if not isinstance(monitor, str) or not monitor:
             raise ValueError(f"`monitor` must be a history key such as 'val_loss', received monitor={monitor!r}.")
-        if mode not in MODES:
-            raise ValueError(f"`mode` must be one of {', '.join(map(repr, MODES))}, received mode={mode!r}.")
-        self.monitor, self.mode = monitor, mode
-        self.patience, self.min_delta = check_patience(patience), _check_min_delta(min_delta)
+        self.monitor, self.mode = monitor, check_choice("mode", mode, MODES)
+        self.patience = check_positive_int("patience", patience, hint=PATIENCE_HINT)
+        self.min_delta = check_nonnegative("min_delta", min_delta)
         self.restore_best_weights = bool(restore_best_weights)
-        self.start_from_epoch = _check_start(start_from_epoch)
+        self.start_from_epoch = check_int("start_from_epoch", start_from_epoch, 0)
         self.runs = None if runs is None else {str(name) for name in ([runs] if isinstance(runs, str) else runs)}
         self.states: dict[str, StoppingState] = {}
         self._run = None
@@ -172,6 +153,7 @@ class EarlyStopping(Callback):
         last = run.epochs_done - 1  # the model holds the weights of this epoch now
         if state.stopped_epoch is None or state.stopped_epoch >= last:
             self._snapshot(state, run, last, float(values[last]))
+        run.config["early_stopping"] = self._summary(state)  # live: what a watcher of the run sees
 
     def _snapshot(self, state: StoppingState, run, epoch: int, value: float) -> None:
         """Keeps the chunk-end weights of the best epoch (exact when that epoch ends a chunk)."""
@@ -234,7 +216,8 @@ class EarlyStopping(Callback):
             text = (f"Early stopping at epoch {state.stopped_epoch + 1}: {self.monitor} had not "
                     f"improved for {self.patience} epochs; {best}.")
             if trained > state.stopped_epoch + 1:
-                text += f" (The last chunk ran to epoch {trained}; the history ends at the stop.)"
+                text += (f" The trainer looks for a stop only every few epochs, so it went on to epoch "
+                         f"{trained}; the curves end at epoch {state.stopped_epoch + 1}.")
         if self.restore_best_weights and state.weights_epoch is not None:
             text += f" Weights restored to those after epoch {state.weights_epoch + 1}."
         return text

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 
 import keras
 import numpy as np
@@ -36,6 +35,7 @@ from keras import ops
 
 from toolkit.ffnn import build_mlp
 from toolkit.regularization.custom_step import CustomStepModel
+from toolkit.validation import check_int, check_positive_int
 
 MAX_MEMBERS = 20
 HASH_SCALE = 1000.0
@@ -44,18 +44,9 @@ PROJECTION_STDDEV = 10.0
 POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(j) for j in range(8)]).astype(np.float32)
 
 
-def check_size(size) -> int:
-    """The number of members K as an int in [2, MAX_MEMBERS], else a one-sentence ValueError."""
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or not 2 <= size <= MAX_MEMBERS:
-        raise ValueError(f"`size` must be an integer in [2, {MAX_MEMBERS}] (the number of models "
-                         f"in the ensemble), received size={size!r}.")
-    return int(size)
-
-
 def bootstrap_sample(n: int, seed: int = 0) -> np.ndarray:
     """Eq. 1: the indices of one bootstrap sample of ``n`` items (n draws with replacement)."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"`n` must be a positive integer, received n={n!r}.")
+    n = check_positive_int("n", n)
     return np.random.default_rng(seed).integers(0, n, size=n)
 
 
@@ -87,7 +78,7 @@ class BaggingEnsemble(CustomStepModel):
 
     def __init__(self, input_shape=(2,), num_classes=2, size=5, hidden=(64, 64), activation="relu",
                  seed=0, from_scratch=False, bootstrap=True, **kwargs):
-        size = check_size(size)
+        size = check_int("size", size, 2, MAX_MEMBERS, hint="It is the number of models K in the ensemble.")
         super().__init__(**kwargs)
         self.input_dim = int(np.prod(input_shape))
         self.ensemble_config = {"input_shape": tuple(int(d) for d in input_shape), "num_classes": int(num_classes),

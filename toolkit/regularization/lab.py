@@ -15,41 +15,41 @@ batches, so the curves differ only by the strategy. The data has three splits:
     (2) sparsity = fraction of kernel weights with |w| < ``SPARSE_BELOW``
 
 ``LabConfig`` is the one description of a lab run shared by the page, the tests and the
-benchmark; ``run_lab`` trains it and returns a ``LabResult`` with the table and everything
-the page draws (weights, decision boundaries, augmented samples, the ensemble's vote).
+benchmark (its fields carry their bounds; ``LabConfig.for_task("glyphs")`` starts from the
+glyph task's defaults); ``run_lab`` trains it and returns a ``LabResult`` with the table and
+everything the page draws (weights, decision boundaries, augmented samples, the ensemble's vote).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import math
-import numbers
-import threading
+import re
 
 import keras
 import numpy as np
 
-from toolkit.data import TOY2D_NAMES, glyphs, toy2d
-from toolkit.regularization.augmentation import augmentation_pipeline, check_strength, point_augmentation
-from toolkit.regularization.dropout import InvertedDropout, check_rate
-from toolkit.regularization.early_stopping import EarlyStopping, check_patience
+from toolkit.config import Config, Setting, setting
+from toolkit.data import glyphs, toy2d
+from toolkit.data.playground import CLASSIFICATION_NAMES
+from toolkit.regularization.augmentation import augmentation_pipeline, point_augmentation
+from toolkit.regularization.dropout import InvertedDropout
+from toolkit.regularization.early_stopping import EarlyStopping
 from toolkit.regularization.ensembles import MAX_MEMBERS, BaggingEnsemble, ensemble_report
-from toolkit.regularization.multitask import (
-    AUXILIARY_TASKS, MultiTaskNetwork, auxiliary_threshold, check_aux_weight,
-)
+from toolkit.regularization.multitask import AUXILIARY_TASKS, MultiTaskNetwork, auxiliary_threshold
 from toolkit.regularization.noise import (
-    GaussianNoise, LabelFlipCrossentropy, NoisyDense, SmoothedSparseCategoricalCrossentropy, check_stddev,
+    GaussianNoise, LabelFlipCrossentropy, NoisyDense, SmoothedSparseCategoricalCrossentropy,
 )
-from toolkit.regularization.penalties import check_strength as check_lambda
 from toolkit.regularization.penalties import penalty
 from toolkit.regularization.sharing import RepeatedDense
 from toolkit.train import compare
+from toolkit.train.callbacks import as_callbacks, as_stop_predicate
+from toolkit.validation import check_choice, check_int
 
 TASKS = ("toy2d", "glyphs")
 MONITORS = ("val_loss", "val_accuracy")
-OPTIMIZERS = {"adam": lambda lr: keras.optimizers.Adam(lr),
-              "sgd": lambda lr: keras.optimizers.SGD(lr, momentum=0.9)}
+OPTIMIZER_NAMES = ("adam", "sgd")  # Adam, or SGD with momentum 0.9 (keras.optimizers)
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
 SPARSE_BELOW = 1e-2
 EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the 2-D sets' plane
 
@@ -58,164 +58,153 @@ EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the 2-D sets' plane
 class Strategy:
     """One regularization strategy of the notes, as a variant of the lab's network."""
 
-    key: str
-    label: str
+    name: str                # what the page, the tables and the URL call it
     parameter: str | None    # the LabConfig field holding its strength
     symbol: str              # how the notes write that strength
     idea: str                # one line: what it does
+    latex: str = ""          # what it changes, in the notes' notation (chapter 4)
 
 
-STRATEGIES = {s.key: s for s in (
-    Strategy("none", "none", None, "", "the network alone: it overfits"),
-    Strategy("l2", "L2", "l2", "λ", "penalty λ·½Σw²: smaller weights"),
-    Strategy("l1", "L1", "l1", "λ", "penalty λ·Σ|w|: many weights exactly 0"),
-    Strategy("dropout", "dropout", "dropout", "p", "drop each hidden unit with probability p"),
-    Strategy("input_noise", "input noise", "input_noise", "σ", "x + N(0, σ²): a smoother function"),
-    Strategy("weight_noise", "weight noise", "weight_noise", "σ", "W + N(0, σ²) each step"),
-    Strategy("label_smoothing", "label smoothing", "label_smoothing", "ε", "targets (1-ε)·y + ε/K"),
-    Strategy("label_flips", "label flips", "label_flips", "α", "redraw a fraction α of the labels each step"),
-    Strategy("augmentation", "augmentation", "augmentation", "s", "transformations the label is invariant to"),
-    Strategy("early_stopping", "early stopping", "patience", "patience", "stop when validation stops improving"),
-    Strategy("multitask", "multi-task", "aux_weight", "β", "a second head on a shared trunk"),
-    Strategy("sharing", "shared layers", None, "", "hidden layers 2..L use one shared weight matrix"),
-    Strategy("ensemble", "bagging", "ensemble", "K", "average K networks trained on bootstrap samples"),
+STRATEGIES = {s.name: s for s in (
+    Strategy("none", None, "", "the network alone: it overfits"),
+    Strategy("L2", "l2", "λ", "penalty λ·½Σw²: smaller weights",
+             r"\tilde L(w) = L(w) + \frac{\lambda}{2}\lVert w\rVert_2^2"),
+    Strategy("L1", "l1", "λ", "penalty λ·Σ|w|: many weights exactly 0",
+             r"\tilde L(w) = L(w) + \lambda \lVert w\rVert_1"),
+    Strategy("dropout", "dropout", "p", "drop each hidden unit with probability p",
+             r"\tilde h = \frac{m \odot h}{1 - p},\; m_i \sim \mathrm{B}(1 - p)"),
+    Strategy("input noise", "input_noise", "σ", "x + N(0, σ²): a smoother function",
+             r"\tilde x = x + \epsilon,\; \epsilon \sim \mathcal N(0, \sigma^2)"),
+    Strategy("weight noise", "weight_noise", "σ", "W + N(0, σ²) each step",
+             r"\tilde W = W + \eta,\; \eta \sim \mathcal N(0, \sigma^2)"),
+    Strategy("label smoothing", "label_smoothing", "ε", "targets (1-ε)·y + ε/K",
+             r"\tilde y = (1 - \varepsilon)\, y + \varepsilon / K"),
+    Strategy("label flips", "label_flips", "α", "redraw a fraction α of the labels each step",
+             r"\tilde y = \begin{cases} y & 1 - \alpha \\ k \sim U\{1..K\} & \alpha \end{cases}"),
+    Strategy("augmentation", "augmentation", "s", "transformations the label is invariant to",
+             r"\min_w \mathbb E_{T_s}\, L(f(T_s(x)), y)"),
+    Strategy("early stopping", "patience", "patience", "stop when validation stops improving",
+             r"e_{\text{stop}} = e_{\text{best}} + \text{patience}"),
+    Strategy("multi-task", "aux_weight", "β", "a second head on a shared trunk",
+             r"L = L_{\text{main}} + \beta\, L_{\text{aux}}"),
+    Strategy("shared layers", None, "", "hidden layers 2..L use one shared weight matrix",
+             r"W^{(2)} = \dots = W^{(L)}"),
+    Strategy("bagging", "ensemble", "K", "average K networks trained on bootstrap samples",
+             r"p(x) = \frac{1}{K} \sum_{k=1}^{K} p_k(x)"),
 )}
 
-# Defaults that depend on the task (None in LabConfig means "the task's default").
+# The glyph task's defaults; the fields' own defaults are those of the 2-D task ("toy2d").
 TASK_DEFAULTS = {
-    "toy2d": {"n_train": 100, "hidden": (128, 128, 128), "epochs": 300, "learning_rate": 0.01,
-              "l2": 0.01, "l1": 1e-3, "input_noise": 0.5, "weight_noise": 0.05, "patience": 20,
-              "monitor": "val_loss", "auxiliary": "radius", "augmentation": 1.0},
+    "toy2d": {},
     "glyphs": {"n_train": 300, "hidden": (256, 256, 256), "epochs": 60, "learning_rate": 0.001,
                "l2": 1e-3, "l1": 1e-4, "input_noise": 0.3, "weight_noise": 0.02, "patience": 10,
-               "monitor": "val_accuracy", "auxiliary": "parity", "augmentation": 1.0},
+               "monitor": "val_accuracy", "auxiliary": "parity"},
 }
 
 
-def _check_int(name, value, low, high, what=""):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
-        raise ValueError(f"`{name}` must be an integer in [{low}, {high}]{what}, received {name}={value!r}.")
-    return int(value)
-
-
-def _check_number(name, value, low, high, what=""):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or not low <= value <= high:
-        raise ValueError(f"`{name}` must be a number in [{low}, {high}]{what}, received {name}={value!r}.")
-    return float(value)
-
-
 @dataclasses.dataclass(frozen=True)
-class LabConfig:
+class LabConfig(Config):
     """One lab run: the scenario, the network, the training and every strategy's strength.
 
-    Fields left None take ``TASK_DEFAULTS[task]``. Every value is checked on creation; a bad
-    one raises ValueError with one sentence naming it.
+    Field names are the page's URL names. The defaults are the 2-D task's; use
+    ``LabConfig.for_task("glyphs", ...)`` for the glyph task's (``TASK_DEFAULTS``).
+    Every value is checked on creation; a bad one raises ValueError with one sentence naming it.
     """
 
-    task: str = "toy2d"
-    dataset: str = "circle"              # the 2-D set (toy2d only)
-    noise: float = 40.0                  # Playground's noise in percent (toy2d only)
-    n_train: int | None = None
-    n_val: int = 200
-    n_test: int = 1000
-    label_noise: float = 0.0             # fraction of training labels replaced at random
-    hidden: tuple | None = None
-    activation: str = "relu"
-    epochs: int | None = None
-    batch_size: int = 32
-    optimizer: str = "adam"              # "adam" or "sgd" (with momentum 0.9)
-    learning_rate: float | None = None   # η
-    seed: int = 0
-    strategies: tuple = ("none", "l2", "dropout", "early_stopping")
-    l2: float | None = None
-    l1: float | None = None
-    dropout: float = 0.5
-    input_noise: float | None = None
-    weight_noise: float | None = None
-    label_smoothing: float = 0.1
-    label_flips: float = 0.1
-    augmentation: float | None = None
-    patience: int | None = None
-    monitor: str | None = None           # what early stopping watches: "val_loss" or "val_accuracy"
-    aux_weight: float = 0.5
-    auxiliary: str | None = None
-    ensemble: int = 5
-    builtin: bool = False                # Keras built-ins (regularizers, Dropout, GaussianNoise)
+    task: str = setting("toy2d", choices=TASKS, widget="radio", label="Task",
+                        help="toy2d: 2-D points of Playground's sets; glyphs: 28x28 handwriting-like characters.")
+    strategies: tuple = setting(("none", "L2", "dropout", "early stopping"), choices=tuple(STRATEGIES),
+                                min_count=1, label="Strategies (each one a variant)")
+    epochs: int = setting(300, lo=1, hi=2000, widget="number", label="Epochs")
+    n_train: int = setting(100, lo=20, hi=2000, widget="number", label="Training samples")
+    l2: float = setting(0.01, lo=0.0, hi=1.0, step=0.001, label="L2: λ")
+    l1: float = setting(1e-3, lo=0.0, hi=1.0, step=0.0005, label="L1: λ")
+    dropout: float = setting(0.5, lo=0.0, hi=0.95, step=0.05, label="Dropout: p",
+                             help="The fraction of hidden units dropped at each step.")
+    input_noise: float = setting(0.5, lo=0.0, hi=5.0, step=0.05, label="Input noise: σ")
+    weight_noise: float = setting(0.05, lo=0.0, hi=1.0, step=0.01, label="Weight noise: σ")
+    label_smoothing: float = setting(0.1, lo=0.0, hi=0.9, step=0.05, label="Label smoothing: ε")
+    label_flips: float = setting(0.1, lo=0.0, hi=0.9, step=0.05, label="Label flips: α")
+    augmentation: float = setting(1.0, lo=0.0, hi=1.0, step=0.1, label="Augmentation: strength s",
+                                  help="0: no augmentation, 1: the largest transformations.")
+    patience: int = setting(20, lo=1, hi=500, widget="number", label="Early stopping: patience",
+                            help="Epochs without improvement before stopping.")
+    monitor: str = setting("val_loss", choices=MONITORS, label="Early stopping watches")
+    aux_weight: float = setting(0.5, lo=0.0, hi=10.0, step=0.1, label="Multi-task: β",
+                                help="The weight of the second task's loss.")
+    auxiliary: str = setting("radius", choices=AUXILIARY_TASKS, label="Multi-task: second task")
+    ensemble: int = setting(5, lo=2, hi=MAX_MEMBERS, widget="number", label="Bagging: models K")
+    dataset: str = setting("circle", choices=CLASSIFICATION_NAMES, label="2-D set (toy2d)")
+    noise: int = setting(40, lo=0, hi=50, label="Playground noise % (toy2d)")
+    label_noise: float = setting(0.0, lo=0.0, hi=0.9, step=0.05, label="Corrupted training labels",
+                                 help="The fraction of training labels replaced by a wrong class.")
+    optimizer: str = setting("adam", choices=OPTIMIZER_NAMES, label="Optimizer",
+                             help="Adam, or SGD with momentum 0.9 (where L1 and L2 act as the notes draw them).")
+    learning_rate: float = setting(0.01, lo=1e-5, hi=1.0, step=0.001, label="Learning rate η")
+    seed: int = setting(0, lo=0, hi=9999, widget="number", label="Seed")
+    builtin: bool = setting(False, widget="toggle", label="Keras built-ins",
+                            help="keras.regularizers, keras.layers.Dropout and GaussianNoise instead of the toolkit's.")
+    n_val: int = setting(200, lo=20, hi=5000, label="Validation samples")
+    n_test: int = setting(1000, lo=20, hi=10000, label="Test samples")
+    batch_size: int = setting(32, lo=1, hi=1024, label="Batch size")
+    activation: str = setting("relu", choices=ACTIVATIONS, label="Activation")
+    hidden: tuple = (128, 128, 128)  # hidden layer widths (not a page setting; checked in `check`)
 
-    def __post_init__(self):
-        if self.task not in TASKS:
-            raise ValueError(f"`task` must be one of {', '.join(map(repr, TASKS))}, received task={self.task!r}.")
-        for name, value in TASK_DEFAULTS[self.task].items():
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, value)
-        object.__setattr__(self, "hidden", tuple(self.hidden))
-        object.__setattr__(self, "strategies", tuple(self.strategies))
-        self._check_scenario()
-        self._check_training()
-        self._check_strengths()
-
-    def _check_scenario(self):
-        if self.task == "toy2d" and self.dataset not in TOY2D_NAMES:
-            raise ValueError(f"`dataset` must be one of {', '.join(TOY2D_NAMES)}, received dataset={self.dataset!r}.")
-        _check_number("noise", self.noise, 0, 50, " (Playground's noise in percent)")
-        _check_int("n_train", self.n_train, 20, 5000, " (training samples)")
-        _check_int("n_val", self.n_val, 20, 5000, " (validation samples)")
-        _check_int("n_test", self.n_test, 20, 10000, " (test samples)")
-        _check_number("label_noise", self.label_noise, 0, 0.9, " (fraction of corrupted training labels)")
-
-    def _check_training(self):
-        if not (1 <= len(self.hidden) <= 8 and all(isinstance(h, numbers.Integral) and not isinstance(h, bool)
-                                                    and 1 <= h <= 256 for h in self.hidden)):
-            raise ValueError(f"`hidden` must hold 1 to 8 layer sizes in [1, 256], received hidden={self.hidden!r}.")
-        _check_int("epochs", self.epochs, 1, 5000)
-        _check_int("batch_size", self.batch_size, 1, 1024)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"`optimizer` must be one of {', '.join(map(repr, OPTIMIZERS))}, "
-                             f"received optimizer={self.optimizer!r}.")
-        _check_number("learning_rate", self.learning_rate, 1e-6, 1.0, " (the learning rate η)")
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-        unknown = [s for s in self.strategies if s not in STRATEGIES]
-        if not self.strategies or unknown or len(set(self.strategies)) != len(self.strategies):
-            raise ValueError(f"`strategies` must name distinct strategies among {', '.join(STRATEGIES)}, "
-                             f"received strategies={self.strategies!r}.")
-        if "sharing" in self.strategies and (len(self.hidden) < 3 or len(set(self.hidden)) != 1):
+    def check(self) -> None:
+        hidden = self.hidden if isinstance(self.hidden, (tuple, list)) else (self.hidden,)
+        if not 1 <= len(hidden) <= 8:
+            raise ValueError(f"`hidden` must hold 1 to 8 layer sizes, received hidden={self.hidden!r}.")
+        object.__setattr__(self, "hidden", tuple(check_int("hidden", h, 1, 256) for h in hidden))
+        if "shared layers" in self.strategies and (len(self.hidden) < 3 or len(set(self.hidden)) != 1):
             raise ValueError(f"Shared layers repeat hidden layers 2..L with one weight matrix: `hidden` "
                              f"needs at least 3 layers of equal width, received hidden={self.hidden!r}.")
 
-    def _check_strengths(self):
-        check_lambda("l2", self.l2)
-        check_lambda("l1", self.l1)
-        check_rate("dropout", self.dropout)
-        check_stddev("input_noise", self.input_noise)
-        check_stddev("weight_noise", self.weight_noise)
-        check_rate("label_smoothing", self.label_smoothing, what="the probability mass spread over all classes")
-        check_rate("label_flips", self.label_flips, what="the probability that a label is redrawn")
-        check_strength(self.augmentation)
-        check_patience(self.patience)
-        if self.monitor not in MONITORS:
-            raise ValueError(f"`monitor` must be one of {', '.join(map(repr, MONITORS))}, "
-                             f"received monitor={self.monitor!r}.")
-        check_aux_weight(self.aux_weight)
-        if self.auxiliary not in AUXILIARY_TASKS:
-            raise ValueError(f"`auxiliary` must be one of {', '.join(map(repr, AUXILIARY_TASKS))}, "
-                             f"received auxiliary={self.auxiliary!r}.")
-        _check_int("ensemble", self.ensemble, 2, MAX_MEMBERS, " (the number of models in the ensemble)")
+    @classmethod
+    def for_task(cls, task: str = "toy2d", **overrides) -> LabConfig:
+        """The run of `task` with that task's defaults (``TASK_DEFAULTS``), then `overrides`."""
+        return cls(task=task, **{**TASK_DEFAULTS[check_choice("task", task, TASKS)], **overrides})
 
-    def strength(self, key: str):
-        """The strength of strategy ``key`` (None for strategies without one)."""
-        parameter = STRATEGIES[key].parameter
+    @classmethod
+    def task_settings(cls, task: str, *names: str) -> list[Setting]:
+        """The ``Setting`` objects of `names` (all when none) whose defaults are `task`'s (for a form)."""
+        defaults = TASK_DEFAULTS[check_choice("task", task, TASKS)]
+        declared = cls.settings()
+        return [dataclasses.replace(declared[name], default=defaults.get(name, declared[name].default))
+                for name in names or declared]
+
+    def source(self) -> tuple[str, dict]:
+        """The ``toolkit.data.load(name, **kwargs)`` arguments of the scenario's data."""
+        total = self.n_train + self.n_val + self.n_test
+        held_out = (self.n_val + self.n_test) / total
+        if self.task == "toy2d":
+            return self.dataset, {"n": total, "noise": self.noise, "test_ratio": held_out, "seed": self.seed}
+        return "glyphs", {"n": total, "test_ratio": held_out, "seed": self.seed}
+
+    def strength(self, name: str):
+        """The strength of strategy `name` (None for strategies without one)."""
+        parameter = STRATEGIES[name].parameter
         return None if parameter is None else getattr(self, parameter)
 
-    def variant_label(self, key: str) -> str:
-        """The run name of strategy ``key``: its label and strength, e.g. "L2 λ=0.003"."""
-        strategy = STRATEGIES[key]
+    def variant_label(self, name: str) -> str:
+        """The run name of strategy `name`: its name and strength, e.g. "L2 λ=0.003"."""
+        strategy = STRATEGIES[name]
         if strategy.parameter is None:
-            return strategy.label
-        return f"{strategy.label} {strategy.symbol}={self.strength(key):g}"
+            return strategy.name
+        return f"{strategy.name} {strategy.symbol}={self.strength(name):g}"
 
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+
+def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """``OPTIMIZER_NAMES``' optimizer: Adam, or SGD with momentum 0.9."""
+    if check_choice("optimizer", name, OPTIMIZER_NAMES) == "sgd":
+        return keras.optimizers.SGD(learning_rate, momentum=0.9)
+    return keras.optimizers.Adam(learning_rate)
+
+
+def stopping_epochs(runs) -> dict:
+    """Run name -> early stopping's epochs {"stopped_at", "best", "restored"} (from 1), for the
+    runs that early stopping watches; live (best so far) while a run trains, final after."""
+    return {name: dict(run.config["early_stopping"]) for name, run in runs.items()
+            if "early_stopping" in run.config}
 
 
 # -- the data ---------------------------------------------------------------------------
@@ -256,15 +245,15 @@ def corrupt_labels(y, fraction: float, num_classes: int, seed: int):
     return y, mask
 
 
-def lab_data(config: LabConfig) -> LabData:
-    """The scenario's train / validation / test splits, from ``toolkit.data``."""
-    held_out = config.n_val + config.n_test
-    total = config.n_train + held_out
-    if config.task == "toy2d":
-        source = toy2d(config.dataset, n=total, noise=config.noise, test_ratio=held_out / total,
-                       seed=config.seed)
-    else:
-        source = glyphs(n=total, test_ratio=held_out / total, seed=config.seed)
+def lab_data(config: LabConfig, source=None) -> LabData:
+    """The scenario's train / validation / test splits.
+
+    `source` is ``toolkit.data.load(*config.source())`` if already loaded (a page caches it);
+    else it is built here. Its test split is cut into validation and test.
+    """
+    if source is None:
+        name, kwargs = config.source()
+        source = toy2d(name, **kwargs) if config.task == "toy2d" else glyphs(**kwargs)
     x_rest, y_rest = source.x_test, source.y_test
     y_train, corrupted = corrupt_labels(source.y_train, config.label_noise, source.num_classes, config.seed)
     n_val = len(x_rest) - config.n_test
@@ -283,98 +272,102 @@ def augmenter(config: LabConfig, data: LabData):
     return augmentation_pipeline(config.augmentation, seed=config.seed)
 
 
-def _hidden_layers(config: LabConfig, key: str):
+def _hidden_layers(config: LabConfig, name: str):
     """Hidden layers k = 1..L, seeded with seed + k as ``toolkit.ffnn.build_mlp`` seeds them."""
-    regularizer = penalty(config.l1 if key == "l1" else 0.0, config.l2 if key == "l2" else 0.0,
+    regularizer = penalty(config.l1 if name == "L1" else 0.0, config.l2 if name == "L2" else 0.0,
                           builtin=config.builtin)
     layers = []
     for k, units in enumerate(config.hidden, start=1):
         init = keras.initializers.GlorotUniform(config.seed + k)
-        if key == "sharing" and k == 2:
+        if name == "shared layers" and k == 2:
             layers.append(RepeatedDense(units, repeats=len(config.hidden) - 1, activation=config.activation,
                                         kernel_initializer=init, name="shared_hidden"))
             break
-        if key == "weight_noise":
+        if name == "weight noise":
             layers.append(NoisyDense(units, config.activation, stddev=config.weight_noise, seed=config.seed + k,
                                      kernel_initializer=init, name=f"hidden_{k}"))
         else:
             layers.append(keras.layers.Dense(units, activation=config.activation, kernel_initializer=init,
                                              kernel_regularizer=regularizer, name=f"hidden_{k}"))
-        if key == "dropout":
+        if name == "dropout":
             dropout = keras.layers.Dropout if config.builtin else InvertedDropout
             layers.append(dropout(config.dropout, seed=config.seed + k, name=f"dropout_{k}"))
     return layers, regularizer
 
 
-def _classifier(config: LabConfig, data: LabData, key: str) -> keras.Sequential:
+def _classifier(config: LabConfig, data: LabData, name: str) -> keras.Sequential:
     layers = [keras.Input(data.input_shape)]
-    if key == "augmentation":
+    if name == "augmentation":
         layers.append(augmenter(config, data))
     if not data.points:
         layers.append(keras.layers.Flatten())
-    if key == "input_noise":
+    if name == "input noise":
         noise = keras.layers.GaussianNoise if config.builtin else GaussianNoise
         layers.append(noise(config.input_noise, seed=config.seed, name="input_noise"))
-    hidden, regularizer = _hidden_layers(config, key)
+    hidden, regularizer = _hidden_layers(config, name)
     layers += hidden
     layers.append(keras.layers.Dense(
         data.num_classes, activation="softmax", kernel_regularizer=regularizer, name="output",
         kernel_initializer=keras.initializers.GlorotUniform(config.seed + len(config.hidden) + 1)))
-    return keras.Sequential(layers, name=key)
+    return keras.Sequential(layers, name=_model_name(name))
 
 
-def _loss(config: LabConfig, key: str):
-    if key == "label_smoothing":
+def _model_name(name: str) -> str:
+    return re.sub(r"\W+", "_", name).lower()  # "early stopping" -> early_stopping
+
+
+def _loss(config: LabConfig, name: str):
+    if name == "label smoothing":
         return SmoothedSparseCategoricalCrossentropy(config.label_smoothing)
-    if key == "label_flips":
+    if name == "label flips":
         return LabelFlipCrossentropy(config.label_flips, seed=config.seed)
     return "sparse_categorical_crossentropy"
 
 
-def build_variant(config: LabConfig, key: str, data: LabData) -> keras.Model:
-    """The compiled network of strategy ``key`` (Adam with ``config.learning_rate``)."""
-    optimizer = OPTIMIZERS[config.optimizer](config.learning_rate)
-    if key == "ensemble":
+def build_variant(config: LabConfig, name: str, data: LabData) -> keras.Model:
+    """The compiled network of strategy `name` (a key of ``STRATEGIES``)."""
+    check_choice("name", name, tuple(STRATEGIES))
+    optimizer = make_optimizer(config.optimizer, config.learning_rate)
+    if name == "bagging":
         model = BaggingEnsemble(data.input_shape, data.num_classes, size=config.ensemble, hidden=config.hidden,
                                 activation=config.activation, seed=config.seed,
-                                from_scratch=not config.builtin, name="ensemble")
+                                from_scratch=not config.builtin, name="bagging")
         model.compile(optimizer)
         return model
-    if key == "multitask":
+    if name == "multi-task":
         model = MultiTaskNetwork(data.input_shape, data.num_classes, config.hidden, config.activation,
                                  auxiliary=config.auxiliary, aux_weight=config.aux_weight, seed=config.seed,
                                  threshold=auxiliary_threshold(config.auxiliary, data.x_train), name="multitask")
         model.compile(optimizer)
         return model
-    model = _classifier(config, data, key)
-    model.compile(optimizer, _loss(config, key), metrics=["accuracy"])
+    model = _classifier(config, data, name)
+    model.compile(optimizer, _loss(config, name), metrics=["accuracy"])
     return model
 
 
-def _any(*stops):
-    predicates = [s.is_set if isinstance(s, threading.Event) else s for s in stops if s is not None]
-    return lambda: any(predicate() for predicate in predicates)
-
-
-def run_lab(config: LabConfig, *, callbacks=(), stop=None, data: LabData | None = None) -> LabResult:
-    """Trains every strategy of ``config`` side by side (``toolkit.train.compare``).
+def run_lab(config: LabConfig, data: LabData | None = None, *, callbacks=(), stop=None) -> LabResult:
+    """Trains every strategy of `config` side by side (``toolkit.train.compare``).
 
     Args:
         config: the lab run.
-        callbacks: ``toolkit.train`` callbacks shared by the variants (live progress).
-        stop: a ``threading.Event`` or callable that stops the comparison between chunks.
         data: the splits, if already loaded (else ``lab_data(config)``).
+        callbacks: ``toolkit.train`` callbacks shared by the variants (a page's live panel).
+        stop: a ``threading.Event`` or callable that stops the comparison between chunks.
+
+    The early-stopping variant gets an ``EarlyStopping`` callback (also a stop predicate) of
+    its own; it keeps ``run.config["early_stopping"]`` up to date (see ``stopping_epochs``).
     """
     data = data if data is not None else lab_data(config)
-    labels = {config.variant_label(key): key for key in config.strategies}
-    builders = {label: functools.partial(build_variant, config, key, data) for label, key in labels.items()}
-    stopping = [label for label, key in labels.items() if key == "early_stopping"]
-    early = EarlyStopping(config.monitor, patience=config.patience, runs=stopping) if stopping else None
+    names = {config.variant_label(name): name for name in config.strategies}
+    builders = {label: functools.partial(build_variant, config, name, data) for label, name in names.items()}
+    watched = [label for label, name in names.items() if name == "early stopping"]
+    early = EarlyStopping(config.monitor, patience=config.patience, runs=watched) if watched else None
+    user_stop, early_stop = as_stop_predicate(stop), as_stop_predicate(early)
     runs = compare(builders, (data.x_train, data.y_train, data.x_val, data.y_val), epochs=config.epochs,
                    batch_size=config.batch_size, seed=config.seed,
-                   callbacks=[cb for cb in (early, *(callbacks or ())) if cb is not None],
-                   stop=_any(early, stop), config={"lab": config.as_dict(), "data": data.spec})
-    return LabResult(config=config, data=data, runs=runs, keys=labels)
+                   callbacks=[*as_callbacks(early), *as_callbacks(callbacks)],
+                   stop=lambda: user_stop() or early_stop(), config={"lab": config.values(), "data": data.spec})
+    return LabResult(config=config, data=data, runs=runs, strategies=names)
 
 
 # -- the results ------------------------------------------------------------------------
@@ -402,7 +395,7 @@ class LabResult:
     config: LabConfig
     data: LabData
     runs: dict                  # variant label -> toolkit.train.Run
-    keys: dict                  # variant label -> strategy key
+    strategies: dict            # variant label -> strategy name (a key of STRATEGIES)
 
     @functools.cached_property
     def scores(self) -> dict:
@@ -431,21 +424,23 @@ class LabResult:
         return rows
 
     def _note(self, label: str, run) -> str:
-        key = self.keys[label]
-        if key == "early_stopping":
+        name = self.strategies[label]
+        if run.status == "stopped":
+            return f"stopped after epoch {run.epochs_done} by Stop"
+        if name == "early stopping":
             info = run.config.get("early_stopping", {})
             if info.get("stopped_at"):
                 return f"stopped at epoch {info['stopped_at']}, weights of epoch {info['restored']}"
             return f"did not stop; weights of epoch {info.get('restored')}"
-        if key == "ensemble":
+        if name == "bagging":
             report = self.ensemble_report
             return (f"members' test error {report.member_errors.mean():.3f} on average, "
                     f"ensemble {report.average_error:.3f}")
-        if key == "multitask":
+        if name == "multi-task":
             return f"second task: {self.config.auxiliary}, weight β={self.config.aux_weight:g}"
-        if key in ("label_flips", "label_smoothing", "weight_noise", "sharing"):
-            return STRATEGIES[key].idea
-        if key in ("none", "augmentation") and self.config.label_noise:
+        if name in ("label flips", "label smoothing", "weight noise", "shared layers"):
+            return STRATEGIES[name].idea
+        if name in ("none", "augmentation") and self.config.label_noise:
             return f"{self.data.corrupted.mean():.0%} of training labels corrupted"
         return ""
 
@@ -455,8 +450,7 @@ class LabResult:
 
     def stops(self) -> dict:
         """Variant label -> early stopping's epoch numbers {"stopped_at", "best", "restored"}."""
-        return {label: dict(run.config["early_stopping"]) for label, run in self.runs.items()
-                if "early_stopping" in run.config}
+        return stopping_epochs(self.runs)
 
     def boundary(self, label: str, resolution: int = 80) -> np.ndarray:
         """Class probabilities (resolution, resolution, K) over the plane (2-D tasks only)."""
@@ -468,7 +462,7 @@ class LabResult:
         return _predict(self.runs[label].model, points).reshape(resolution, resolution, -1)
 
     def ensemble_label(self) -> str | None:
-        return next((label for label, key in self.keys.items() if key == "ensemble"), None)
+        return next((label for label, name in self.strategies.items() if name == "bagging"), None)
 
     @functools.cached_property
     def ensemble_report(self):

@@ -26,15 +26,13 @@ task's, with ``aux_loss`` and ``aux_accuracy`` logged beside them.
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from toolkit.regularization.custom_step import CustomStepModel
+from toolkit.validation import check_choice, check_float
 
 AUXILIARY_TASKS = ("parity", "ink", "radius")
 
@@ -48,8 +46,7 @@ def auxiliary_targets(kind: str, x, y, threshold: float = 0.0):
     elif kind == "radius":
         t = ops.sqrt(ops.sum(ops.square(ops.cast(x, "float32")), axis=1)) > threshold
     else:
-        raise ValueError(f"`auxiliary` must be one of {', '.join(map(repr, AUXILIARY_TASKS))}, "
-                         f"received auxiliary={kind!r}.")
+        check_choice("auxiliary", kind, AUXILIARY_TASKS)
     return ops.reshape(ops.cast(t, "float32"), (-1, 1))
 
 
@@ -61,14 +58,6 @@ def auxiliary_threshold(kind: str, x_train) -> float:
     if kind == "radius":
         return float(np.median(np.linalg.norm(x, axis=1)))
     return 0.0
-
-
-def check_aux_weight(aux_weight) -> float:
-    if isinstance(aux_weight, bool) or not isinstance(aux_weight, numbers.Real) \
-            or not math.isfinite(aux_weight) or not 0 <= aux_weight <= 10:
-        raise ValueError(f"`aux_weight` must be a number in [0, 10] (β, the weight of the second "
-                         f"task's loss), received aux_weight={aux_weight!r}.")
-    return float(aux_weight)
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -87,10 +76,9 @@ class MultiTaskNetwork(CustomStepModel):
 
     def __init__(self, input_shape=(2,), num_classes=2, hidden=(64, 64), activation="relu",
                  auxiliary="radius", threshold=0.0, aux_weight=0.5, seed=0, **kwargs):
-        if auxiliary not in AUXILIARY_TASKS:
-            raise ValueError(f"`auxiliary` must be one of {', '.join(map(repr, AUXILIARY_TASKS))}, "
-                             f"received auxiliary={auxiliary!r}.")
-        aux_weight = check_aux_weight(aux_weight)
+        check_choice("auxiliary", auxiliary, AUXILIARY_TASKS)
+        aux_weight = check_float("aux_weight", aux_weight, 0.0, 10.0,
+                                 hint="It is β, the weight of the second task's loss.")
         super().__init__(**kwargs)
         self.task_config = {"input_shape": tuple(int(d) for d in input_shape),
                             "num_classes": int(num_classes), "hidden": tuple(int(h) for h in hidden),

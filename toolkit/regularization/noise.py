@@ -28,18 +28,12 @@ Noise that changes every step keeps the network from relying on exact values it 
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 from keras import ops
 
-from toolkit.regularization.dropout import check_rate
-from toolkit.regularization.penalties import check_nonnegative
+from toolkit.validation import check_nonnegative, check_positive_int, check_probability
 
-
-def check_stddev(name: str, value) -> float:
-    """``value`` as a noise standard deviation σ >= 0, else a one-sentence ValueError."""
-    return check_nonnegative(name, value, "the noise standard deviation σ")
+SIGMA_HINT = "It is the noise standard deviation σ."
 
 
 # -- noise to the input -------------------------------------------------------------------
@@ -48,7 +42,7 @@ class GaussianNoise(keras.layers.Layer):
     """Eq. 1: adds N(0, σ²) noise to every input value in training; identity at inference."""
 
     def __init__(self, stddev=0.1, seed=None, **kwargs):
-        stddev = check_stddev("stddev", stddev)
+        stddev = check_nonnegative("stddev", stddev, hint=SIGMA_HINT)
         super().__init__(**kwargs)
         self.stddev, self.seed = stddev, seed
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -80,11 +74,10 @@ class NoisyDense(keras.layers.Layer):
     def __init__(self, units, activation=None, stddev=0.05, seed=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, **kwargs):
-        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-            raise ValueError(f"`units` must be a positive integer, received units={units!r}.")
-        stddev = check_stddev("stddev", stddev)
+        units = check_positive_int("units", units)
+        stddev = check_nonnegative("stddev", stddev, hint=SIGMA_HINT)
         super().__init__(**kwargs)
-        self.units, self.stddev, self.seed = int(units), stddev, seed
+        self.units, self.stddev, self.seed = units, stddev, seed
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
@@ -133,8 +126,8 @@ class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
 
     def __init__(self, label_smoothing=0.1, name="smoothed_sparse_categorical_crossentropy",
                  **kwargs):
-        self.label_smoothing = check_rate("label_smoothing", label_smoothing,
-                                          what="the probability mass spread over all classes")
+        self.label_smoothing = check_probability(
+            "label_smoothing", label_smoothing, hint="It is the probability mass spread over all classes.")
         super().__init__(name=name, **kwargs)
 
     def call(self, y_true, y_pred):
@@ -150,7 +143,7 @@ class LabelFlipCrossentropy(keras.losses.Loss):
     """Eq. 5 then Eq. 4 with ε = 0: each step, a fraction ``rate`` of the labels is redrawn."""
 
     def __init__(self, rate=0.1, seed=None, name="label_flip_crossentropy", **kwargs):
-        self.rate = check_rate("rate", rate, what="the probability that a label is redrawn")
+        self.rate = check_probability("rate", rate, hint="It is the probability that a label is redrawn.")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         super().__init__(name=name, **kwargs)

@@ -33,31 +33,18 @@ the point where the error contour touches the L₂ circle or the corner of the L
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 
 import keras
 import numpy as np
 from keras import ops
 
+from toolkit.validation import check_nonnegative
+
 # A 2-D error with an elongated bowl (Eq. 4): weight 2 matters less (smaller H₂₂·|w*₂|),
 # so L₁ zeroes it first, at λ = 1, and weight 1 at λ = 2.
 W_STAR = (2.0, 0.5)
 CURVATURE = (1.0, 2.0)
-
-
-def check_nonnegative(name: str, value, meaning: str) -> float:
-    """``value`` as a finite float >= 0, else a ValueError saying what ``name`` means."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or value < 0:
-        raise ValueError(f"`{name}` must be a finite number >= 0 ({meaning}), "
-                         f"received {name}={value!r}.")
-    return float(value)
-
-
-def check_strength(name: str, value) -> float:
-    """``value`` as a penalty strength λ >= 0, else a one-sentence ValueError."""
-    return check_nonnegative(name, value, "the penalty strength λ")
+LAMBDA_HINT = "It is the penalty strength λ."
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -65,7 +52,7 @@ class L2(keras.regularizers.Regularizer):
     """Eq. 2: λ · ½ Σ w² (mirrors ``keras.regularizers.L2``, which has no ½)."""
 
     def __init__(self, l2=0.01):
-        self.l2 = check_strength("l2", l2)
+        self.l2 = check_nonnegative("l2", l2, hint=LAMBDA_HINT)
 
     def __call__(self, x):
         # Eq. 1-2: λ Ω(w) = λ · ½ Σ w²
@@ -80,7 +67,7 @@ class L1(keras.regularizers.Regularizer):
     """Eq. 3: λ · Σ |w| (mirrors ``keras.regularizers.L1``)."""
 
     def __init__(self, l1=0.01):
-        self.l1 = check_strength("l1", l1)
+        self.l1 = check_nonnegative("l1", l1, hint=LAMBDA_HINT)
 
     def __call__(self, x):
         # Eq. 1, 3: λ Ω(w) = λ Σ |w|
@@ -95,7 +82,8 @@ class L1L2(keras.regularizers.Regularizer):
     """Both penalties: λ₁ Σ |w| + λ₂ · ½ Σ w² (mirrors ``keras.regularizers.L1L2``)."""
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1, self.l2 = check_strength("l1", l1), check_strength("l2", l2)
+        self.l1 = check_nonnegative("l1", l1, hint=LAMBDA_HINT)
+        self.l2 = check_nonnegative("l2", l2, hint=LAMBDA_HINT)
 
     def __call__(self, x):
         # Eqs. 2-3 summed
@@ -111,7 +99,8 @@ def penalty(l1: float = 0.0, l2: float = 0.0, *, builtin: bool = False):
     ``builtin=True`` returns the ``keras.regularizers`` object computing the same penalty
     (``L2(λ)`` is ``keras.regularizers.L2(λ / 2)``).
     """
-    l1, l2 = check_strength("l1", l1), check_strength("l2", l2)
+    l1 = check_nonnegative("l1", l1, hint=LAMBDA_HINT)
+    l2 = check_nonnegative("l2", l2, hint=LAMBDA_HINT)
     if not (l1 or l2):
         return None
     if builtin:
@@ -210,7 +199,7 @@ def _check_pair(name, value, positive):
 
 def penalty_geometry(lam: float, w_star=W_STAR, curvature=CURVATURE) -> PenaltyGeometry:
     """The L₁ and L₂ minima of a 2-D quadratic error (Eqs. 4-6) and their balance (Eq. 7)."""
-    lam = check_strength("lam", lam)
+    lam = check_nonnegative("lam", lam, hint=LAMBDA_HINT)
     w_star = _check_pair("w_star", w_star, positive=False)
     h = _check_pair("curvature", curvature, positive=True)
     return PenaltyGeometry(
@@ -222,7 +211,7 @@ def penalty_geometry(lam: float, w_star=W_STAR, curvature=CURVATURE) -> PenaltyG
 
 def penalty_path(lams, w_star=W_STAR, curvature=CURVATURE) -> dict[str, np.ndarray]:
     """The minima of Eqs. 5-6 for every λ in ``lams``: {"lam": (n,), "l1": (n, 2), "l2": (n, 2)}."""
-    lams = np.asarray([check_strength("lam", float(v)) for v in np.ravel(lams)])
+    lams = np.asarray([check_nonnegative("lam", float(v), hint=LAMBDA_HINT) for v in np.ravel(lams)])
     w_star = _check_pair("w_star", w_star, positive=False)
     h = _check_pair("curvature", curvature, positive=True)
     return {"lam": lams,

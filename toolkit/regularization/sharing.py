@@ -22,16 +22,10 @@ to overfit) and lets one set of weights learn from every place it is used. Two c
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 from keras import ops
 
-
-def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, received {name}={value!r}.")
-    return int(value)
+from toolkit.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -40,7 +34,7 @@ class TiedAutoencoder(keras.layers.Layer):
 
     def __init__(self, units=32, activation="relu", seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.units, self.seed = _check_positive("units", units), seed
+        self.units, self.seed = check_positive_int("units", units), seed
         self.activation = keras.activations.get(activation)
 
     def build(self, input_shape):
@@ -69,7 +63,7 @@ class TiedAutoencoder(keras.layers.Layer):
 def build_autoencoder(input_dim: int, units: int = 32, *, tied: bool = True, seed: int = 0,
                       name: str | None = None) -> keras.Sequential:
     """An uncompiled autoencoder of flat inputs in [0, 1]: tied (Eqs. 1-2) or two Dense layers."""
-    input_dim, units = _check_positive("input_dim", input_dim), _check_positive("units", units)
+    input_dim, units = check_positive_int("input_dim", input_dim), check_positive_int("units", units)
     init = keras.initializers.GlorotUniform(seed)
     if tied:
         body = [TiedAutoencoder(units, seed=seed, name="tied")]
@@ -93,7 +87,7 @@ class RepeatedDense(keras.layers.Layer):
     def __init__(self, units, repeats=2, activation="relu", kernel_initializer="glorot_uniform",
                  kernel_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        self.units, self.repeats = _check_positive("units", units), _check_positive("repeats", repeats)
+        self.units, self.repeats = check_positive_int("units", units), check_positive_int("repeats", repeats)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 STATUSES = ("pending", "running", "completed", "stopped", "diverged")
+LEARNED_FRACTION = 0.95  # a run "learned" when its final loss is below 95% of its first
 
 
 @dataclasses.dataclass
@@ -51,6 +52,28 @@ class Run:
     @property
     def finished(self) -> bool:
         return self.status in ("completed", "stopped", "diverged")
+
+    def snapshot(self) -> Run:
+        """A cheap copy of the run's numbers without its model: what a display keeps.
+
+        History arrays and the config are copied, so the snapshot does not change while
+        the run goes on in another thread, and keeping it does not keep the model alive.
+        """
+        return dataclasses.replace(
+            self, model=None, initial_weights=None, config=dict(self.config),
+            history={key: np.array(values, copy=True) for key, values in self.history.items()})
+
+    def learned(self, metric: str = "loss") -> bool | None:
+        """Whether `metric` fell (below ``LEARNED_FRACTION`` of its first value); None if unknown.
+
+        A finished run that did not learn is reported as such instead of "completed": its
+        learning rate was too small or too large, or the model cannot fit the data.
+        """
+        values = self.history.get(metric)
+        if values is None or len(values) < 2 or not np.all(np.isfinite(values[[0, -1]])):
+            return None
+        first, last = float(values[0]), float(values[-1])
+        return last < first * LEARNED_FRACTION if first > 0 else last < first
 
     def final(self, metric: str = "loss") -> float:
         """Last recorded value of ``metric`` (NaN if never recorded)."""

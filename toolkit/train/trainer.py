@@ -21,6 +21,7 @@ from toolkit.train.slots import pool
 
 MAX_EPOCHS = 100_000
 TARGET_CHUNK_SECONDS = 0.25
+DIVERGENCE_FACTOR = 100  # a loss this many times its first epoch's value has diverged
 
 
 def fit(model, x, y=None, *, epochs: int, batch_size: int = 32, shuffle: bool = True,
@@ -238,14 +239,26 @@ def _record(run, loop, train, valid, done):
 
 
 def _diverged(run, loop):
-    return run.epochs_done > 0 and not np.all(np.isfinite(
-        [run.history[k][-1] for k in (["loss"] if "loss" in loop.keys else loop.keys)]))
+    """A non-finite loss (or any log, for models without one), or a loss that grew 1000-fold."""
+    if run.epochs_done == 0:
+        return False
+    keys = ["loss"] if "loss" in loop.keys else loop.keys
+    if not np.all(np.isfinite([run.history[k][-1] for k in keys])):
+        return True
+    return _exploded(run.history.get("loss"))
+
+
+def _exploded(loss) -> bool:
+    return loss is not None and len(loss) > 1 and loss[0] > 0 and loss[-1] > DIVERGENCE_FACTOR * loss[0]
 
 
 def _mark_diverged(run, restored):
     run.status = "diverged"
+    loss = run.history.get("loss")
+    what = (f"grew from {loss[0]:.3g} to {loss[-1]:.3g} (more than {DIVERGENCE_FACTOR:.0f} times its first value)"
+            if _exploded(loss) else "became NaN or infinite")
     run.message = (
-        f"The loss became NaN or infinite at epoch {run.epochs_done}; training stopped "
+        f"The loss {what} at epoch {run.epochs_done}; training stopped "
         f"and the weights were restored to those after epoch {restored}. "
         f"Try a smaller learning rate."
     )

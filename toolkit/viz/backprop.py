@@ -18,6 +18,8 @@ def loss_vs_forward_passes(results, title="Loss against compute: forward passes 
     """One line per method: ``results[method]`` = {"forward_passes": (U+1,), "loss": (U+1,)}.
 
     Entry 0 (the untrained network, 0 passes) is drawn at 1 pass so the log axis keeps it.
+    A run's history (``toolkit.backprop.race`` reports one per method) has no entry 0 and
+    is drawn as it is: the updates are counted as the entries with at least one pass.
     """
     if not isinstance(results, Mapping) or not results:
         raise ValueError("`results` must be a non-empty mapping method -> {'forward_passes', 'loss'} "
@@ -33,7 +35,7 @@ def loss_vs_forward_passes(results, title="Loss against compute: forward passes 
             raise ValueError(f"`results[{method!r}]` must hold arrays of one length, received "
                              f"{passes.shape} and {loss.shape}.")
         fig.add_trace(go.Scatter(
-            x=np.maximum(passes, 1), y=loss, name=f"{method.replace('_', ' ')} ({len(loss) - 1} updates)",
+            x=np.maximum(passes, 1), y=loss, name=f"{method.replace('_', ' ')} ({int(np.sum(passes > 0))} updates)",
             mode="lines+markers" if len(loss) <= 60 else "lines", marker={"size": 5},
             line={"color": run_color(index), "width": 2.5},
             hovertemplate="%{x} forward passes<br>loss %{y:.4f}<extra></extra>"))

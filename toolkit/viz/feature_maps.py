@@ -13,8 +13,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from toolkit.validation import check_positive_int
 from toolkit.viz.theme import apply_layout
-from toolkit.viz.validation import as_array, positive_int
+from toolkit.viz.validation import as_array
 
 
 def feature_map_grid(maps, max_maps=8, title=None) -> go.Figure:
@@ -27,7 +28,7 @@ def feature_map_grid(maps, max_maps=8, title=None) -> go.Figure:
     """
     if not maps:
         raise ValueError("`maps` must hold at least one layer's feature maps, received none.")
-    max_maps = positive_int("max_maps", max_maps)
+    max_maps = check_positive_int("max_maps", max_maps)
     arrays = {name: as_array(f"maps[{name!r}]", value, ndims=(3,), expected="(H, W, F)")
               for name, value in maps.items()}
     cols = min(max_maps, max(a.shape[2] for a in arrays.values()))
@@ -83,8 +84,8 @@ def filter_grid(kernel, input_channel=0, max_filters=32, cols=8, title=None) -> 
         raise ValueError(f"`input_channel` must be in [0, {kernel.shape[2]}), "
                          f"received input_channel={input_channel!r}.")
     filters = kernel[:, :, :, 0] if depthwise else kernel[:, :, input_channel, :]  # (K_h, K_w, F)
-    count = min(filters.shape[2], positive_int("max_filters", max_filters))
-    cols = min(positive_int("cols", cols), count)
+    count = min(filters.shape[2], check_positive_int("max_filters", max_filters))
+    cols = min(check_positive_int("cols", cols), count)
     rows = int(np.ceil(count / cols))
     limit = float(np.abs(filters[..., :count]).max()) or 1.0
     fig = make_subplots(rows, cols, subplot_titles=[f"filter {f}" for f in range(count)],

@@ -3,6 +3,7 @@
 - `gan_lab_figure`    D's decision heatmap over the plane, real and fake points, and arrows
                       showing where the generator's loss pushes each fake point (GAN Lab)
 - `step_curves`       several series against a step counter (D and G losses per step)
+- `adversarial_losses` D's and G's losses per epoch of one or several runs (G solid, D dashed)
 - `image_columns`     one row per example, one column per stage ("input", "output", "target")
 - `evaluation_curves` FID, Inception Score and classes covered per epoch for several runs
 """
@@ -111,6 +112,28 @@ def step_curves(series, *, steps=None, x_title="step", y_title="loss", title=Non
                                  line={"color": run_color(index), "width": 1.5}))
     return apply_layout(fig, title=title or "Losses per step", x_title=x_title, y_title=y_title,
                         height=350, legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+                        margin={"b": 80})
+
+
+def adversarial_losses(histories, *, title=None, x_title="epoch") -> go.Figure:
+    """G's loss (solid) and D's loss (dashed) of every run, one colour per run.
+
+    Args:
+        histories: mapping run name -> history with "d_loss" and "g_loss" (one value per epoch).
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("`histories` must be a non-empty mapping run name -> history with d_loss and g_loss.")
+    fig = go.Figure()
+    for index, (run, history) in enumerate(histories.items()):
+        for key, who, dash in (("g_loss", "G", "solid"), ("d_loss", "D", "dash")):
+            if key not in history:
+                raise ValueError(f"Run {run!r} has no {key!r}; available keys: {', '.join(history) or 'none'}.")
+            values = as_array(f"{run}[{key!r}]", history[key], ndims=(1,), expected="a 1-D array")
+            fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers",
+                                     name=f"{run}: {who} loss" if len(histories) > 1 else f"{who} loss",
+                                     marker={"size": 4}, line={"color": run_color(index), "dash": dash}))
+    return apply_layout(fig, title=title or "D's and G's losses (G solid, D dashed)", x_title=x_title,
+                        y_title="loss", height=330, legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
                         margin={"b": 80})
 
 

@@ -11,10 +11,15 @@ A neuron is either a small picture (its activation over the input plane, values 
 on Playground's orange -> white -> blue scale) or, without pictures, a circle coloured by an
 optional value in [-1, 1]. Geometry, in data units: layer l is the column x in
 [l·(1 + gap), l·(1 + gap) + 1]; neuron j is the square whose top is y = −j·(1 + vgap).
-All pictures go into ONE heatmap trace whose x and y centres skip the gaps, so a figure
-with 250 neurons still holds a single small array.
+All pictures go into ONE transparent PNG (r pixels per unit, a neuron's top rounded to the
+nearest pixel) shown as a layout image, so a figure with 250 neurons still sends one small
+image, which the browser draws without re-computing a heatmap on every frame:
+
+    (4) colour of a value v: orange -> white for v in [-1, 0], white -> blue for v in [0, 1]
 """
 
+import base64
+import io
 import math
 
 import numpy as np
@@ -59,15 +64,15 @@ def network_diagram(kernels, pictures=None, *, layer_names=None, node_names=None
                         ("node_values", node_values), ("node_text", node_text),
                         ("pictures", pictures)):
         _check_per_layer(name, value, sizes)
-    traces = [] if pictures is None else [_picture_heatmap(
+    images = [] if pictures is None else [_picture_image(
         [as_array("pictures", p, ndims=(3,), expected="(n_l, r, r)") for p in pictures], geometry)]
-    traces += _link_traces(kernels, geometry, node_names, pictures is not None)
+    traces = _link_traces(kernels, geometry, node_names, pictures is not None)
     traces += _node_traces(geometry, node_names, node_values, node_text, pictures is not None)
     traces.append(_layer_names_trace(geometry, layer_names or [f"layer {l}" for l in range(len(sizes))]))
     fig = go.Figure(data=traces, **UNCHECKED)  # one construction: adding traces one by one costs more
     annotations = [] if link_text is None else _link_annotations(link_text, kernels, geometry)
     return _layout(fig, geometry, title, height, below=1.4 if node_text is not None else 0.6,
-                   annotations=annotations)
+                   annotations=annotations, images=images)
 
 
 # ---------------------------------------------------------------- checks
@@ -125,37 +130,50 @@ class _Geometry:
         return self.top(self.max_neurons - 1) - 1.0
 
 
-def _axis(starts, r):
-    """Cell centres of unit blocks at ascending ``starts``, r cells each, with two blank
-    cells between blocks so no cell stretches across a gap; returns (centres, block offsets)."""
-    cell = 1.0 / r
-    centres, offsets = [], []
-    for k, start in enumerate(starts):
-        offsets.append(len(centres))
-        centres += [start + (i + 0.5) * cell for i in range(r)]
-        if k < len(starts) - 1:
-            centres += [start + 1.0 + cell / 2, starts[k + 1] - cell / 2]
-    return np.array(centres), offsets
-
-
-def _picture_heatmap(pictures, geometry):
-    """Every neuron's picture in one heatmap whose cell centres skip the gaps."""
+def _picture_image(pictures, geometry):
+    """Every neuron's picture in one transparent PNG, placed over the diagram as a layout image."""
     r = pictures[0].shape[-1]
     if any(p.shape[1:] != (r, r) for p in pictures):
         raise ValueError(f"`pictures` must all be square with the same size, received shapes "
                          f"{[p.shape for p in pictures]}.")
-    xs, col_offsets = _axis([geometry.left(l) for l in range(len(geometry.sizes))], r)
-    neurons = geometry.max_neurons
-    # rows ascend in y: block b holds neuron j = neurons − 1 − b
-    ys, row_offsets = _axis([geometry.top(neurons - 1 - b) - 1.0 for b in range(neurons)], r)
-    z = np.full((len(ys), len(xs)), np.nan, dtype=np.float32)  # (rows along y, columns along x)
+    width, height = round(geometry.width * r), round(-geometry.bottom * r)
+    values = np.full((height, width), np.nan, dtype=np.float32)  # (rows from the top, columns)
     for l, layer in enumerate(pictures):
-        c = col_offsets[l]
+        column = round(geometry.left(l) * r)
         for j, picture in enumerate(layer):
-            row = row_offsets[neurons - 1 - j]
-            z[row:row + r, c:c + r] = picture
-    return go.Heatmap(**UNCHECKED, x=xs, y=ys, z=z, zmin=-1, zmax=1, colorscale=PLAYGROUND_COLORSCALE,
-                      showscale=False, hoverinfo="skip", name="neuron pictures")
+            row = round(-geometry.top(j) * r)
+            values[row:row + r, column:column + r] = picture[::-1]  # picture row 0 is the bottom
+    return {"source": png_data_uri(playground_rgba(values)), "xref": "x", "yref": "y", "x": 0.0, "y": 0.0,
+            "sizex": width / r, "sizey": height / r, "xanchor": "left", "yanchor": "top",
+            "sizing": "stretch", "layer": "below", "name": "neuron pictures"}
+
+
+def playground_rgba(values):
+    """Eq. 4: (H, W) values in [-1, 1] -> (H, W, 4) uint8 colours; NaN is transparent."""
+    index = np.clip(np.round((np.nan_to_num(values, nan=-2.0) + 1.0) * 127.5), -1, 255).astype(np.int16)
+    return _PALETTE[index]  # index -1 (NaN) is the palette's last, transparent row
+
+
+def _palette():
+    """257 RGBA rows: v = -1 .. 1 in 256 steps (Eq. 4), then a transparent row for NaN."""
+    t = np.linspace(0.0, 1.0, 256)[:, None]
+    orange, white, blue = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], np.float64)
+                           for c in (PLAYGROUND_ORANGE, "#ffffff", PLAYGROUND_BLUE))
+    rgb = np.where(t < 0.5, orange + (white - orange) * 2 * t, white + (blue - white) * (2 * t - 1))
+    rows = np.concatenate([np.round(rgb), np.full((256, 1), 255.0)], axis=1)
+    return np.concatenate([rows, np.zeros((1, 4))]).astype(np.uint8)
+
+
+_PALETTE = _palette()
+
+
+def png_data_uri(rgba):
+    """A ``data:image/png;base64,...`` address of an (H, W, 4) uint8 array."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 # ---------------------------------------------------------------- links
@@ -295,7 +313,7 @@ def _layer_names_trace(geometry, layer_names):
                       name="layer names", textfont={"size": 12})
 
 
-def _layout(fig, geometry, title, height, below, annotations):
+def _layout(fig, geometry, title, height, below, annotations, images):
     units = geometry.max_neurons * (1 + geometry.vgap)
     # about 28 px a unit: a column ~450 px wide fills the height with square pictures
     height = height or int(min(1000, max(300, 110 + 28 * units)))
@@ -306,5 +324,5 @@ def _layout(fig, geometry, title, height, below, annotations):
                "constrain": "domain"},
         yaxis={"visible": False, "range": [geometry.bottom - below, 1.2], "fixedrange": True,
                "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        hovermode="closest", annotations=annotations,
+        hovermode="closest", annotations=annotations, images=images,
     )

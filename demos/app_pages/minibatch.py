@@ -3,19 +3,11 @@
 import streamlit as st
 
 from demos import ui
-from toolkit.optim import compare_descent, race_messages
+from toolkit.optim import DESCENT_DATASET, DescentConfig, race_messages, run_descent
 from toolkit.viz import gradient_variance_plot, learning_curves, loss_vs_time
 
 KEY = "minibatch"
-PARAMS = [
-    ui.Param("lr", float, 0.05, lo=1e-5, hi=10.0, step=0.01, label="Learning rate η",
-             help="The same η for all three runs: only the batch size differs."),
-    ui.Param("epochs", int, 10, lo=1, hi=100, label="Epochs"),
-    ui.Param("minibatch", int, 32, lo=2, hi=1024, label="Minibatch size B"),
-    ui.Param("draws", int, 16, lo=2, hi=200, label="Batches drawn per size",
-             help="How many random batches estimate E‖ĝ_B − g‖² for each B."),
-    ui.Param("width", int, 64, lo=4, hi=256, step=4, label="Hidden units"),
-]
+
 
 st.title("Batch, stochastic and minibatch descent")
 st.markdown(
@@ -25,29 +17,40 @@ st.markdown(
     "weights and sample order. Per epoch, stochastic descent takes N steps and batch descent "
     "one; per second the picture changes, and the noise of ĝ falls as 1/B."
 )
-values, submitted = ui.train_form(KEY, PARAMS, submit_label="Train", columns=5)
+controls, rules = st.columns([2, 1], gap="medium")
+with controls:
+    form = ui.settings_form(KEY, ui.settings(DescentConfig), columns=3)
+with rules:
+    st.latex(r"\begin{aligned} w &\leftarrow w - \eta\,\hat g \\ \hat g &= \frac{1}{B} \nabla_w "
+             r"\sum_{i \in \text{batch}} L(f(x^{(i)}, w), y^{(i)}) \end{aligned}")
+    st.latex(r"B = N \text{ batch},\;\; B = 1 \text{ stochastic},\;\; 1 < B < N \text{ minibatch}")
+    st.latex(r"\mathbb{E}\,\lVert \hat g_B - g \rVert^2 = \frac{\operatorname{tr}\Sigma}{B}\,\frac{N - B}{N - 1}")
+try:
+    config = DescentConfig(**form.values)
+except ValueError as error:
+    ui.show_error(error)
+    st.stop()
+if form.submitted:
+    data = ui.cached_dataset(DESCENT_DATASET)
 
 
-def train(progress):
-    live = ui.LiveComparison(KEY)
-    st.session_state[f"{KEY}.result"] = compare_descent(
-        ui.cached_dataset("digits", size=8), learning_rate=values["lr"], epochs=values["epochs"],
-        minibatch=values["minibatch"], hidden=(values["width"],), draws=values["draws"],
-        callbacks=[progress, live])
-    live.close()
+def train(live):
+    return run_descent(config, data, callbacks=live.callbacks, stop=live.stop)
 
 
-ui.training_panel(KEY, submitted, train, metric="loss")
-result = st.session_state.get(f"{KEY}.result")
+def draw(frame):
+    st.plotly_chart(learning_curves(frame.histories(), "loss", title=f"Loss, epoch {frame.epoch} "
+                                    "(train dashed, test solid)"), key=f"{KEY}.live")
+
+
+job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, metric="loss")
+result = job.result if job is not None and not job.running else None
 if result is not None:
     histories = {label: run.history for label, run in result.runs.items()}
     for message in race_messages(result.runs):
         st.warning(message)
-    epochs, seconds = st.columns(2)
-    epochs.plotly_chart(learning_curves(histories, "loss", title="Loss per epoch (train dashed, test solid)"),
-                        key=f"{KEY}.fig.epochs")
-    seconds.plotly_chart(loss_vs_time(histories, result.seconds, title="Loss against training time"),
-                         key=f"{KEY}.fig.seconds")
+    st.plotly_chart(loss_vs_time(histories, result.seconds, title="Loss against training time"),
+                    key=f"{KEY}.fig.seconds")
     st.caption("Training time only: each run's loop is compiled before it is timed. Per epoch, "
                "every run sees each sample once; the runs differ in how many steps they take.")
     st.dataframe(result.table(), hide_index=True, width="stretch")

@@ -15,7 +15,7 @@ st.markdown(
 
 st.header("Start here")
 for path, page_title, icon, url_path in PAGES["Start"]:
-    if path != "pages/home.py":
+    if path != "app_pages/home.py":
         ui.page_link(path, page_title, icon, url_path)
 
 st.header("Chapters")

@@ -1,5 +1,7 @@
 """Datasets: every dataset of `toolkit.data`, a look at its samples, and the line that loads it."""
 
+import dataclasses
+
 import streamlit as st
 
 from demos import ui
@@ -18,6 +20,12 @@ PARAMS = {spec.name: spec for spec in (
              help="The same seed always gives the same points, split and order."),
     ui.Param("samples", int, 50, lo=10, hi=100, step=10, label="Images shown"),
 )}
+
+
+
+@dataclasses.dataclass
+class PageState:
+    loaded: set = dataclasses.field(default_factory=set)  # optional downloads opened in this session
 
 
 def settings_for(info) -> tuple[str, ...]:
@@ -52,7 +60,7 @@ with table:
                  hide_index=True, width="stretch")
 
 st.subheader("Explore one dataset")
-values, _ = ui.read_params(PARAMS.values())
+values = ui.read_params(PARAMS.values()).values
 controls, view = st.columns([1, 2], gap="large")
 with controls:
     name = ui.param_widget(PARAMS["dataset"], values["dataset"], key="datasets.dataset")
@@ -62,6 +70,7 @@ with controls:
         values[setting] = ui.param_widget(PARAMS[setting], values[setting], key=f"datasets.{setting}")
     values["dataset"] = name
     ui.write_params(values, PARAMS.values())
+    ui.link_tools("datasets", list(PARAMS.values()), values)
     st.caption(f"Input shape `{info.input_shape}` · classes: {info.num_classes} · source: {info.source}")
 
 with view:
@@ -72,7 +81,7 @@ with view:
         st.info(f"**Optional download.** {name} comes from `keras.datasets`: it is downloaded once, "
                 f"then read from disk. {'Not on this machine yet.' if missing else 'Already on this machine.'} "
                 "Offline, use `glyphs` (MNIST-like) or `digits` instead.")
-        loaded = st.session_state.setdefault("datasets.loaded", set())
+        loaded = ui.page_state("datasets", PageState).loaded
         if st.button(f"Load {name}", icon=":material/download:") or name in loaded:
             try:
                 dataset = ui.cached_dataset(name)

@@ -1,0 +1,404 @@
+"""The one live training panel of the app.
+
+Every training run on every page goes through ``live_panel``. The page gives two
+functions:
+
+* ``train(live)`` runs in a background thread (never calls Streamlit). It passes
+  ``live.callbacks`` and ``live.stop`` to ``toolkit.train.fit`` / ``compare`` (or to a
+  toolkit function that forwards them) and returns whatever the page shows afterwards.
+  ``live.watch(fn)`` adds page-specific live state: ``fn(run) -> dict`` is computed in the
+  training thread with the run's numbers, at the panel's refresh rate.
+* ``draw(frame)`` (optional) draws the live figures from one ``Frame``.
+
+How a run travels (docs/ARCHITECTURE.md): the click reruns the page, which starts a
+``Job`` thread and returns at once. The trainer reports every compiled chunk to the job's
+recorder, which is ``Throttle``-d to a few frames a second; each frame is one consistent
+copy (``Run.snapshot``) of every run's numbers plus the page's watched state, swapped in
+atomically. The panel is an ``st.fragment`` that re-runs itself every `refresh` seconds
+while the job lives and draws the newest frame, so training never waits for drawing and
+every figure of a frame shows the same epoch. The previous figures stay on screen until the
+next frame replaces them. When the job ends, the fragment reruns the whole page once so the
+page can show its results.
+
+A run ends only by finishing, by Stop, by divergence, or when the student leaves (the
+browser session is gone for `LEAVE_SECONDS`); reruns caused by other widgets leave it alone.
+The panel states which, and says "did not learn" instead of "finished" when the loss did not fall.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import re
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from demos.ui.errors import show_error
+from demos.ui.sidebar import slots_line
+
+REFRESH_SECONDS = 0.3  # how often the panel redraws while a run is alive
+LEAVE_SECONDS = 15.0  # a run whose browser session has been gone this long is stopped
+HISTORY = 10  # finished runs a page keeps in its "Runs in this session" table
+STORE = "toolkit.jobs"
+_JOBS: weakref.WeakSet = weakref.WeakSet()  # every job of this process (tests, sidebar)
+
+END_STATES = {  # run status -> (box, title)
+    "completed": ("success", "Finished"),
+    "did not learn": ("warning", "Did not learn"),
+    "stopped": ("warning", "Stopped"),
+    "diverged": ("error", "Diverged"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Frame:
+    """What the panel shows at one moment: every figure of a frame shows one epoch.
+
+    Attributes:
+        runs: run name -> ``Run.snapshot()`` (numbers only), in the order they started.
+        extras: what the page's ``live.watch`` functions returned at this moment.
+        queue_position: place in the training-slot queue while waiting, else None.
+        seconds: time since the click.
+    """
+
+    runs: dict = dataclasses.field(default_factory=dict)
+    extras: dict = dataclasses.field(default_factory=dict)
+    queue_position: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def current(self):
+        """The run in progress (the last one started), or None before the first."""
+        return next(reversed(self.runs.values()), None)
+
+    @property
+    def epoch(self) -> int:
+        run = self.current
+        return run.epochs_done if run is not None else 0
+
+    def histories(self) -> dict:
+        """Run name -> history, for the runs that finished at least one epoch."""
+        return {name: run.history for name, run in self.runs.items() if run.epochs_done}
+
+
+def outcome(run, metric: str = "loss") -> str:
+    """The end state a student reads: completed, did not learn, stopped or diverged."""
+    if run.status == "completed" and run.learned(metric if metric in run.history else "loss") is False:
+        return "did not learn"
+    return run.status
+
+
+class LiveRun:
+    """What ``train(live)`` receives: the callbacks and stop flag to hand to the trainer."""
+
+    def __init__(self, job: Job):
+        self._job = job
+        self.callbacks = [job.recorder]
+        self.stop = job.should_stop
+
+    def watch(self, fn: Callable[[Any], dict]) -> None:
+        """Adds page state to every frame: ``fn(run) -> dict`` runs in the training thread."""
+        self._job.watchers.append(fn)
+
+    def publish(self, **extras) -> None:
+        """Shows `extras` now (e.g. set-up progress before the first epoch)."""
+        self._job.publish(extras=extras)
+
+
+class Job:
+    """One click of Train: a background thread, its newest frame, its end state."""
+
+    def __init__(self, key: str, train: Callable[[LiveRun], Any], *, metric: str, refresh: float,
+                 unit: str = "epoch"):
+        from demos.ui.server import guard_keras_reset
+        from toolkit.train import Callback, Throttle
+
+        guard_keras_reset()  # a page run without the router (tests) trains safely too
+        self.key, self.metric, self.unit = key, metric, unit
+        self.started = time.monotonic()
+        self.stop_event = threading.Event()
+        self.watchers: list[Callable] = []
+        self.frame = Frame()
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.stop_reason = ""
+        self._lock = threading.Lock()
+        self._runs: dict = {}
+        self._alive = _session_alive()
+        job = self
+
+        class Recorder(Callback):
+            def on_start(self, run):
+                job._runs[str(run.name)] = run
+                job.publish()
+
+            def on_progress(self, run):
+                job._runs[str(run.name)] = run
+                job.publish(watch=run)
+
+            def on_queue(self, position):
+                job.publish(queue_position=position)
+
+            def on_end(self, run):
+                job._runs[str(run.name)] = run
+                job.publish(watch=run)
+
+        self.recorder = Throttle(Recorder(), seconds=refresh)
+        self.thread = threading.Thread(target=self._main, args=(train,), name=f"train-{key}", daemon=True)
+        _JOBS.add(self)
+        self.thread.start()
+
+    # -- the training thread ------------------------------------------------------------
+    def _main(self, train) -> None:
+        try:
+            self.result = train(LiveRun(self))
+        except BaseException as error:  # shown by the panel; the server goes on
+            self.error = error
+        finally:
+            self.publish()
+            self._runs = {}  # the snapshots in the frame are all the panel needs
+            gc.collect()
+
+    def publish(self, *, watch=None, queue_position=None, extras=None) -> None:
+        """Swaps in a new frame: run snapshots, watched page state, queue position."""
+        added = dict(extras or {})
+        if watch is not None:
+            for fn in self.watchers:
+                added.update(fn(watch))
+        runs = {name: run.snapshot() for name, run in list(self._runs.items())}
+        with self._lock:
+            self.frame = Frame(runs=runs, extras={**self.frame.extras, **added},
+                               queue_position=queue_position, seconds=time.monotonic() - self.started)
+
+    def should_stop(self) -> bool:
+        if not self.stop_event.is_set() and not self._alive():
+            self.stop_reason = "you left the page"
+            self.stop_event.set()
+        return self.stop_event.is_set()
+
+    # -- the page thread ----------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+    def request_stop(self, reason: str = "you pressed Stop") -> None:
+        self.stop_reason = self.stop_reason or reason
+        self.stop_event.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.thread.join(timeout)
+        return not self.running
+
+
+def _session_alive() -> Callable[[], bool]:
+    """A check that the browser session that started a run is still connected.
+
+    Reads Streamlit's runtime (nothing is patched). Outside a server (AppTest, scripts)
+    sessions never leave. A session gone for `LEAVE_SECONDS` counts as left, so a page
+    reload or a short network drop does not stop a run.
+    """
+    try:
+        from streamlit import runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return lambda: True
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not runtime.exists():
+        return lambda: True
+    server, session_id, gone_since = runtime.get_instance(), ctx.session_id, [None]
+
+    def alive() -> bool:
+        if server.is_active_session(session_id):
+            gone_since[0] = None
+            return True
+        gone_since[0] = gone_since[0] or time.monotonic()
+        return time.monotonic() - gone_since[0] < LEAVE_SECONDS
+
+    return alive
+
+
+def all_jobs() -> list[Job]:
+    """Every job of this process still referenced by some session."""
+    return list(_JOBS)
+
+
+def wait_all(timeout: float = 120.0) -> bool:
+    """Waits until every job of this process has ended (tests); True if all ended in time."""
+    deadline = time.monotonic() + timeout
+    for job in all_jobs():
+        if not job.wait(max(0.0, deadline - time.monotonic())):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- the panel
+@dataclasses.dataclass
+class PanelState:
+    """A page's jobs in this browser session: the current one and the finished runs' table."""
+
+    job: Job | None = None
+    history: list = dataclasses.field(default_factory=list)  # finished Run snapshots, newest last
+    shown_end: bool = False
+
+
+def panel_state_of(app_test, key: str) -> PanelState:
+    """The panel state of page `key` in a ``streamlit.testing`` AppTest session (tests)."""
+    return app_test.session_state[STORE][key]
+
+
+def panel_state(key: str) -> PanelState:
+    store = st.session_state.setdefault(STORE, {})
+    if not isinstance(store.get(key), PanelState):
+        store[key] = PanelState()
+    return store[key]
+
+
+def live_panel(key: str, *, start: bool, train: Callable[[LiveRun], Any],
+               draw: Callable[[Frame], None] | None = None, metric: str = "loss",
+               stop_label: str = "Stop", unit: str = "epoch", refresh: float = REFRESH_SECONDS) -> Job | None:
+    """Starts `train` in the background when `start`, and shows the page's run live.
+
+    Returns the page's job (running or finished; ``job.result`` is what `train` returned),
+    or None before the first run. `metric` is the one the status line and "did not learn"
+    read. `stop_label` names the Stop button ("Pause" on a page that can resume). `unit` is
+    what one entry of a run's history is ("epoch", or "step" where a run records steps).
+    """
+    state = panel_state(key)
+    if start:
+        if state.job is not None and state.job.running:
+            st.warning("A run of this page is still training: press Stop first, or wait for it to end.")
+        else:
+            _release(state)
+            state.job, state.shown_end = Job(key, train, metric=metric, unit=unit, refresh=refresh), False
+    if state.job is None:
+        _draw_history(state)
+        return None
+    _panel(key, state, draw, stop_label, refresh)
+    _draw_history(state)
+    return state.job
+
+
+def _release(state: PanelState) -> None:
+    """Drops the previous job (its models, frames and compiled functions) before a new one."""
+    state.job = None
+    gc.collect()
+
+
+def _panel(key, state, draw, stop_label, refresh) -> None:
+    job = state.job
+
+    @st.fragment(run_every=refresh if job.running else None)
+    def panel():
+        running = job.running  # read once: the frame below is drawn for this state
+        frame = job.frame
+        # The key names the phase as a CSS class (st-key-live-running-<key> / st-key-live-done-<key>),
+        # which browser tests and benchmarks/pages.py read.
+        phase = "running" if running else "done"
+        with st.container(border=True, key=f"live-{phase}-{_css_name(key)}"):
+            _status(job, frame, running, key, stop_label)
+            if draw is not None and frame.histories():
+                draw(frame)
+        if not running and not state.shown_end:
+            state.shown_end = True
+            _remember(state, frame)
+            if _in_fragment_rerun():
+                st.rerun(scope="app")  # the page now shows its results
+
+    panel()
+
+
+def _css_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", key)
+
+
+def _in_fragment_rerun() -> bool:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+        return bool(ctx and ctx.fragment_ids_this_run)
+    except ImportError:
+        return False
+
+
+def _remember(state: PanelState, frame: Frame) -> None:
+    state.history.extend(frame.runs.values())
+    del state.history[: max(0, len(state.history) - HISTORY)]
+
+
+def _status(job: Job, frame: Frame, running: bool, key: str, stop_label: str) -> None:
+    """Stop, progress bar, one line per run, slot use: all of one frame."""
+    if running:
+        top = st.columns([1, 5], vertical_alignment="center")
+        top[0].button(stop_label, key=f"{key}.stop", icon=":material/stop_circle:",
+                      on_click=job.request_stop, help="Stops after the current chunk of epochs; "
+                      "everything trained so far is kept.")
+        top[1].caption(_waiting_line(frame) if frame.queue_position else _slots_caption())
+    run = frame.current
+    if run is None:
+        st.progress(0.0, text="Preparing the run (building the model, compiling the training loop)…")
+    else:
+        fraction = min(1.0, run.epochs_done / run.epochs) if run.epochs else 1.0
+        st.progress(fraction, text=f"{run.name}: {job.unit} {run.epochs_done} of {run.epochs}")
+    for name, each in frame.runs.items():
+        _run_line(job, each, running and each is run)
+    if job.error is not None and not running:
+        show_error(job.error, doing="training")
+
+
+def _waiting_line(frame: Frame) -> str:
+    return (f"Waiting for a free training slot: number {frame.queue_position} in the queue "
+            f"(other students are training). {_slots_caption()}")
+
+
+def _slots_caption() -> str:
+    from toolkit.train import slots_status
+
+    return f"Training slots on this server: {slots_line(slots_status())}."
+
+
+def _run_line(job: Job, run, active: bool) -> None:
+    numbers = [f"{job.unit} {run.epochs_done}/{run.epochs}"]
+    numbers += [f"{k} {run.final(k):.4g}" for k in list(run.history)[:4]]
+    if run.wall_time > 0:
+        numbers.append(f"{run.epochs_per_second:.1f} {job.unit}s/s")
+    line = f"**{run.name}** · " + " · ".join(numbers)
+    if active or run.status in ("pending", "running"):
+        st.caption(line)
+        return
+    state = outcome(run, job.metric)
+    box, title = END_STATES.get(state, ("info", state.capitalize()))
+    getattr(st, box)(f"**{title}** · {line}. {_explain(job, run, state)}")
+
+
+def _explain(job: Job, run, state: str) -> str:
+    if state == "stopped":
+        reason = job.stop_reason or "the run was stopped"
+        return (f"Stopped after {job.unit} {run.epochs_done} of {run.epochs} because {reason}; "
+                f"the curves show every {job.unit} finished before that.")
+    if state == "did not learn":
+        return (f"The {job.metric if job.metric in run.history else 'loss'} did not fall: the learning "
+                "rate may be too small (stuck) or too large (bouncing), or the model cannot fit the data.")
+    if state == "diverged":
+        return run.message
+    return f"{run.epochs_done} {job.unit}s in {run.wall_time:.1f} s."
+
+
+def _draw_history(state: PanelState) -> None:
+    if len(state.history) < 2:
+        return
+    with st.expander(f"Runs in this session ({len(state.history)})"):
+        st.dataframe([run_row(run) for run in reversed(state.history)], hide_index=True, width="stretch")
+
+
+def run_row(run) -> dict:
+    """One table row of a finished run: name, end state, epochs, final metrics, time."""
+    row = {"run": run.name, "end": outcome(run), "epochs": f"{run.epochs_done}/{run.epochs}"}
+    row.update({key: float(f"{run.final(key):.4g}") for key in run.history})
+    row["seconds"] = round(run.wall_time, 2)
+    return row

@@ -1,0 +1,181 @@
+"""The one live panel (demos/ui/live.py) in AppTest: end states, Stop, reruns, many sessions.
+
+A tiny page trains a 2-4-1 network on XOR through ``ui.live_panel``. Training runs in a
+background thread, so a test clicks Train, waits for the job, and reruns, as the panel's
+own refresh does in a browser.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import threading
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from demos.ui import live
+from tests.demos.conftest import click_and_finish, end_states
+
+TIMEOUT = 120
+
+
+def training_page():
+    import dataclasses
+
+    import keras
+    import numpy as np
+    import streamlit as st
+
+    from demos import ui
+    from toolkit.config import Config, setting
+    from toolkit.train import fit
+
+    @dataclasses.dataclass(frozen=True)
+    class XorConfig(Config):
+        epochs: int = setting(20, lo=1, hi=100_000, widget="number")
+        lr: float = setting(0.05, lo=0.0, hi=1e6, widget="number")
+        loss: str = setting("binary_crossentropy", choices=("binary_crossentropy", "mse"))
+
+    form = ui.settings_form("xor", ui.settings(XorConfig))
+    config = XorConfig(**form.values)
+    st.button("Another widget")  # a rerun from elsewhere on the page
+
+    def train(live):
+        keras.utils.set_random_seed(0)
+        x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+        y = (x[:, 0] * x[:, 1] > 0).astype("float32")
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="tanh"),
+                                  keras.layers.Dense(1, activation="sigmoid" if config.loss != "mse" else None)])
+        model.compile(keras.optimizers.SGD(config.lr), config.loss, metrics=["accuracy"])
+        live.watch(lambda run: {"epoch seen by the watcher": run.epochs_done})
+        return fit(model, x, y, epochs=config.epochs, batch_size=16, steps_per_callback=4,
+                   callbacks=live.callbacks, stop=live.stop, config={"dataset": {"name": "xor"}})
+
+    def draw(frame):
+        st.metric("watched epoch", frame.extras["epoch seen by the watcher"])
+        st.metric("frame epoch", frame.epoch)
+
+    job = ui.live_panel("xor", start=form.submitted, train=train, draw=draw)
+    if job is not None and not job.running:
+        st.write(f"result: {job.result.status} after {job.result.epochs_done} epochs")
+
+
+def page(**query) -> AppTest:
+    at = AppTest.from_function(training_page, default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    return at.run()
+
+
+def texts(at) -> str:
+    return " ".join(str(m.value) for m in at.markdown)
+
+
+@pytest.mark.timeout(300)
+def test_a_finished_run_says_finished_and_every_figure_shows_one_epoch():
+    at = page(epochs="20", lr="0.5")
+    click_and_finish(at, "Train")
+    assert not at.exception, [e.value for e in at.exception]
+    assert "**Finished** · **sequential" in end_states(at)
+    assert "result: completed after 20 epochs" in texts(at)
+    assert {m.value for m in at.metric} == {"20"}  # the watcher and the frame agree on the epoch
+    at.run()  # any later rerun still shows the finished run
+    assert "**Finished**" in end_states(at)
+
+
+@pytest.mark.timeout(300)
+def test_a_run_whose_loss_does_not_fall_says_did_not_learn():
+    at = page(epochs="5", lr="0")
+    click_and_finish(at, "Train")
+    states = end_states(at)
+    assert "**Did not learn**" in states and "did not fall" in states and "Finished" not in states
+
+
+@pytest.mark.timeout(300)
+def test_a_run_whose_loss_explodes_says_diverged():
+    at = page(epochs="50", lr="1e6", loss="mse")
+    click_and_finish(at, "Train")
+    assert "**Diverged**" in end_states(at) and "smaller learning rate" in end_states(at)
+
+
+@pytest.mark.timeout(300)
+def test_stop_ends_the_run_and_says_so_with_the_epochs_kept():
+    at = page(epochs="100000", lr="0.5")
+    next(b for b in at.button if b.label == "Train").click().run()
+    job = live.panel_state_of(at, "xor").job
+    while not job.frame.epoch:  # wait for the first frame
+        job.wait(0.05)
+    at.button(key="xor.stop").click().run()
+    assert job.wait(TIMEOUT)
+    at.run()
+    states = end_states(at)
+    assert "**Stopped**" in states and "because you pressed Stop" in states
+    done = job.result.epochs_done
+    assert 0 < done < 100_000 and f"epoch {done}/100000" in states
+
+
+@pytest.mark.timeout(300)
+def test_a_rerun_from_another_widget_does_not_end_the_run():
+    at = page(epochs="400", lr="0.5")
+    next(b for b in at.button if b.label == "Train").click().run()
+    for _ in range(3):
+        next(b for b in at.button if b.label == "Another widget").click().run()
+    assert live.wait_all(TIMEOUT)
+    at.run()
+    assert "result: completed after 400 epochs" in texts(at)
+
+
+@pytest.mark.timeout(600)
+def test_several_sessions_at_once_each_finish_their_epochs():
+    sessions = [page(epochs=str(150 + 10 * i), lr="0.5") for i in range(4)]
+    for at in sessions:  # every session clicks Train before any run ends
+        next(b for b in at.button if b.label == "Train").click().run()
+    assert live.wait_all(300)
+    for i, at in enumerate(sessions):
+        at.run()
+        assert f"result: completed after {150 + 10 * i} epochs" in texts(at), end_states(at)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+# Growth allowed per run of the 2-4-1 network. What remains after a run is TensorFlow's:
+# each traced training step registers its graph-mode gradient functions in a process-wide
+# registry that is never emptied (model.fit of the same model grows 1.7 MB a run here);
+# the toolkit traces two graphs per model (step 0 and the epoch loop), hence about 5-6 MB.
+# The app itself keeps nothing: models, frames and compiled loops of ended runs are freed.
+MEMORY_PER_RUN_MB = 8
+
+
+def tiny_training(live):
+    import keras
+    import numpy as np
+
+    from toolkit.train import fit
+
+    x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+    y = (x[:, 0] * x[:, 1] > 0).astype("float32")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="tanh"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(keras.optimizers.SGD(0.5), "binary_crossentropy")
+    return fit(model, x, y, epochs=2, batch_size=16, callbacks=live.callbacks, stop=live.stop)
+
+
+@pytest.mark.timeout(600)
+def test_memory_after_fifty_runs_stays_within_the_stated_bound():
+    """50 runs through the panel's Job, each one replacing the last as a new click does."""
+    state = live.PanelState()
+    for index in range(55):
+        if index == 5:  # the first runs warm TensorFlow's caches
+            gc.collect()
+            before = rss_mb()
+        live._release(state)
+        state.job = live.Job("memory", tiny_training, metric="loss", refresh=0.3)
+        assert state.job.wait(TIMEOUT) and state.job.result.status == "completed"
+    live._release(state)
+    gc.collect()
+    growth = rss_mb() - before
+    assert growth < 50 * MEMORY_PER_RUN_MB, f"RSS grew {growth:.0f} MB over 50 runs"
+    assert threading.active_count() < 20, "threads of ended runs are still alive"
