@@ -19,14 +19,17 @@ loss ½(o − t)² of a tanh output o and targets t = ±1; here the network has 
 p trained with MSE and SGD at the same rate, so Playground's loss is 2·MSE
 (``toolkit.ffnn.playground.playground_loss``): the page's test loss times 2.
 
-    PYTHONPATH=. python benchmarks/playground.py
+    python benchmarks/playground.py
 """
 
 import os
 import re
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `make bench` runs it without PYTHONPATH
 
 from tests.demos.screenshot import AppServer, launch_browser, wait_until_idle  # noqa: E402
 
@@ -78,10 +81,13 @@ def click_train(browser, server, params, *, pause_after=None, timeout=300):
 
 
 def summary(samples, target):
-    """(click -> first progress, click -> first trained figure, click -> last epoch, epochs/s)."""
+    """(click -> first progress, click -> first trained figure, click -> last epoch, epochs/s).
+
+    The last epoch counts when the progress bar or the figures first show it.
+    """
     first_progress = next((t for t, epoch, *_ in samples if epoch is not None), None)
     first_figure = next((t for t, _, shown, _, charts in samples if shown and charts), None)
-    last = next((t for t, _, shown, *_ in samples if shown is not None and shown >= target), None)
+    last = next((t for t, epoch, shown, *_ in samples if max(epoch or 0, shown or 0) >= target), None)
     return first_progress, first_figure, last, (target / last if last else float("nan"))
 
 

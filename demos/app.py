@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:  # `streamlit run demos/app.py` without PYTHONPATH
 import streamlit as st  # noqa: E402
 
 from demos import ui  # noqa: E402  (imported before any page, so two first sessions never race on it)
-from demos.ui.server import guard_keras_reset  # noqa: E402
+from demos.ui.server import first_run, guard_keras_reset  # noqa: E402
 
 # The chapters of ../shared/course-notes.txt: number, title, what the notes cover.
 CHAPTERS = (
@@ -84,11 +84,12 @@ def navigation_pages() -> dict[str, list]:
 def main() -> None:
     st.set_page_config(page_title="Deep Learning Toolkit", page_icon=":material/neurology:", layout="wide")
     page = st.navigation(navigation_pages(), expanded=True)  # every page visible, none behind "View more"
-    try:
-        page.run()  # returns at once even while a run trains: runs live in background threads
-    finally:  # after the page, so its content is not held up by the sidebar's TensorFlow import
-        ui.sidebar()
-        guard_keras_reset()  # before Streamlit's after-run Keras reset (see demos/ui/server.py)
+    with first_run(page.url_path):  # two cold sessions never import the same modules at once
+        try:
+            page.run()  # returns at once even while a run trains: runs live in background threads
+        finally:  # after the page, so its content is not held up by the sidebar's TensorFlow import
+            ui.sidebar()
+            guard_keras_reset()  # before Streamlit's after-run Keras reset (see demos/ui/server.py)
 
 
 if __name__ == "__main__":  # Streamlit runs the router as __main__; importing it runs nothing

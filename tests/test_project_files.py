@@ -62,3 +62,28 @@ def test_library_never_imports_streamlit_or_downloads():
         if path.name != "external.py":
             assert not re.search(r"keras\.datasets|get_file\(|urlopen|requests\.get|from_preset\(",
                                  text), path
+
+
+def test_readme_links_only_files_inside_the_repository():
+    """Every relative link of README.md and CONTRIBUTING.md points at a file of this repository."""
+    for doc in ("README.md", "CONTRIBUTING.md", "docs/ARCHITECTURE.md"):
+        text = (ROOT / doc).read_text()
+        for target in re.findall(r"\]\(([^)#]+)\)", text):
+            if "://" in target:
+                continue
+            path = ((ROOT / doc).parent / target).resolve()
+            assert path.is_relative_to(ROOT) and path.exists(), f"{doc} links {target}, not in the repository"
+    assert "CONTRIBUTING.md" in (ROOT / "README.md").read_text()
+
+
+def test_no_page_patches_streamlit_or_trains_outside_the_live_panel():
+    """One way to train live: no spinner, own throttle or own run store in the app's pages."""
+    pages = ROOT / "demos" / "app_pages"
+    assert not (ROOT / "demos" / "pages").exists(), "a demos/pages folder turns on Streamlit's old multipage mode"
+    for page in pages.glob("*.py"):
+        text = page.read_text()
+        for banned in ("st.spinner", "time.monotonic", "time.sleep", "PagesManager", "session_state.setdefault"):
+            assert banned not in text, f"{page.name} uses {banned}"
+        assert len(text.splitlines()) <= 150, f"{page.name} has {len(text.splitlines())} lines (at most 150)"
+    toolkit = "\n".join(p.read_text() for p in (ROOT / "toolkit").rglob("*.py"))
+    assert "refresh_seconds" not in toolkit and "every_seconds" not in toolkit

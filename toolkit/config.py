@@ -39,6 +39,8 @@ class Setting:
         widget: a display hint for pages ("slider", "number", "radio", "select_slider",
             "toggle", "checkbox", "selectbox"); the toolkit itself ignores it.
         step: a widget step for numbers.
+        formula: LaTeX of what the setting changes, in the notes' notation; pages show it
+            beside the widget.
         name: filled in by ``Config.settings()`` (or given for a page-only control).
     """
 
@@ -53,6 +55,7 @@ class Setting:
     help: str | None = None
     widget: str | None = None
     step: float | None = None
+    formula: str | None = None
     name: str = ""
 
     def __post_init__(self):

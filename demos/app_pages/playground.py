@@ -23,7 +23,6 @@ SPECS = {spec.name: spec for spec in (
 @dataclasses.dataclass
 class PageState:
     session: pg.PlaygroundSession | None = None  # one network across Train, Step and Pause
-    trained: int = 0  # id() of the session the live panel's last run trained
 
 
 def widget(name, spec=None, key=None):
@@ -95,15 +94,13 @@ session = state.session
 if reset or session is None or session.config.structure() != config.structure():
     session = state.session = pg.PlaygroundSession(config, prepare=True)  # traces the loop before a click
 session.set_training(config.learning_rate, config.batch_size)
-if train or step:
-    state.trained = id(session)
 epochs = 1 if step else config.epochs
 
 
 def train_network(live):
     """The training thread: one session, the panel's callbacks, a snapshot for every frame."""
     live.watch(lambda run: {"snapshot": session.snapshot()})
-    live.publish(snapshot=session.snapshot())
+    live.publish(snapshot=session.snapshot(), session=session)
     return session.train(epochs, callbacks=live.callbacks, stop=live.stop)
 
 
@@ -123,17 +120,18 @@ def show(snap, history):
 
 
 def draw(frame):
-    run = frame.current
-    show(frame.extras.get("snapshot") or session.snapshot(), (run or session.run).history)
+    if frame.extras.get("session") is session and frame.current is not None:
+        show(frame.extras["snapshot"], frame.current.history)
+    else:  # the run of a network replaced since (Reset, new data or layers): draw the new one
+        show(session.snapshot(), session.run.history)
 
 
-ours = state.trained == id(session)  # False after Reset or a new network: the panel's run is an old one
 with net_col:
-    job = ui.live_panel(KEY, start=train or step, train=train_network, draw=draw if ours else None,
-                        stop_label="Pause", refresh=0.5)
-    if job is not None and job.running and not ours:
+    job = ui.live_panel(KEY, start=train or step, train=train_network, draw=draw, stop_label="Pause", refresh=0.5,
+                        draw_early=True)
+    if job is not None and job.running and job.frame.extras.get("session", session) is not session:
         job.request_stop("you changed the data or the network")
-    if job is None or not ours:
+    if job is None:  # else the panel drew them (draw_early: before the first epoch too)
         show(session.snapshot(), session.run.history)
     if session.run.epochs_done and not session.training:
         ui.download_bundle_button(session.run, *(session.bundle_data() or ()), key=f"{KEY}.bundle")

@@ -34,7 +34,8 @@ st.caption("What each strategy changes, in the notes' notation (L̃ is the loss 
 cells = st.columns(3)
 for index, strategy in enumerate(s for s in STRATEGIES.values() if s.latex):
     cells[index % 3].latex(rf"\begin{{array}}{{c}}\textbf{{{strategy.name}}} \\ {strategy.latex}\end{{array}}")
-form = ui.settings_form(f"{KEY}.{task}", LabConfig.task_settings(task, *FORM), columns=3)  # one form per task
+form = ui.settings_form(f"{KEY}.{task}", LabConfig.task_settings(task, *FORM), columns=3,  # one form per task
+                       outside=[(task_setting, task)])
 try:
     config = LabConfig.for_task(task, **form.values)
 except ValueError as error:

@@ -24,7 +24,10 @@ def param_widget(spec: Setting, value: Any, *, key: str, disabled: bool = False)
     """The widget of one setting, starting at `value`; returns the widget's current value."""
     label = spec.title + (" 🔒" if disabled else "")
     common = {"key": key, "help": spec.help, "disabled": disabled}
-    return _WIDGETS[spec.kind](spec, label, value, common)
+    value = _WIDGETS[spec.kind](spec, label, value, common)
+    if spec.formula:  # what the control changes, right under it
+        st.latex(spec.formula)
+    return value
 
 
 def _choice_widget(spec, label, value, common):
@@ -79,8 +82,13 @@ def widget_key(page_key: str, name: str) -> str:
 
 
 def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str = "Train",
-                  columns: int = 3, lessons: Sequence[Lesson] = (), url: bool = True) -> Form:
-    """The settings `specs` as an ``st.form`` with one submit button, a lesson box and the link tools."""
+                  columns: int = 3, lessons: Sequence[Lesson] = (), url: bool = True,
+                  outside: Sequence[tuple[Setting, Any]] = ()) -> Form:
+    """The settings `specs` as an ``st.form`` with one submit button, a lesson box and the link tools.
+
+    `outside` holds (setting, value) pairs of controls drawn outside the form (e.g. a task
+    choice that changes the form's defaults); the form's link carries them too.
+    """
     specs = list(specs)
     query = read_params(specs, lessons) if url else Query({s.name: s.default for s in specs})
     if query.lesson is not None:
@@ -98,7 +106,9 @@ def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str 
         values[name] = query.values[name]
     if submitted and url:
         write_params(values, specs, lesson=_kept_lesson(query.lesson, values), locked=query.locked)
-    link_tools(page_key, specs, values, lesson=_kept_lesson(query.lesson, values), locked=query.locked)
+    link_tools(page_key, [*specs, *(spec for spec, _ in outside)],
+               {**values, **{spec.name: value for spec, value in outside}},
+               lesson=_kept_lesson(query.lesson, values), locked=query.locked)
     return Form(values, submitted, query)
 
 

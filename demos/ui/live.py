@@ -27,6 +27,7 @@ The panel states which, and says "did not learn" instead of "finished" when the 
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import gc
 import re
@@ -227,6 +228,15 @@ def all_jobs() -> list[Job]:
     return list(_JOBS)
 
 
+@atexit.register
+def stop_all(timeout: float = 30.0) -> None:
+    """Stops every run (the server or a test process is exiting): a training thread still
+    inside TensorFlow when the interpreter finalizes aborts the process."""
+    for job in all_jobs():
+        job.request_stop("the server stopped")
+    wait_all(timeout)
+
+
 def wait_all(timeout: float = 120.0) -> bool:
     """Waits until every job of this process has ended (tests); True if all ended in time."""
     deadline = time.monotonic() + timeout
@@ -260,13 +270,16 @@ def panel_state(key: str) -> PanelState:
 
 def live_panel(key: str, *, start: bool, train: Callable[[LiveRun], Any],
                draw: Callable[[Frame], None] | None = None, metric: str = "loss",
-               stop_label: str = "Stop", unit: str = "epoch", refresh: float = REFRESH_SECONDS) -> Job | None:
+               stop_label: str = "Stop", unit: str = "epoch", refresh: float = REFRESH_SECONDS,
+               draw_early: bool = False) -> Job | None:
     """Starts `train` in the background when `start`, and shows the page's run live.
 
     Returns the page's job (running or finished; ``job.result`` is what `train` returned),
     or None before the first run. `metric` is the one the status line and "did not learn"
     read. `stop_label` names the Stop button ("Pause" on a page that can resume). `unit` is
     what one entry of a run's history is ("epoch", or "step" where a run records steps).
+    `draw_early`: call `draw` before the first epoch too (a page whose figures show the
+    untrained model, so they never vanish after a click).
     """
     state = panel_state(key)
     if start:
@@ -278,7 +291,7 @@ def live_panel(key: str, *, start: bool, train: Callable[[LiveRun], Any],
     if state.job is None:
         _draw_history(state)
         return None
-    _panel(key, state, draw, stop_label, refresh)
+    _panel(key, state, draw, stop_label, refresh, draw_early)
     _draw_history(state)
     return state.job
 
@@ -289,7 +302,7 @@ def _release(state: PanelState) -> None:
     gc.collect()
 
 
-def _panel(key, state, draw, stop_label, refresh) -> None:
+def _panel(key, state, draw, stop_label, refresh, draw_early) -> None:
     job = state.job
 
     @st.fragment(run_every=refresh if job.running else None)
@@ -301,7 +314,7 @@ def _panel(key, state, draw, stop_label, refresh) -> None:
         phase = "running" if running else "done"
         with st.container(border=True, key=f"live-{phase}-{_css_name(key)}"):
             _status(job, frame, running, key, stop_label)
-            if draw is not None and frame.histories():
+            if draw is not None and (draw_early or frame.histories()):
                 draw(frame)
         if not running and not state.shown_end:
             state.shown_end = True
@@ -336,7 +349,7 @@ def _status(job: Job, frame: Frame, running: bool, key: str, stop_label: str) ->
     if running:
         top = st.columns([1, 5], vertical_alignment="center")
         top[0].button(stop_label, key=f"{key}.stop", icon=":material/stop_circle:",
-                      on_click=job.request_stop, help="Stops after the current chunk of epochs; "
+                      on_click=job.request_stop, args=(f"you pressed {stop_label}",), help="Stops after the current chunk of epochs; "
                       "everything trained so far is kept.")
         top[1].caption(_waiting_line(frame) if frame.queue_position else _slots_caption())
     run = frame.current

@@ -42,8 +42,8 @@ def settings(config_class, *names: str, **overrides: Mapping[str, Any]) -> list[
     if unknown:
         raise ValueError(f"{config_class.__name__} has no setting {', '.join(map(repr, unknown))}.")
     for name, change in overrides.items():
-        if set(change) - {"label", "help", "widget", "step"}:
-            raise ValueError(f"Only label, help, widget and step can be overridden, received {sorted(change)}.")
+        if set(change) - {"label", "help", "widget", "step", "formula"}:
+            raise ValueError(f"Only label, help, widget, step and formula can be overridden, received {sorted(change)}.")
     return [dataclasses.replace(declared[name], **overrides.get(name, {})) for name in chosen]
 
 

@@ -136,7 +136,7 @@ def test_invalid_race_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match=r"`budget_forward_passes` must be an integer in \[1, 10000000\], "
                                          r"received budget_forward_passes=0"):
         race(["backprop"], data, budget_forward_passes=0)
-    with pytest.raises(ValueError, match=r"`lr` must be a finite number in \(0, ∞\], received lr=-1"):
+    with pytest.raises(ValueError, match=r"`lr` must be a finite number in \(0, ∞\), received lr=-1"):
         race(["backprop"], data, lr=-1)
     with pytest.raises(ValueError, match=r"`data` must be a pair \(x, y\)"):
         race(["backprop"], np.zeros((4, 2)))

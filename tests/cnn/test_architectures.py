@@ -155,7 +155,7 @@ def test_a_small_cnn_learns_with_the_scratch_layers_and_dropblock(tmp_path):
     (lambda: build_architecture("lenet"), "`name` must be one of 'lenet5', 'alexnet'"),
     (lambda: build_architecture("vgg", (4, 4, 1)), r"`input_shape` must be \(H, W, C\) with H and W in \[8, 64\]"),
     (lambda: build_architecture("vgg", (28, 28)), r"`input_shape` must be \(H, W, C\)"),
-    (lambda: build_architecture("vgg", num_classes=1), r"`num_classes` must be an integer in \[2, ∞\]"),
+    (lambda: build_architecture("vgg", num_classes=1), r"`num_classes` must be an integer in \[2, ∞\)"),
     (lambda: build_architecture("vgg", conv="torch"), "`conv` must be one of 'keras', 'toolkit'"),
     (lambda: compile_classifier(build_architecture("lenet5"), 0.0), r"`learning_rate` must be a finite number in \("),
     (lambda: Regularizers(cutout=2.0), r"`cutout` must be a finite number in \[0, 0.8\]"),

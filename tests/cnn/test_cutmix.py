@@ -77,7 +77,7 @@ def test_cutmix_model_learns_and_evaluates_like_its_classifier(tmp_path):
 
 
 def test_bad_alpha():
-    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \(0, ∞\]"):
+    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \(0, ∞\)"):
         cutmix_boxes(4, 8, 8, 0.0)
-    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \(0, ∞\]"):
+    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \(0, ∞\)"):
         CutMixModel(keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)]), alpha=-1)

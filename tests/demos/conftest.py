@@ -47,6 +47,21 @@ def isolated_caches(tmp_path_factory):
     patch.undo()
 
 
+@pytest.fixture(autouse=True)
+def no_training_left_behind():
+    """Each test ends with no run or background tracing thread still inside TensorFlow:
+    the next test starts from a quiet process, and the process never exits under one."""
+    yield
+    import threading
+
+    from demos.ui import live
+
+    live.stop_all(timeout=120)
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.name.startswith(("train-", "playground-")):
+            thread.join(120)
+
+
 def assert_no_exception(at, what: str) -> None:
     """Fails with the exception texts if the AppTest run showed any."""
     problems = [e.value for e in at.exception]

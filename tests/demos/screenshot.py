@@ -140,7 +140,7 @@ def click_button(page, label: str, timeout_s: float = 300) -> None:
     A click that starts a run shows the live panel (``demos.ui.live``); then this also
     waits until every live panel on the page shows its end state.
     """
-    page.get_by_role("button", name=label).first.click()
+    page.get_by_role("button", name=label, exact=True).first.click()
     page.wait_for_timeout(500)
     wait_until_idle(page, timeout_s)
     if page.locator(LIVE_RUNNING).count():
@@ -174,7 +174,7 @@ def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: f
     figure in the panel and to the end state, the last epoch seen, the end states, and every
     read in which the progress bar and a figure title named different epochs.
     """
-    page.get_by_role("button", name=label).first.click()
+    page.get_by_role("button", name=label, exact=True).first.click()
     started, seen = time.monotonic(), {"first_progress": None, "first_figure": None, "done": None,
                                        "last_epoch": 0, "mismatches": [], "states": []}
     running, previous = False, {}

@@ -99,9 +99,9 @@ def test_layers_keras_file_round_trip(tmp_path):
 
 
 def test_invalid_parameters_raise_clear_errors():
-    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \(0, ∞\], received alpha=0"):
+    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \(0, ∞\), received alpha=0"):
         act.ELU(alpha=0)
-    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \[0, ∞\], received alpha=-1"):
+    with pytest.raises(ValueError, match=r"`alpha` must be a finite number in \[0, ∞\), received alpha=-1"):
         act.GeneralizedReLU(alpha=-1)
     with pytest.raises(ValueError, match=r"`name` must be one of 'sigmoid', 'tanh'.*received name='gelu'"):
         act.activation_latex("gelu")

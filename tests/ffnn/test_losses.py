@@ -129,7 +129,7 @@ def test_loss_survives_a_keras_file_round_trip(tmp_path):
 
 
 def test_invalid_arguments_raise_clear_errors():
-    with pytest.raises(ValueError, match=r"`delta` must be a finite number in \(0, ∞\], received delta=0"):
+    with pytest.raises(ValueError, match=r"`delta` must be a finite number in \(0, ∞\), received delta=0"):
         L.Huber(delta=0)
     with pytest.raises(ValueError, match=r"`from_logits` must be True or False, received from_logits='yes'"):
         L.BinaryCrossentropy(from_logits="yes")

@@ -187,6 +187,18 @@ def test_callbacks_see_the_whole_run_of_the_network_across_calls():
     assert session.snapshot() is session.snapshot()  # evaluated once per epoch
 
 
+def test_a_prepared_session_trains_exactly_like_a_fresh_one():
+    fresh, prepared = PlaygroundSession(SMALL, resolution=10), PlaygroundSession(SMALL, resolution=10, prepare=True)
+    prepared.set_training(0.05, 10)  # while the loop is being traced
+    fresh.set_training(0.05, 10)
+    assert prepared.snapshot().epoch == 0 and prepared.run.epochs_done == 0
+    fresh.train(3)
+    prepared.train(3)  # waits for the tracing, which left the untrained network in place
+    np.testing.assert_allclose(prepared.run.history["loss"], fresh.run.history["loss"], rtol=1e-6)
+    for ours, theirs in zip(prepared.model.get_weights(), fresh.model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7)
+
+
 def test_an_interruption_keeps_the_finished_epochs():
     session = PlaygroundSession(SMALL, resolution=10)
 

@@ -72,7 +72,7 @@ def test_wgan_gp_trains_and_refuses_batch_norm_in_the_critic():
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"d_steps": 0}, r"`d_steps` must be a positive integer, received d_steps=0"),
     ({"loss": "hinge"}, r"`loss` must be one of"),
-    ({"clip_value": -1}, r"`clip_value` must be a finite number in \[0, ∞\], received clip_value=-1. 0 turns clipping off"),
+    ({"clip_value": -1}, r"`clip_value` must be a finite number in \[0, ∞\), received clip_value=-1. 0 turns clipping off"),
     ({"noise": "cauchy"}, r"`noise` must be one of 'gaussian', 'uniform'"),
     ({"ema_decay": 1.0}, r"`ema_decay` must be a finite number in \[0, 1\), received ema_decay=1.0. 0 turns the average off"),
     ({"feature_matching": True, "feature_layer": "nope"}, r"`feature_layer` must name a layer"),

@@ -102,6 +102,6 @@ def test_translators_round_trip_through_a_keras_file_with_their_optimizers(build
 def test_translators_reload_from_config():
     model = Pix2Pix(unet_generator(filters=4), patchgan_discriminator(filters=4), l1_weight=5)
     assert Pix2Pix.from_config(model.get_config()).l1_weight == 5
-    with pytest.raises(ValueError, match=r"`cycle_weight` must be a finite number in \[0, ∞\]"):
+    with pytest.raises(ValueError, match=r"`cycle_weight` must be a finite number in \[0, ∞\)"):
         CycleGAN(*(unet_generator(filters=4) for _ in range(2)),
                  *(patchgan_discriminator(filters=4, conditional=False) for _ in range(2)), cycle_weight=-1)

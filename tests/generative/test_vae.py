@@ -53,7 +53,7 @@ def test_bernoulli_likelihood_and_beta_weighted_loss_by_hand():
 
 
 def test_bad_beta_and_encoder_without_two_heads():
-    with pytest.raises(ValueError, match=r"`beta` must be a finite number in \[0, ∞\], received beta=-0\.5\. "
+    with pytest.raises(ValueError, match=r"`beta` must be a finite number in \[0, ∞\), received beta=-0\.5\. "
                                          r"β weighs the KL term"):
         vae(beta=-0.5)
     with pytest.raises(ValueError, match="must output \\[mu, log_var\\]"):

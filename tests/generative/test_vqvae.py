@@ -59,7 +59,7 @@ def test_codebook_and_commitment_losses_by_hand_and_where_they_send_gradients():
 
 
 def test_bad_input_gets_one_clear_sentence():
-    with pytest.raises(ValueError, match=r"`num_codes` must be an integer in \[2, ∞\], received num_codes=1\. "
+    with pytest.raises(ValueError, match=r"`num_codes` must be an integer in \[2, ∞\), received num_codes=1\. "
                                          r"With a codebook of size 1"):
         vqvae(num_codes=1)
     with pytest.raises(ValueError, match="commitment loss"):

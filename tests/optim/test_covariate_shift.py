@@ -95,7 +95,7 @@ def test_batch_norm_keeps_raw_pixel_inputs_out_of_the_sigmoid_tails(small_digits
     ({"normalizations": ()}, "`normalizations` must be at least one value among 'none', 'batch'"),
     ({"normalizations": ("batch", "batch")}, "`normalizations` must be a list without repeated values"),
     ({"normalizations": ("group",)}, "`normalizations` must be a list of values among 'none', 'batch'"),
-    ({"learning_rate": -1.0}, "`learning_rate` must be a finite number in \\(0, ∞\\]"),
+    ({"learning_rate": -1.0}, "`learning_rate` must be a finite number in \\(0, ∞\\)"),
     ({"activation": "elu"}, "`activation` must be one of 'sigmoid', 'tanh', 'relu'"),
 ])
 def test_bad_arguments_are_named_before_training(small_digits, kwargs, message):

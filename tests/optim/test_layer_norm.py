@@ -42,7 +42,7 @@ def test_config_and_keras_file_round_trips(tmp_path):
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match=r"`epsilon` must be a finite number in \(0, ∞\], .*epsilon=-1"):
+    with pytest.raises(ValueError, match=r"`epsilon` must be a finite number in \(0, ∞\), .*epsilon=-1"):
         LayerNorm(epsilon=-1)
     with pytest.raises(ValueError, match=r"`axis` must be an integer .* received axis='last'"):
         LayerNorm(axis="last")

@@ -135,7 +135,7 @@ def test_warm_up_leaves_the_run_unchanged(small_digits):
 
 
 def test_bad_learning_rate_is_named_before_training(small_digits):
-    with pytest.raises(ValueError, match="`learning_rate` must be a finite number in \\(0, ∞\\]"):
+    with pytest.raises(ValueError, match="`learning_rate` must be a finite number in \\(0, ∞\\)"):
         compare_descent(small_digits, learning_rate=0.0, epochs=1)
 
 

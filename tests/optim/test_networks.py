@@ -37,7 +37,7 @@ def test_input_scale_multiplies_the_flattened_input():
     ({"hidden": (8, 0)}, r"`hidden\[1\]` must be an integer in \[1, 512\], received hidden\[1\]=0"),
     ({"activation": "swish"}, "`activation` must be one of 'sigmoid', 'tanh', 'relu'"),
     ({"normalization": "group"}, "`normalization` must be one of 'none', 'batch', 'layer'"),
-    ({"num_classes": 1}, r"`num_classes` must be an integer in \[2, ∞\], received num_classes=1"),
+    ({"num_classes": 1}, r"`num_classes` must be an integer in \[2, ∞\), received num_classes=1"),
     ({"input_scale": 0}, r"`input_scale` must be a finite number in \(0, 10000\]"),
 ])
 def test_bad_arguments_are_named(kwargs, message):

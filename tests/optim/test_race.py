@@ -34,7 +34,7 @@ def test_build_gives_the_toolkit_class_or_the_keras_builtin(name, builtin, expec
 @pytest.mark.parametrize("choice, message", [
     (lambda: OptimizerChoice("Adamax"), r"`name` must be one of SGD, .*name='Adamax'"),
     (lambda: OptimizerChoice("SGD", {"momentum": 0.9}), "SGD takes learning_rate, received momentum"),
-    (lambda: optimizer_choice("SGD", 0.0).build(), "`learning_rate` must be a finite number in \\(0, ∞\\]"),
+    (lambda: optimizer_choice("SGD", 0.0).build(), "`learning_rate` must be a finite number in \\(0, ∞\\)"),
     (lambda: optimizer_choice("RMSProp", 0.1, rho=1.0, builtin=True).build(),
      r"`rho` must be a finite number in \[0, 1\), received rho=1.0"),
     (lambda: optimizer_choice("Adam", 0.1, beta_2=-0.1).build(), r"`beta_2` must be a finite number in \[0, 1\)"),

@@ -87,7 +87,7 @@ def test_outcome_words():
     ({"start": (5.0, 0.0)}, r"`start` \(5.0, 0.0\) lies outside the saddle domain"),
     ({"steps": 0}, r"`steps` must be an integer in \[1, 100000\]"),
     ({"surface": "moon"}, "`name` must be one of"),
-    ({"choices": [optimizer_choice("Adam", -0.1)]}, "`learning_rate` must be a finite number in \\(0, ∞\\]"),
+    ({"choices": [optimizer_choice("Adam", -0.1)]}, "`learning_rate` must be a finite number in \\(0, ∞\\)"),
 ])
 def test_bad_settings_get_one_sentence(kwargs, message):
     settings = {"surface": "saddle", "choices": [optimizer_choice("SGD", 0.01)], **kwargs}

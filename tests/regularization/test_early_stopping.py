@@ -91,8 +91,8 @@ def test_in_compare_it_stops_only_the_runs_it_names():
     ({"patience": 0}, r"`patience` must be a positive integer, received patience=0. It is the number of epochs "
                       r"without improvement"),
     ({"patience": 2.5}, "`patience` must be a positive integer"),
-    ({"min_delta": -1}, r"`min_delta` must be a finite number in \[0, ∞\]"),
-    ({"start_from_epoch": -1}, r"`start_from_epoch` must be an integer in \[0, ∞\]"),
+    ({"min_delta": -1}, r"`min_delta` must be a finite number in \[0, ∞\)"),
+    ({"start_from_epoch": -1}, r"`start_from_epoch` must be an integer in \[0, ∞\)"),
     ({"mode": "up"}, "`mode` must be one of 'auto', 'min', 'max'"),
 ])
 def test_bad_arguments(kwargs, message):

@@ -96,8 +96,8 @@ def test_label_losses_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize(("make", "message"), [
-    (lambda: GaussianNoise(-1), r"`stddev` must be a finite number in \[0, ∞\], received stddev=-1. It is the noise"),
-    (lambda: NoisyDense(4, stddev=float("inf")), r"`stddev` must be a finite number in \[0, ∞\]"),
+    (lambda: GaussianNoise(-1), r"`stddev` must be a finite number in \[0, ∞\), received stddev=-1. It is the noise"),
+    (lambda: NoisyDense(4, stddev=float("inf")), r"`stddev` must be a finite number in \[0, ∞\)"),
     (lambda: NoisyDense(0), r"`units` must be a positive integer, received units=0"),
     (lambda: SmoothedSparseCategoricalCrossentropy(1.0), r"`label_smoothing` must be a finite number in \[0, 1\)"),
     (lambda: LabelFlipCrossentropy(-0.1), r"`rate` must be a finite number in \[0, 1\)"),

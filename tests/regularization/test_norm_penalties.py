@@ -52,10 +52,10 @@ def test_penalty_factory_and_round_trips(tmp_path):
 
 
 @pytest.mark.parametrize(("make", "message"), [
-    (lambda: L2(-0.1), r"`l2` must be a finite number in \[0, ∞\], received l2=-0.1. It is the penalty strength λ"),
-    (lambda: L1(float("nan")), r"`l1` must be a finite number in \[0, ∞\]"),
+    (lambda: L2(-0.1), r"`l2` must be a finite number in \[0, ∞\), received l2=-0.1. It is the penalty strength λ"),
+    (lambda: L1(float("nan")), r"`l1` must be a finite number in \[0, ∞\)"),
     (lambda: penalty(l1=-1), "`l1` must be"),
-    (lambda: penalty_geometry(-0.5), r"`lam` must be a finite number in \[0, ∞\]"),
+    (lambda: penalty_geometry(-0.5), r"`lam` must be a finite number in \[0, ∞\)"),
     (lambda: penalty_geometry(1, curvature=(1, 0)), "`curvature` must be two positive numbers"),
 ])
 def test_bad_strengths_get_one_clear_sentence(make, message):

@@ -1,5 +1,7 @@
-"""network_diagram: links coloured and thickened by weight, pictures in one heatmap, labels."""
+"""network_diagram: links coloured and thickened by weight, pictures in one PNG, labels."""
 
+import base64
+import io
 import json
 
 import numpy as np
@@ -7,7 +9,7 @@ import plotly.io as pio
 import pytest
 
 from toolkit.viz import network_diagram
-from toolkit.viz.network import LEVELS, _axis
+from toolkit.viz.network import LEVELS, playground_rgba
 from toolkit.viz.theme import PLAYGROUND_BLUE, PLAYGROUND_ORANGE
 
 KERNELS = [np.array([[0.5, -1.0, 0.1], [2.0, 0.0, -0.2]]), np.array([[1.0], [-0.5], [0.3]])]  # 2-3-1
@@ -32,25 +34,33 @@ def test_links_are_coloured_by_sign_and_thickened_by_size():
     assert json.loads(fig.to_json())["data"]
 
 
-def test_pictures_go_into_one_heatmap_without_stretching_across_gaps():
+def _decode(source):
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))))
+
+
+def test_pictures_go_into_one_transparent_png_aligned_with_the_neurons():
     r = 4
     pictures = [np.full((2, r, r), -1.0), np.full((3, r, r), 0.5), np.full((1, r, r), 1.0)]
-    pictures[1][2, 0, 0] = -0.25  # neuron 3 of layer 1: bottom-left cell
+    pictures[1][2, 0, 0] = -0.25  # neuron 3 of layer 1: bottom-left cell of its picture
     fig = network_diagram(KERNELS, pictures, layer_names=["in", "hidden", "out"])
-    (heatmap,) = [t for t in fig.data if t.type == "heatmap"]
-    z, x, y = np.asarray(heatmap.z), np.asarray(heatmap.x), np.asarray(heatmap.y)
-    assert z.shape == (len(y), len(x)) and np.all(np.diff(x) > 0) and np.all(np.diff(y) > 0)
-    assert np.sum(np.isfinite(z)) == (2 + 3 + 1) * r * r  # only the neurons' cells are filled
-    # neuron 3 (the lowest) of layer 1 starts at the bottom row block and at layer 1's column block
-    assert z[0, r + 2] == pytest.approx(-0.25)
+    assert not [t for t in fig.data if t.type == "heatmap"]
+    (image,) = fig.layout.images
+    rgba = _decode(image.source)  # (rows from the top, columns, RGBA), r pixels per unit
+    assert rgba.shape[:2] == (round(image.sizey * r), round(image.sizex * r))
+    assert (image.x, image.y, image.xanchor, image.yanchor) == (0, 0, "left", "top")
+    assert np.sum(rgba[..., 3] == 255) == (2 + 3 + 1) * r * r  # only the neurons' pixels are opaque
+    top = round(2 * 1.35 * r)  # neuron 3 (j = 2) of layer 1 (columns 3r .. 4r), rounded to a pixel
+    np.testing.assert_array_equal(rgba[top + r - 1, 3 * r], playground_rgba(np.array([[-0.25]]))[0, 0])
+    np.testing.assert_array_equal(rgba[0, 0], playground_rgba(np.array([[-1.0]]))[0, 0])  # feature 1: orange
     assert list(next(t for t in fig.data if t.name == "layer names").text) == ["in", "hidden", "out"]
 
 
-def test_axis_cells_end_exactly_at_block_edges():
-    centres, offsets = _axis([0.0, 3.0], 4)
-    assert offsets == [0, 6] and len(centres) == 10
-    edges = (centres[3] + centres[4]) / 2
-    assert edges == pytest.approx(1.0)  # the last cell of block 0 ends at its edge, not in the gap
+def test_playground_colours_run_from_orange_through_white_to_blue():
+    rgba = playground_rgba(np.array([[-1.0, 0.0, 1.0, np.nan]]))[0]
+    assert [tuple(int(v) for v in c) for c in rgba[:3, :3]] == [(245, 147, 34), (254, 254, 255), (8, 119, 189)]
+    assert list(rgba[:, 3]) == [255, 255, 255, 0]  # NaN (a diverged network) is transparent
 
 
 def test_circles_labels_and_hover():

@@ -345,7 +345,8 @@ class PlaygroundSession:
         self._preparing = None
         if prepare:
             self.snapshot()  # the untrained network, evaluated before the loop is traced
-            self._preparing = threading.Thread(target=self._prepare, name="playground-prepare", daemon=True)
+            # Not a daemon: it ends within seconds, and the interpreter must not finalize under it.
+            self._preparing = threading.Thread(target=self._prepare, name="playground-prepare")
             self._preparing.start()
 
     def _prepare(self):

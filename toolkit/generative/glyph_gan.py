@@ -61,7 +61,7 @@ class GlyphGanConfig(Config):
     feature_matching: bool = setting(False, label="Feature matching")
     minibatch: bool = setting(False, label="Minibatch discrimination")
     vbn: bool = setting(False, label="Virtual batch norm (G)")
-    score: bool = setting(True, label="Score samples while training",
+    score: bool = setting(True, label="Score the samples",
                           help="FID, Inception Score and classes covered, from the shipped glyph classifier "
                                "(about 0.3 s per scoring, at most every 2 s).")
     label_smoothing: float = setting(0.1, lo=0.0, hi=0.45, label="One-sided label smoothing α (0 = off)")

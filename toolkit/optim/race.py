@@ -95,8 +95,19 @@ def _learning_rate(name: str):
     return setting(LEARNING_RATES[name], lo=1e-5, hi=10.0, step=0.001, label=f"{name}: η")
 
 
+class ChosenOptimizers:
+    """Mixin of the configs that race optimizers: fields `optimizers`, `lr_<name>` for each
+    optimizer, `momentum`, `rho`, `beta1`, `beta2` and `keras` become the entrants."""
+
+    def choices(self) -> list[OptimizerChoice]:
+        """One entrant per chosen optimizer, with the hyperparameters its rule reads."""
+        return [optimizer_choice(name, getattr(self, f"lr_{name.lower()}"), momentum=self.momentum,
+                                 rho=self.rho, beta_1=self.beta1, beta_2=self.beta2, builtin=self.keras)
+                for name in self.optimizers]
+
+
 @dataclasses.dataclass(frozen=True)
-class RaceConfig(Config):
+class RaceConfig(ChosenOptimizers, Config):
     """Every setting of the optimizer race, with its bounds (field names are the page's URL names)."""
 
     optimizers: tuple = setting(("SGD", "Momentum", "RMSProp", "Adam"), choices=tuple(OPTIMIZERS),
@@ -118,12 +129,6 @@ class RaceConfig(Config):
     width: int = setting(64, lo=4, hi=256, step=4, widget="number", label="Hidden units")
     keras: bool = setting(False, widget="toggle", label="Keras built-ins",
                           help="Train with keras.optimizers instead of the toolkit's from-scratch classes.")
-
-    def choices(self) -> list[OptimizerChoice]:
-        """One entrant per chosen optimizer, with the hyperparameters its rule reads."""
-        return [optimizer_choice(name, getattr(self, f"lr_{name.lower()}"), momentum=self.momentum,
-                                 rho=self.rho, beta_1=self.beta1, beta_2=self.beta2, builtin=self.keras)
-                for name in self.optimizers]
 
 
 def run_race(config: RaceConfig, data=None, *, callbacks=(), stop=None) -> dict:

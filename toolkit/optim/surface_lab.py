@@ -21,7 +21,7 @@ import numpy as np
 
 from toolkit.config import Config, setting
 from toolkit.optim.optimizers import OPTIMIZERS
-from toolkit.optim.race import OptimizerChoice, optimizer_choice, unique_labels
+from toolkit.optim.race import ChosenOptimizers, OptimizerChoice, unique_labels
 from toolkit.optim.surfaces import SURFACES, Surface, get_surface, surface_grid
 from toolkit.optim.trajectories import Trajectory, start_point, trajectories
 
@@ -39,7 +39,7 @@ def _learning_rate(name: str):
 
 
 @dataclasses.dataclass(frozen=True)
-class SurfaceConfig(Config):
+class SurfaceConfig(ChosenOptimizers, Config):
     """Every setting of the Loss surfaces page (field names are its URL names)."""
 
     surface: str = setting("saddle", choices=tuple(SURFACES), label="Surface",
@@ -69,12 +69,6 @@ class SurfaceConfig(Config):
     @property
     def start(self) -> tuple[float, float]:
         return (self.x0, self.y0)
-
-    def choices(self) -> list[OptimizerChoice]:
-        """One entrant per chosen optimizer, with the hyperparameters its rule reads."""
-        return [optimizer_choice(name, getattr(self, f"lr_{name.lower()}"), momentum=self.momentum,
-                                 rho=self.rho, beta_1=self.beta1, beta_2=self.beta2, builtin=self.keras)
-                for name in self.optimizers]
 
 
 @dataclasses.dataclass(frozen=True)

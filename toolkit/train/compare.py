@@ -8,11 +8,23 @@ each with the same ``seed`` (so the same batches in the same order).
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, Mapping
 
 import keras
 
 from toolkit.train.trainer import fit
+
+# Seeding is process-wide: while one session seeds and builds, no other may draw weights, or
+# two students' "identical" starts would differ with the timing of the other's run.
+_BUILD_LOCK = threading.Lock()
+
+
+def seeded_build(build: Callable[[], keras.Model], seed: int) -> keras.Model:
+    """``build()`` right after ``keras.utils.set_random_seed(seed)``, safe across threads."""
+    with _BUILD_LOCK:
+        keras.utils.set_random_seed(seed)
+        return build()
 
 
 def compare(builders: Mapping[str, Callable[[], keras.Model]], data, *, epochs: int,
@@ -34,8 +46,7 @@ def compare(builders: Mapping[str, Callable[[], keras.Model]], data, *, epochs: 
     x, y, validation = _unpack(data)
     runs, reference = {}, None
     for name, build in builders.items():
-        keras.utils.set_random_seed(seed)
-        model = build()
+        model = seeded_build(build, seed)
         reference = _share_initial_weights(model, reference)
         runs[name] = fit(model, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
                          validation_data=validation, callbacks=callbacks, seed=seed,

@@ -136,13 +136,13 @@ def _picture_image(pictures, geometry):
     if any(p.shape[1:] != (r, r) for p in pictures):
         raise ValueError(f"`pictures` must all be square with the same size, received shapes "
                          f"{[p.shape for p in pictures]}.")
-    width, height = round(geometry.width * r), round(-geometry.bottom * r)
+    rows = [round(-geometry.top(j) * r) for j in range(geometry.max_neurons)]  # each neuron's top pixel
+    width, height = round(geometry.width * r), rows[-1] + r
     values = np.full((height, width), np.nan, dtype=np.float32)  # (rows from the top, columns)
     for l, layer in enumerate(pictures):
         column = round(geometry.left(l) * r)
         for j, picture in enumerate(layer):
-            row = round(-geometry.top(j) * r)
-            values[row:row + r, column:column + r] = picture[::-1]  # picture row 0 is the bottom
+            values[rows[j]:rows[j] + r, column:column + r] = picture[::-1]  # picture row 0 is the bottom
     return {"source": png_data_uri(playground_rgba(values)), "xref": "x", "yref": "y", "x": 0.0, "y": 0.0,
             "sizex": width / r, "sizey": height / r, "xanchor": "left", "yanchor": "top",
             "sizing": "stretch", "layer": "below", "name": "neuron pictures"}
@@ -150,7 +150,8 @@ def _picture_image(pictures, geometry):
 
 def playground_rgba(values):
     """Eq. 4: (H, W) values in [-1, 1] -> (H, W, 4) uint8 colours; NaN is transparent."""
-    index = np.clip(np.round((np.nan_to_num(values, nan=-2.0) + 1.0) * 127.5), -1, 255).astype(np.int16)
+    scaled = np.round((np.clip(values, -1.0, 1.0) + 1.0) * 127.5)  # 0 .. 255, NaN stays NaN
+    index = np.where(np.isnan(scaled), -1, scaled).astype(np.int16)
     return _PALETTE[index]  # index -1 (NaN) is the palette's last, transparent row
 
 

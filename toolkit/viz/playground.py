@@ -1,9 +1,10 @@
 """Every live figure of the Playground page, built from one snapshot of the network.
 
-`playground_figures` is what the page redraws (at most four times a second while training)
-and what `benchmarks/playground.py` times: the network with each neuron's picture, the
-output over the plane with the data, the train/test loss curves and the confusion matrix.
-The snapshot is a `toolkit.ffnn.playground.Snapshot` (read by attribute, not imported).
+`playground_figures` is what the page's live panel redraws for every frame while training
+(`benchmarks/playground.py` measures it in the browser): the network with each neuron's
+picture (all pictures in one small PNG), the output over the plane with the data, the
+train/test loss curves and the confusion matrix, all from ONE snapshot so they show one
+epoch. The snapshot is a `toolkit.ffnn.playground.Snapshot` (read by attribute, not imported).
 """
 
 import plotly.graph_objects as go
@@ -26,7 +27,7 @@ def playground_figures(snapshot, data, history, *, show_test=True, discretize=Fa
     figures = {
         "network": network_diagram(
             snapshot.kernels, snapshot.nodes, layer_names=snapshot.layer_names,
-            node_names=snapshot.node_names, title="Each neuron over the plane; links: blue > 0, orange < 0"),
+            node_names=snapshot.node_names, title="Neurons over the plane · links: blue > 0, orange < 0"),
         "output": decision_boundary(
             snapshot.output_grid, data.x_train, data.y_train, data.x_test, data.y_test, task=data.task,
             show_test=show_test, discretize=discretize, classes=data.classes or None,
