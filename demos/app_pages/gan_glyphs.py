@@ -23,15 +23,18 @@ class PageState:
 
 def grid_figure(images, epoch, conditional):
     labels = [str(i % 10) for i in range(len(images))] if conditional else None
-    return image_grid(images, labels=labels, title=f"The same 40 latent vectors · epoch {epoch}")
+    return image_grid(images, labels=labels, title=f"The same 40 latent vectors · epoch {epoch}", compact=True)
 
 
 def draw(frame):
     """One frame: the fixed latent grid, D's and G's losses, and the latest scores."""
-    run, extras = frame.current, frame.extras
-    if "grid" in extras:
+    extras = frame.extras
+    if not frame.histories() and "setup" in extras:
+        st.caption(extras["setup"])
+    if "grid" in extras:  # epoch 0 too: the untrained generator's samples
         st.plotly_chart(grid_figure(extras["grid"], extras["epoch"], extras["conditional"]), key=f"{KEY}.fig.grid")
-    st.plotly_chart(adversarial_losses({run.name: run.history}), key=f"{KEY}.fig.losses")
+    if frame.histories():
+        st.plotly_chart(adversarial_losses(frame.histories()), key=f"{KEY}.fig.losses")
     if extras.get("scores"):
         st.plotly_chart(evaluation_curves(extras["scores"]), key=f"{KEY}.fig.scores")
 
@@ -68,7 +71,7 @@ def train(live):
 
 
 # "fid" is the monitor's, not in the run's history: no "did not learn" from losses that need not fall
-job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, metric="fid")
+job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, metric="fid", draw_early=True)
 result = job.result if job is not None and not job.running else None
 if result is not None:
     verdict, message = result.diagnosis

@@ -99,7 +99,8 @@ with view:
 
     # GAN losses need not fall while G learns: no "did not learn" verdict (the metric is not in the history)
     if state.on_panel or (state.job is not None and state.job.running):  # else its end state is an old lab's
-        state.job = job = ui.live_panel(KEY, start=mode is not None, train=train, draw=draw, metric="modes covered")
+        state.job = job = ui.live_panel(KEY, start=mode is not None, train=train, draw=draw, metric="modes covered",
+                                        unit="step")
     else:
         job = None
     if not state.on_panel or (job is not None and not job.running and not job.frame.histories()):

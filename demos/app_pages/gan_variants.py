@@ -16,10 +16,14 @@ SPECS = ui.settings(gg.LossComparisonConfig, "losses", "model", "epochs", "n", "
 
 def draw(frame):
     """One frame: the run in progress's grid, every run's D and G losses, every run's scores."""
+    if not frame.histories() and "setup" in frame.extras:
+        st.caption(frame.extras["setup"])
     if "grid" in frame.extras:
-        st.plotly_chart(image_grid(frame.extras["grid"], title=f"{frame.current.name} · epoch {frame.extras['epoch']}"),
+        st.plotly_chart(image_grid(frame.extras["grid"], title=f"{frame.extras['run']} · epoch {frame.extras['epoch']}",
+                                   compact=True),
                         key=f"{KEY}.fig.grid")
-    st.plotly_chart(adversarial_losses(frame.histories()), key=f"{KEY}.fig.losses")
+    if frame.histories():
+        st.plotly_chart(adversarial_losses(frame.histories()), key=f"{KEY}.fig.losses")
     if frame.extras.get("scores"):
         st.plotly_chart(evaluation_curves(frame.extras["scores"]), key=f"{KEY}.fig.scores")
 
@@ -51,13 +55,13 @@ def train(live):
                                on_setup=lambda text: live.publish(setup=text))
 
 
-job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, metric="fid")
+job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, metric="fid", draw_early=True)
 results = job.result if job is not None and not job.running and job.result else {}
 if results:
     st.subheader("After training")
     for column, (name, result) in zip(st.columns(len(results)), results.items()):
         with column:
-            st.plotly_chart(image_grid(result.grid, title=name, cols=8), key=f"{KEY}.fig.final.{name}")
+            st.plotly_chart(image_grid(result.grid, title=name, cols=8, compact=True), key=f"{KEY}.fig.final.{name}")
             verdict, _ = result.diagnosis
             st.caption(f"{result.run.status}, {result.run.wall_time:.0f} s" + (f" · **{verdict}**" if verdict != "ok"
                                                                                else ""))

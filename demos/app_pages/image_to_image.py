@@ -11,10 +11,14 @@ KEY = "image-to-image"
 
 def draw(frame):
     """One frame: the held-out glyphs translated by the current networks, and D's and G's losses."""
+    if not frame.histories() and "setup" in frame.extras:
+        st.caption(frame.extras["setup"])
     if "columns" in frame.extras:
-        st.plotly_chart(image_columns(frame.extras["columns"], title=f"{frame.current.name} · epoch {frame.epoch}"),
+        st.plotly_chart(image_columns(frame.extras["columns"], title=f"{frame.current.name} · epoch {frame.epoch}",
+                                      compact=True),
                         key=f"{KEY}.fig.columns")
-    st.plotly_chart(adversarial_losses(frame.histories()), key=f"{KEY}.fig.losses")
+    if frame.histories():
+        st.plotly_chart(adversarial_losses(frame.histories()), key=f"{KEY}.fig.losses")
 
 
 st.title("Image-to-image translation")
@@ -45,7 +49,7 @@ def train(live):
 
 
 # the adversarial losses need not fall while G learns: "l1" / "cycle" say whether it did
-job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw,
+job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, draw_early=True,
                     metric="l1" if config.kind == "pix2pix" else "cycle")
 st.caption("Outputs are clipped to [0, 1] for display: the translators' last layer is linear "
            "(`image_to_image.OUTPUT_ACTIVATION`), since a sigmoid got stuck in its flat black region.")

@@ -194,9 +194,11 @@ def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: f
             if stable and panel["phase"] == "running" and epoch is not None and any(t != epoch for t in titled):
                 seen["mismatches"].append((epoch, titled))
         running = running or any(p["phase"] == "running" for p in panels)
-        # An old panel of an earlier run may still show "done" right after the click.
-        if panels and all(p["phase"] == "done" for p in panels) and (running or now > 3):
-            seen["done"], seen["states"] = now, [s for p in panels for s in p["states"]]
+        # An old panel of an earlier run may still show "done" right after the click, and a
+        # panel that just ended is redrawn once by the page's rerun: done means end states shown.
+        states = [state for p in panels for state in p["states"]]
+        if panels and all(p["phase"] == "done" for p in panels) and states and (running or now > 3):
+            seen["done"], seen["states"] = now, states
             return seen
         time.sleep(poll_s)
     return seen

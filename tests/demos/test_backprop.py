@@ -50,7 +50,7 @@ def test_race_and_bad_url_values():
     assert_no_exception(at, "backprop.py after the race")
     for method, updates in (("backprop", 200), ("weight_perturbation", 1), ("simultaneous_perturbation", 100),
                             ("node_perturbation", 11)):
-        assert f"**{method}** · epoch {updates}/{updates}" in end_states(at)
+        assert f"**{method}** · update {updates}/{updates}" in end_states(at)
     rows = at.dataframe[-1].value
     assert list(rows["method"]) == ["backprop", "weight perturbation", "simultaneous perturbation",
                                     "node perturbation"]

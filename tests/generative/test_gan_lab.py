@@ -105,6 +105,11 @@ def test_play_reports_every_chunk_and_the_next_call_continues():
     assert lab.history["g_step"][-1] == 65 and len(lab.history["g_loss"]) == 65  # the lab's whole history
 
 
+def test_a_lab_matches_its_config_whatever_the_steps_per_click():
+    lab = GanLab(GanLabConfig(steps=60))
+    assert lab.matches(GanLabConfig(steps=500)) and not lab.matches(GanLabConfig(k=2))
+
+
 def test_play_honours_stop_between_chunks():
     lab = GanLab(GanLabConfig())
     stop = threading.Event()

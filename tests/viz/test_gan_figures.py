@@ -67,3 +67,20 @@ def test_adversarial_losses_draws_g_solid_and_d_dashed_per_run():
     assert viz.gan.adversarial_losses({"run": history}).data[0].name == "G loss"
     with pytest.raises(ValueError, match="has no 'g_loss'"):
         viz.gan.adversarial_losses({"run": {"d_loss": [1.0]}})
+
+
+def test_compact_image_columns_send_one_png_of_the_same_mosaic():
+    import base64
+    import io
+
+    from PIL import Image
+
+    images = np.random.default_rng(0).random((3, 8, 8, 1))
+    fig = viz.image_columns({"input": images, "output": images}, compact=True)
+    source = fig.data[0].source
+    assert source.startswith("data:image/png;base64,")
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))))
+    assert pixels.shape == (3 * 9 - 1, 2 * 9 - 1)  # 3 rows x 2 columns with 1-pixel gaps
+    np.testing.assert_array_equal(pixels[:8, :8], np.round(images[0, ..., 0] * 255))
+    assert pixels[8, 0] == 255  # gaps are white
+    assert len(fig.to_json()) < len(viz.image_columns({"input": images, "output": images}).to_json())

@@ -356,7 +356,8 @@ class PlaygroundSession:
         untrained = [np.array(v) for v in optimizer.variables]
         try:
             fit(self.model, self.data.x_train, self.y_train, epochs=1, batch_size=self.config.batch_size,
-                validation_data=(self.data.x_test, self.y_test), seed=self.config.seed, name="prepare")
+                validation_data=(self.data.x_test, self.y_test), seed=self.config.seed, name="prepare",
+                validation_batch_size=len(self.data.x_test))
         finally:
             self.model.set_weights(self.run.initial_weights)
             for variable, value in zip(optimizer.variables, untrained):
@@ -406,6 +407,7 @@ class PlaygroundSession:
         try:
             fit(self.model, self.data.x_train, self.y_train, epochs=epochs,
                 batch_size=self.config.batch_size, validation_data=(self.data.x_test, self.y_test),
+                validation_batch_size=len(self.data.x_test),  # the test loss in one step, not 25
                 seed=self.config.seed + self.run.epochs_done, name="playground", stop=stop,
                 callbacks=[_Continue(self.run, as_callbacks(callbacks))])
         finally:  # also when a callback raised: the run is paused, not running

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import keras
 
+from toolkit import validation
 from toolkit.generative.tricks import MinibatchDiscrimination, VirtualBatchNormalization
 
 NORMALIZATIONS = ("batch", "virtual", "none")
@@ -57,16 +58,13 @@ def _check(image_shape, filters, num_classes, latent_dim=None, conv_layers=2, re
     if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
         raise ValueError("`image_shape` must be (H, W, C) with H and W divisible by 4 (two stride-2 "
                          f"layers), received image_shape={tuple(image_shape)}.")
-    if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
-        raise ValueError(f"`filters` must be a positive integer, received filters={filters!r}.")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0 or num_classes == 1:
-        raise ValueError(f"`num_classes` must be 0 (unconditional) or >= 2, received num_classes={num_classes!r}.")
-    if conv_layers not in (2, 3):
-        raise ValueError(f"`conv_layers` must be 2 or 3, received conv_layers={conv_layers!r}.")
-    if isinstance(refine_layers, bool) or not isinstance(refine_layers, int) or refine_layers < 0:
-        raise ValueError(f"`refine_layers` must be an integer >= 0, received refine_layers={refine_layers!r}.")
-    if latent_dim is not None and (isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1):
-        raise ValueError(f"`latent_dim` must be a positive integer, received latent_dim={latent_dim!r}.")
+    validation.check_positive_int("filters", filters)
+    if validation.check_int("num_classes", num_classes, 0) == 1:
+        raise ValueError("`num_classes` must be 0 (unconditional) or >= 2, received num_classes=1.")
+    validation.check_choice("conv_layers", conv_layers, (2, 3))
+    validation.check_int("refine_layers", refine_layers, 0)
+    if latent_dim is not None:
+        validation.check_positive_int("latent_dim", latent_dim)
 
 
 def _activation(kind, name):
@@ -107,11 +105,8 @@ def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), filters: int 
         activation: "relu" (Radford et al.) or "leaky_relu" (slope 0.2) after each norm.
     """
     _check(image_shape, filters, num_classes, latent_dim, refine_layers=refine_layers)
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"`normalization` must be one of {', '.join(NORMALIZATIONS)}, "
-                         f"received normalization={normalization!r}.")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"`activation` must be one of {', '.join(ACTIVATIONS)}, received activation={activation!r}.")
+    validation.check_choice("normalization", normalization, NORMALIZATIONS)
+    validation.check_choice("activation", activation, ACTIVATIONS)
     height, width, channels = image_shape
     z = keras.Input((latent_dim,), name="z")
     inputs = [z] if not num_classes else [z, keras.Input((num_classes,), name="label")]

@@ -32,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from toolkit import validation
-from toolkit.generative.gan_losses import LOSSES, WASSERSTEIN, discriminator_loss, generator_loss, gradient_penalty
+from toolkit.generative.gan_losses import LOSSES, discriminator_loss, generator_loss, gradient_penalty
 from toolkit.generative.own_optimizers import OwnOptimizers
 from toolkit.generative.tricks import VirtualBatchNormalization, feature_matching_loss, update_weight_average
 
@@ -54,18 +54,6 @@ def numpy_noise(kind: str, n: int, latent_dim: int, seed: int = 0) -> np.ndarray
     if kind == "gaussian":
         return rng.standard_normal((n, latent_dim)).astype(np.float32)
     return rng.uniform(-1.0, 1.0, (n, latent_dim)).astype(np.float32)
-
-
-def check_positive_int(name, value, minimum=1, hint=""):
-    """`value` as an int >= `minimum` ("`name` must be an integer >= minimum`hint`, received ...").
-
-    Kept with this signature and message for the autoencoder modules that import it from here;
-    the GAN modules use ``toolkit.validation`` directly.
-    """
-    message = f"an integer >= {minimum}{hint}"
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be {message}, received {name}={value!r}.")
-    return int(value)
 
 
 def with_networks(config: dict, keys) -> dict:

@@ -317,6 +317,7 @@ def build_translator(config: TranslatorConfig | None = None):
                          patchgan_discriminator(filters=filters, conditional=False, name="d_bold"),
                          identity_weight=1.0)
     model.compile(*(keras.optimizers.Adam(config.lr, beta_1=0.5) for _ in model.optimizer_networks))
+    model.build_optimizers()  # eagerly: the first trace of the step is then shorter
     return model
 
 

@@ -21,6 +21,7 @@ import dataclasses
 
 import numpy as np
 
+from toolkit import validation
 from toolkit.generative.gan import ConditionalGAN, numpy_noise
 
 METHODS = ("linear", "slerp")
@@ -31,10 +32,8 @@ def interpolate(z0, z1, steps: int = 8, method: str = "linear") -> np.ndarray:
     z0, z1 = np.asarray(z0, np.float64).ravel(), np.asarray(z1, np.float64).ravel()
     if z0.shape != z1.shape:
         raise ValueError(f"`z0` and `z1` must have the same length, received {z0.shape} and {z1.shape}.")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"`steps` must be an integer >= 2, received steps={steps!r}.")
-    if method not in METHODS:
-        raise ValueError(f"`method` must be one of {', '.join(METHODS)}, received method={method!r}.")
+    validation.check_int("steps", steps, 2)
+    validation.check_choice("method", method, METHODS)
     t = np.linspace(0.0, 1.0, steps)[:, None]  # (steps, 1)
     if method == "linear":
         return ((1 - t) * z0 + t * z1).astype(np.float32)  # Eq. 1

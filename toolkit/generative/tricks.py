@@ -40,6 +40,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from toolkit import validation
+
 
 def feature_matching_loss(real_features, fake_features):
     """Eq. 1: squared distance between the batch means of f(x) and f(G(z)), per feature."""
@@ -62,10 +64,8 @@ class MinibatchDiscrimination(keras.layers.Layer):
 
     def __init__(self, num_kernels: int = 16, kernel_dim: int = 8, **kwargs):
         super().__init__(**kwargs)
-        for name, value in (("num_kernels", num_kernels), ("kernel_dim", kernel_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"`{name}` must be a positive integer, received {name}={value!r}.")
-        self.num_kernels, self.kernel_dim = num_kernels, kernel_dim
+        self.num_kernels = validation.check_positive_int("num_kernels", num_kernels)
+        self.kernel_dim = validation.check_positive_int("kernel_dim", kernel_dim)
 
     def build(self, input_shape):
         if len(input_shape) != 2 or input_shape[-1] is None:
@@ -108,11 +108,8 @@ class VirtualBatchNormalization(keras.layers.Layer):
 
     def __init__(self, reference_size: int = 32, epsilon: float = 1e-3, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(reference_size, bool) or not isinstance(reference_size, int) or reference_size < 1:
-            raise ValueError(f"`reference_size` must be a positive integer, received reference_size={reference_size!r}.")
-        if not epsilon > 0:
-            raise ValueError(f"`epsilon` must be > 0, received epsilon={epsilon!r}.")
-        self.reference_size, self.epsilon = reference_size, float(epsilon)
+        self.reference_size = validation.check_positive_int("reference_size", reference_size)
+        self.epsilon = validation.check_float("epsilon", epsilon, 0.0, None, open_low=True)
 
     def build(self, input_shape):
         channels = input_shape[-1]

@@ -71,7 +71,7 @@ class CompiledLoop:
         logs_spec = tf.TensorSpec([None], tf.float32)
         self.epochs = _function(
             self._epochs,
-            [x_spec, y_spec, perm_spec, int_spec, int_spec, logs_spec, *val_specs])
+            [x_spec, y_spec, perm_spec, int_spec, int_spec, int_spec, logs_spec, *val_specs])
 
     @property
     def fresh(self) -> bool:
@@ -85,7 +85,7 @@ class CompiledLoop:
         return tf.stack([_as_scalar(logs[k]) for k in self.keys])
 
     # -- many epochs ----------------------------------------------------------------
-    def _epochs(self, x, y, perms, batch_size, start_step, step_logs,
+    def _epochs(self, x, y, perms, batch_size, val_batch_size, start_step, step_logs,
                 x_val=None, y_val=None):
         """Runs ``len(perms)`` epochs; returns (train logs (E, K), val logs (E, V), epochs run).
 
@@ -118,7 +118,7 @@ class CompiledLoop:
             train_rows = train_rows.write(e, logs)
             _reset_metrics(self.model)
             if has_val:
-                val_rows = val_rows.write(e, self._validate(x_val, y_val, batch_size))
+                val_rows = val_rows.write(e, self._validate(x_val, y_val, val_batch_size))
                 _reset_metrics(self.model)
             finite = tf.reduce_all(tf.math.is_finite(
                 logs if loss_index is None else logs[loss_index]))

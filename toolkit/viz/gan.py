@@ -137,12 +137,13 @@ def adversarial_losses(histories, *, title=None, x_title="epoch") -> go.Figure:
                         margin={"b": 80})
 
 
-def image_columns(columns, *, title=None, max_rows=8) -> go.Figure:
+def image_columns(columns, *, title=None, max_rows=8, compact=False) -> go.Figure:
     """Examples as rows and stages as columns, e.g. {"input": a, "output": b, "target": c}.
 
     Args:
         columns: mapping column name -> (N, H, W[, 1]) images in [0, 1], the same N and H, W.
         max_rows: at most this many examples are shown.
+        compact: draw the mosaic as one PNG (``images`` module docstring), for live panels.
     """
     if not isinstance(columns, Mapping) or not columns:
         raise ValueError("`columns` must be a non-empty mapping name -> images.")
@@ -154,7 +155,7 @@ def image_columns(columns, *, title=None, max_rows=8) -> go.Figure:
     interleaved = np.stack([a[:rows] for a in arrays], axis=1).reshape((rows * cols,) + arrays[0].shape[1:])
     mosaic = tile_images(interleaved, rows, cols)
     height, width = arrays[0].shape[1:3]
-    fig = go.Figure(_mosaic_trace(mosaic))
+    fig = go.Figure(_mosaic_trace(mosaic, compact))
     headers = [{"x": c * (width + 1) + (width - 1) / 2, "y": -1.5, "text": f"<b>{name}</b>", "showarrow": False,
                 "yanchor": "bottom", "font": {"size": 12}} for c, name in enumerate(columns)]
     axis = {"showticklabels": False, "showgrid": False, "zeroline": False}

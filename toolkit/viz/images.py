@@ -3,9 +3,13 @@
 The images are tiled into a single mosaic array with a one-pixel gap and drawn as ONE trace
 (a gray heatmap for grayscale, an RGB image for colour), which renders 100 images much faster
 than 100 subplots. Labels are small annotations in each tile's corner; hovering a tile shows
-its index and label.
+its index and label. `compact=True` sends the mosaic as one PNG instead (gaps white): a few
+kB instead of a number per pixel (40 glyphs: 17 kB instead of 433 kB of JSON), for figures a
+live panel redraws several times a second.
 """
 
+import base64
+import io
 import math
 
 import numpy as np
@@ -18,7 +22,7 @@ GAP = 1  # pixels between tiles
 
 
 def image_grid(images, labels=None, *, cols=10, max_images=100, title=None,
-               label_names=None) -> go.Figure:
+               label_names=None, compact=False) -> go.Figure:
     """The first `max_images` images tiled `cols` per row.
 
     Args:
@@ -28,6 +32,7 @@ def image_grid(images, labels=None, *, cols=10, max_images=100, title=None,
         max_images: at most this many images are drawn.
         title: figure title; defaults to "Images".
         label_names: names indexed by class id, used when `labels` are ids.
+        compact: draw the mosaic as one PNG (module docstring).
     """
     images = _check_images(images)
     cols = positive_int("cols", cols)
@@ -36,7 +41,7 @@ def image_grid(images, labels=None, *, cols=10, max_images=100, title=None,
     cols = min(cols, count)
     rows = math.ceil(count / cols)
     mosaic = tile_images(images[:count], rows, cols)
-    fig = go.Figure(_mosaic_trace(mosaic))
+    fig = go.Figure(_mosaic_trace(mosaic, compact))
     height, width = images.shape[1:3]
     _add_hover_points(fig, count, cols, height, width, texts)
     if texts is not None:
@@ -113,13 +118,26 @@ def tile_images(images, rows, cols):
     return mosaic
 
 
-def _mosaic_trace(mosaic):
-    """A gray heatmap (2-D mosaic) or an RGB image (3-D mosaic), without hover."""
+def _mosaic_trace(mosaic, compact=False):
+    """A gray heatmap (2-D mosaic) or an RGB image (3-D mosaic), without hover; one PNG if `compact`."""
+    if compact:
+        return _png_trace(mosaic)
     if mosaic.ndim == 2:
         return go.Heatmap(z=mosaic, zmin=0, zmax=1, colorscale="gray", showscale=False,
                           zsmooth=False, hoverinfo="skip", name="images")
     rgb = np.round(mosaic * 255).astype(np.uint8)  # (H_mosaic, W_mosaic, 3)
     return go.Image(z=rgb, colormodel="rgb", hoverinfo="skip", name="images")
+
+
+def _png_trace(mosaic):
+    """The mosaic as one PNG image trace, pixel (i, j) at x = j, y = i as in the heatmap; gaps white."""
+    from PIL import Image
+
+    pixels = np.round(np.clip(np.nan_to_num(mosaic, nan=1.0), 0, 1) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return go.Image(source=source, hoverinfo="skip", name="images")
 
 
 def _add_hover_points(fig, count, cols, height, width, texts):
