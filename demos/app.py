@@ -62,6 +62,8 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "9 Generative models": [
         ("app_pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),
         ("app_pages/gan_glyphs.py", "GANs on glyphs", ":material/draw:", "gan_glyphs"),
+        ("app_pages/gan_variants.py", "GAN losses compared", ":material/compare:", "gan_variants"),
+        ("app_pages/image_to_image.py", "Image-to-image translation", ":material/swap_horiz:", "image_to_image"),
         ("app_pages/autoencoders.py", "Autoencoders & VAEs", ":material/compress:", "autoencoders"),
         ("app_pages/generative_comparison.py", "Generative models compared", ":material/balance:",
          "generative_comparison"),
@@ -85,11 +87,12 @@ def main() -> None:
     st.set_page_config(page_title="Deep Learning Toolkit", page_icon=":material/neurology:", layout="wide")
     page = st.navigation(navigation_pages(), expanded=True)  # every page visible, none behind "View more"
     with first_run(page.url_path):  # two cold sessions never import the same modules at once
-        try:
-            page.run()  # returns at once even while a run trains: runs live in background threads
-        finally:  # after the page, so its content is not held up by the sidebar's TensorFlow import
-            ui.sidebar()
-            guard_keras_reset()  # before Streamlit's after-run Keras reset (see demos/ui/server.py)
+        # The sidebar first: a page may end with st.stop() (a bad setting), after which nothing
+        # more is drawn. Its device line imports TensorFlow once per server process.
+        ui.sidebar()
+        guard_keras_reset()  # before Streamlit's after-run Keras reset (see demos/ui/server.py)
+        page.run()  # returns at once even while a run trains: runs live in background threads
+        guard_keras_reset()  # the page may have imported Keras first
 
 
 if __name__ == "__main__":  # Streamlit runs the router as __main__; importing it runs nothing

@@ -48,8 +48,8 @@ st.markdown(
     "glyphs it never saw): InceptionV3's ImageNet weights are not available offline, and would say "
     "little about 28×28 glyphs, so the numbers compare runs of this toolkit, not published results."
 )
-st.latex(r"\min_G \max_D \; \mathbb{E}_x \log D(x) + \mathbb{E}_z \log\big(1 - D(G(z))\big) \qquad "
-         r"\text{FID} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{Tr}\big(\Sigma_r + \Sigma_g "
+st.latex(r"\min_G \max_D \; \mathbb{E}_x \log D(x) + \mathbb{E}_z \log\big(1 - D(G(z))\big)")
+st.latex(r"\text{FID} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{Tr}\big(\Sigma_r + \Sigma_g "
          r"- 2 (\Sigma_r \Sigma_g)^{1/2}\big) \qquad \text{IS} = e^{\,\mathbb{E}_x \mathrm{KL}(p(y|x) \,\|\, p(y))}")
 form = ui.settings_form(KEY, SPECS, columns=4)
 state = ui.page_state(KEY, PageState)
@@ -89,8 +89,8 @@ gan, conditional = result.run.model, result.config.model == "conditional"
 left, right = st.columns(2, gap="large")
 with left:
     st.markdown("**Interpolation** between the latent vectors of two seeds.")
-    st.latex(r"z(t) = (1 - t) z_0 + t z_1 \quad\text{or}\quad "
-             r"z(t) = \tfrac{\sin((1-t)\Omega)}{\sin \Omega} z_0 + \tfrac{\sin(t\Omega)}{\sin \Omega} z_1")
+    st.latex(r"\text{linear: } z(t) = (1 - t) z_0 + t z_1")
+    st.latex(r"\text{slerp: } z(t) = \tfrac{\sin((1-t)\Omega)}{\sin \Omega} z_0 + \tfrac{\sin(t\Omega)}{\sin \Omega} z_1")
     seed_a = st.number_input("Seed A", 0, 9999, 1, key=f"{KEY}.seed_a")
     seed_b = st.number_input("Seed B", 0, 9999, 2, key=f"{KEY}.seed_b")
     method = st.radio("Path", ["linear", "slerp"], horizontal=True, key=f"{KEY}.method")

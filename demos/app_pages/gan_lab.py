@@ -49,12 +49,13 @@ st.markdown(
     "**descent** for G. Watch the fake points chase the real ones, D's map, and the arrows: where "
     "G's loss pushes each fake point. On the 8 Gaussians, look for **mode collapse**."
 )
+st.latex(r"\min_G \max_D V(D, G) = \mathbb{E}_x \log D(x) + \mathbb{E}_z \log(1 - D(G(z))) \qquad "
+         r"\text{arrows: } -\partial L_G / \partial x \text{ at } x = G(z)")
 values = dict(ui.read_params(SPECS.values()).values)
 controls, view = st.columns([1, 2.3], gap="large")
 with controls:
     for name in ("data", "noise", "noise_dim", "loss", "k"):
         widget(name)
-    st.latex(r"\min_G \max_D V = \mathbb{E}_x \log D(x) + \mathbb{E}_z \log(1 - D(G(z)))")
     if values["loss"] == "wgan":
         widget("clip")
         st.latex(r"w \leftarrow \operatorname{clip}(w, -c, c)")

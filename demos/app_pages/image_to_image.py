@@ -30,8 +30,9 @@ st.markdown(
     "are held out (the same glyph drawn bold) and never seen by CycleGAN."
 )
 st.latex(r"\text{pix2pix: } G^* = \arg\min_G \max_D \; \mathcal{L}_{cGAN}(G, D) + \lambda\, "
-         r"\mathbb{E}\lVert y - G(x) \rVert_1 \qquad \text{CycleGAN: } \mathcal{L}_{cyc} = "
-         r"\mathbb{E}\lVert F(G(a)) - a \rVert_1 + \mathbb{E}\lVert G(F(b)) - b \rVert_1")
+         r"\mathbb{E}\lVert y - G(x) \rVert_1")
+st.latex(r"\text{CycleGAN: } \mathcal{L}_{cyc} = \mathbb{E}\lVert F(G(a)) - a \rVert_1 + "
+         r"\mathbb{E}\lVert G(F(b)) - b \rVert_1")
 form = ui.settings_form(KEY, ui.settings(i2i.TranslatorConfig), columns=4)
 try:
     config = i2i.TranslatorConfig(**form.values)

@@ -134,9 +134,9 @@ class Job:
         job = self
 
         class Recorder(Callback):
-            def on_start(self, run):
+            def on_start(self, run):  # the watchers draw the untrained model at once
                 job._runs[str(run.name)] = run
-                job.publish()
+                job.publish(watch=run)
 
             def on_progress(self, run):
                 job._runs[str(run.name)] = run

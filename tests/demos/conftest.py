@@ -27,6 +27,8 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "backprop": {"budget": "200"},
     "gan_lab": {"steps": "20"},
     "gan_glyphs": {"epochs": "1", "n": "200", "batch": "50", "score": "false"},
+    "gan_variants": {"losses": "minimax,lsgan", "epochs": "1", "n": "200", "batch": "50", "score": "false"},
+    "image_to_image": {"epochs": "1", "n": "100"},
     "autoencoders": {"epochs": "1", "n": "200", "batch": "64"},
     "generative_comparison": {"epochs": "1", "n": "200", "batch": "50", "samples": "40"},
 }

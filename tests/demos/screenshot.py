@@ -154,17 +154,41 @@ _PANELS_JS = """() => [...document.querySelectorAll('[class*="st-key-live-"]')].
     phase: [...panel.classList].some(c => c.startsWith('st-key-live-done-')) ? 'done' : 'running',
     progress: [...panel.querySelectorAll('[data-testid="stProgress"]')].map(e => e.innerText).join(' '),
     titles: [...panel.querySelectorAll('.js-plotly-plot .gtitle')].map(e => e.textContent),
-    figures: panel.querySelectorAll('.js-plotly-plot').length,
+    figures: panel.querySelectorAll('[data-testid="stPlotlyChart"]').length,
     states: [...panel.querySelectorAll('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentWarning"],'
                                          + '[data-testid="stAlertContentError"]')].map(e => e.innerText.split(' · ')[0]),
 }))"""
-_COUNT = re.compile(r"\b(?:epoch|step)s? (\d+)", re.IGNORECASE)
+_COUNT = re.compile(r"\b(?:epoch|step|update)s? (\d+)", re.IGNORECASE)
 
 
 def panel_epochs(panel: dict) -> tuple[int | None, list[int]]:
     """(the epoch in the panel's progress bar, the epochs named in its figure titles)."""
     bar = _COUNT.findall(panel["progress"])
     return (int(bar[-1]) if bar else None), [int(n) for title in panel["titles"] for n in _COUNT.findall(title)]
+
+
+def reveal_button(page, label: str):
+    """The first visible button labelled `label`, opening tabs one by one until one shows."""
+    buttons = page.get_by_role("button", name=label, exact=True)
+    tabs = page.get_by_role("tab")
+    for index in range(tabs.count() + 1):
+        visible = [b for b in buttons.all() if b.is_visible()]
+        if visible:
+            return visible[0]
+        if index < tabs.count():
+            tabs.nth(index).click()
+            page.wait_for_timeout(300)
+    raise LookupError(f"no visible button {label!r}, in any tab")
+
+
+def _note(seen: dict, panel: dict, now: float, epoch, titled, stable: bool) -> None:
+    if epoch and seen["first_progress"] is None:
+        seen["first_progress"] = now
+    if panel["figures"] and seen["first_figure"] is None:
+        seen["first_figure"] = now
+    seen["last_epoch"] = max(seen["last_epoch"], epoch or 0)
+    if stable and epoch is not None and any(t != epoch for t in titled):
+        seen["mismatches"].append((epoch, titled))
 
 
 def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: float = 0.2) -> dict:
@@ -174,7 +198,7 @@ def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: f
     figure in the panel and to the end state, the last epoch seen, the end states, and every
     read in which the progress bar and a figure title named different epochs.
     """
-    page.get_by_role("button", name=label, exact=True).first.click()
+    reveal_button(page, label).click()
     started, seen = time.monotonic(), {"first_progress": None, "first_figure": None, "done": None,
                                        "last_epoch": 0, "mismatches": [], "states": []}
     running, previous = False, {}
@@ -184,21 +208,20 @@ def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: f
         for index, panel in enumerate(panels):
             epoch, titled = panel_epochs(panel)
             # Plotly redraws a little after the progress bar: a mismatch counts only when the
-            # same progress and titles were already on screen at the previous read.
-            stable, previous[index] = previous.get(index) == (epoch, titled), (epoch, titled)
-            if epoch and seen["first_progress"] is None:
-                seen["first_progress"] = now
-            if panel["figures"] and seen["first_figure"] is None:
-                seen["first_figure"] = now
-            seen["last_epoch"] = max(seen["last_epoch"], epoch or 0)
-            if stable and panel["phase"] == "running" and epoch is not None and any(t != epoch for t in titled):
-                seen["mismatches"].append((epoch, titled))
+            # same progress and titles stayed on screen for three reads in a row.
+            history = previous.setdefault(index, [])
+            history.append((epoch, titled))
+            stable = len(history) >= 3 and len(set(map(repr, history[-3:]))) == 1
+            _note(seen, panel, now, epoch, titled, stable)
         running = running or any(p["phase"] == "running" for p in panels)
         # An old panel of an earlier run may still show "done" right after the click, and a
         # panel that just ended is redrawn once by the page's rerun: done means end states shown.
         states = [state for p in panels for state in p["states"]]
         if panels and all(p["phase"] == "done" for p in panels) and states and (running or now > 3):
             seen["done"], seen["states"] = now, states
+            page.wait_for_timeout(1500)  # the last frame's figures, once Plotly has drawn them
+            for panel in page.evaluate(_PANELS_JS):
+                _note(seen, panel, time.monotonic() - started, *panel_epochs(panel), stable=True)
             return seen
         time.sleep(poll_s)
     return seen

@@ -45,6 +45,9 @@ def test_lab_stops_on_stop_and_train_continues_from_there():
     next(b for b in at.button if b.label == "Train").click().run()
     stop = next((b for b in at.button if b.label == "Stop"), None)
     assert stop is not None, "the live panel shows no Stop button while the lab trains"
+    job = next(state.job for state in at.session_state["toolkit.jobs"].values() if state.job is not None)
+    while job.running and not job.frame.epoch:  # Stop once the lab has taken steps
+        job.wait(0.05)
     click_and_finish(at, "Stop")
     assert "Stopped" in end_states(at)
     stopped_at = lab_of(at).g_steps
