@@ -219,8 +219,12 @@ def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: f
         states = [state for p in panels for state in p["states"]]
         if panels and all(p["phase"] == "done" for p in panels) and states and (running or now > 3):
             seen["done"], seen["states"] = now, states
-            page.wait_for_timeout(1500)  # the last frame's figures, once Plotly has drawn them
-            for panel in page.evaluate(_PANELS_JS):
+            for _ in range(10):  # the last frame's figures, once the page's final rerun has drawn them
+                page.wait_for_timeout(500)
+                panels = page.evaluate(_PANELS_JS)
+                if any(p["figures"] for p in panels):
+                    break
+            for panel in panels:
                 _note(seen, panel, time.monotonic() - started, *panel_epochs(panel), stable=True)
             return seen
         time.sleep(poll_s)
