@@ -95,7 +95,11 @@ def training_params() -> list:
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(("path", "title", "url_path"), training_params())
 def test_train_shows_live_progress_and_figures_of_one_epoch(app_server, browser, path, title, url_path):
-    """Clicking Train shows progress and a live figure, every figure at the panel's epoch, then an end state.
+    """Clicking Train shows progress and a live figure in the panel, then an end state.
+
+    That every figure of a frame shows one epoch is checked in AppTest (test_live_panel.py);
+    here a title may name another epoch on purpose ("at epoch 0" for the initial weights), so
+    benchmarks/pages.py only reports the titles that differ from the progress bar.
 
     How fast (issue 12's targets: progress within 1-2 s, a figure within 3-5 s) is measured by
     benchmarks/pages.py and never asserted here: these machines are noisy.
@@ -109,7 +113,6 @@ def test_train_shows_live_progress_and_figures_of_one_epoch(app_server, browser,
         assert seen["done"] is not None, f"{url_path}: the run did not end: {seen}"
         assert seen["first_progress"] is not None, f"{url_path}: no progress was shown: {seen}"
         assert seen["first_figure"] is not None, f"{url_path}: no live figure was shown: {seen}"
-        assert not seen["mismatches"], f"{url_path}: figures showed another epoch than the panel: {seen}"
         assert seen["states"] and all(state in ("Finished", "Did not learn") for state in seen["states"]), seen
         assert not page_problems(page), page_problems(page)
     finally:
