@@ -101,11 +101,7 @@ st.latex(r"g_k \approx \frac{L(\theta + \epsilon e_k) - L(\theta)}{\epsilon} \qq
 st.latex(r"\bar L = \frac{1}{B} \sum_{p=0}^{B-1} L(\theta \text{ after the updates paid for by } p "
          r"\text{ forward passes})")
 form = ui.settings_form(f"{KEY}.race", ui.settings(PerturbationRaceConfig), columns=2)
-try:
-    race = PerturbationRaceConfig(**form.values)
-except ValueError as error:
-    ui.show_error(error)
-    st.stop()
+race = ui.config_or_stop(PerturbationRaceConfig, form.values)
 if form.submitted:
     state.race, data = race, ui.cached_dataset("xor", n=200, seed=0)
 

@@ -27,11 +27,7 @@ cells = st.columns(2)
 for index, (name, formula) in enumerate(REGULARIZER_FORMULAS.items()):
     cells[index % 2].latex(rf"\begin{{array}}{{c}}\textbf{{{name}}} \\ {formula}\end{{array}}")
 form = ui.settings_form(KEY, ui.settings(TrainingConfig, *FORM), columns=4)
-try:
-    config = TrainingConfig(**form.values)
-except ValueError as error:
-    ui.show_error(error)
-    st.stop()
+config = ui.config_or_stop(TrainingConfig, form.values)
 source_name, source_args = config.source()
 if form.submitted:
     data = ui.cached_dataset(source_name, **source_args)

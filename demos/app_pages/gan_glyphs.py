@@ -53,11 +53,7 @@ st.latex(r"\text{FID} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{Tr}\big(\S
          r"- 2 (\Sigma_r \Sigma_g)^{1/2}\big) \qquad \text{IS} = e^{\,\mathbb{E}_x \mathrm{KL}(p(y|x) \,\|\, p(y))}")
 form = ui.settings_form(KEY, SPECS, columns=4)
 state = ui.page_state(KEY, PageState)
-try:  # the conditional GAN has its own defaults (z of 64, D's class projection)
-    config = gg.GlyphGanConfig.for_model(**form.values)
-except ValueError as error:
-    ui.show_error(error)
-    st.stop()
+config = ui.config_or_stop(gg.GlyphGanConfig.for_model, form.values)  # the conditional GAN has its own defaults
 if form.submitted:
     state.arithmetic = None  # it belonged to the previous generator
 monitor = gg.GanMonitor(glyph_judge() if config.score else None, seed=config.seed)  # loads in ~0.2 s

@@ -40,11 +40,7 @@ st.latex(r"L_G^{\text{minimax}} = \mathbb{E}_z \log(1 - D(G(z))) \quad "
          r"L_G^{\text{LS}} = \mathbb{E}_z (D(G(z)) - 1)^2 \quad "
          r"L_G^{\text{W}} = -\mathbb{E}_z D(G(z))")
 form = ui.settings_form(KEY, SPECS, columns=3)
-try:
-    config = gg.LossComparisonConfig.for_model(**form.values)
-except ValueError as error:
-    ui.show_error(error)
-    st.stop()
+config = ui.config_or_stop(gg.LossComparisonConfig.for_model, form.values)
 monitor = gg.GanMonitor(glyph_judge() if config.score else None, seed=config.seed)
 
 

@@ -29,11 +29,7 @@ st.latex(r"\Delta(z) = \mathrm{RMS}\big(G(z + 0.1\, s\, \varepsilon) - G(z)\big)
          r"z(t) = (1 - t)\, z_0 + t\, z_1,\qquad "
          r"\log P_\theta(x) \ge E_z[\log P_\theta(x|z)] - D_{KL}(q_\theta(z|x)\,\|\,P_\theta(z))")
 form = ui.settings_form(KEY, ui.settings(ComparisonConfig, "epochs", "n", "batch", "samples"), columns=4)
-try:
-    config = ComparisonConfig(**form.values)
-except ValueError as error:
-    ui.show_error(error)
-    st.stop()
+config = ui.config_or_stop(ComparisonConfig, form.values)
 
 
 def train(live):

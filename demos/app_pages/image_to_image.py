@@ -34,11 +34,7 @@ st.latex(r"\text{pix2pix: } G^* = \arg\min_G \max_D \; \mathcal{L}_{cGAN}(G, D) 
 st.latex(r"\text{CycleGAN: } \mathcal{L}_{cyc} = \mathbb{E}\lVert F(G(a)) - a \rVert_1 + "
          r"\mathbb{E}\lVert G(F(b)) - b \rVert_1")
 form = ui.settings_form(KEY, ui.settings(i2i.TranslatorConfig), columns=4)
-try:
-    config = i2i.TranslatorConfig(**form.values)
-except ValueError as error:
-    ui.show_error(error)
-    st.stop()
+config = ui.config_or_stop(i2i.TranslatorConfig, form.values)
 if form.submitted:
     inputs, targets = i2i.held_out_pairs(config)  # 8 glyphs, rendered in a few milliseconds
 

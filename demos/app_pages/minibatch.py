@@ -25,11 +25,7 @@ with rules:
              r"\sum_{i \in \text{batch}} L(f(x^{(i)}, w), y^{(i)}) \end{aligned}")
     st.latex(r"B = N \text{ batch},\;\; B = 1 \text{ stochastic},\;\; 1 < B < N \text{ minibatch}")
     st.latex(r"\mathbb{E}\,\lVert \hat g_B - g \rVert^2 = \frac{\operatorname{tr}\Sigma}{B}\,\frac{N - B}{N - 1}")
-try:
-    config = DescentConfig(**form.values)
-except ValueError as error:
-    ui.show_error(error)
-    st.stop()
+config = ui.config_or_stop(DescentConfig, form.values)
 if form.submitted:
     data = ui.cached_dataset(DESCENT_DATASET)
 

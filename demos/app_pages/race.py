@@ -30,11 +30,7 @@ st.latex(r"\text{SGD: } w \leftarrow w - \eta \hat g \qquad "
          r"\text{Adam: } w \leftarrow w - \eta\, \hat s / (\sqrt{\hat r} + \delta)")
 form = ui.settings_form(KEY, ui.settings(RaceConfig), columns=3)
 state = ui.page_state(KEY, PageState)
-try:
-    config = RaceConfig(**form.values)
-except ValueError as error:
-    ui.show_error(error)
-    st.stop()
+config = ui.config_or_stop(RaceConfig, form.values)
 if form.submitted:
     state.config = config
     data = ui.cached_dataset(config.dataset, **RACE_DATASETS[config.dataset])

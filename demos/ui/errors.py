@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import traceback
+from typing import Callable, TypeVar
 
 import streamlit as st
+
+T = TypeVar("T")
 
 
 def is_user_error(error: BaseException) -> bool:
@@ -31,6 +34,15 @@ def show_error(error: BaseException | str, *, doing: str | None = None) -> None:
              "Try other settings; the rest of the page still works.")
     with st.expander("Error details"):
         st.code("".join(traceback.format_exception(error)), language="text")
+
+
+def config_or_stop(build: Callable[..., T], values: dict) -> T:
+    """``build(**values)`` (a Config class or its factory); on bad values, one error and the page stops."""
+    try:
+        return build(**values)
+    except ValueError as error:
+        show_error(error)
+        st.stop()
 
 
 def first_line(text: str, limit: int = 200) -> str:
