@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# pytest-xdist processes for `make test` (CI has 2 cores)
+TEST_WORKERS ?= 2
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: demo test bench venv chromium clean
@@ -13,7 +15,7 @@ demo: $(STAMP)  ## start the Streamlit app on http://localhost:$(PORT)
 	PYTHONPATH=. $(VENV)/bin/streamlit run demos/app.py --server.port $(PORT)
 
 test: $(STAMP) chromium  ## the whole test suite (unit, page AppTests, browser smoke tests)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15 tests
 
 bench: $(STAMP)  ## print the benchmark tables
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -1,14 +1,14 @@
 """Regularization lab, measured: test accuracy and gap of every strategy over several seeds.
 
-1. The default overfitting scenario (``LabConfig()``: 100 noisy ``circle`` points, a
-   3 x 128 ReLU network, 300 epochs of Adam), no regularization against each strategy of
+1. The default overfitting scenario (``LabConfig()``: 50 noisy ``circle`` points, a
+   3 x 128 ReLU network, 300 epochs of SGD with momentum), no regularization against each strategy of
    the notes, seeds 0..S-1. Each seed draws new data, new initial weights and new batches;
    within a seed every variant shares them (``toolkit.train.compare``). Reported: mean ± std
    over seeds of the test accuracy, of the gap (train − test accuracy) and of the test loss,
    and the paired gain over "none" (mean ± std, and on how many seeds it was positive).
 2. The same for the glyph scenario (``LabConfig.for_task("glyphs")``: 300 glyphs, a 3 x 256
    network, 60 epochs).
-3. Wall time of the default comparison of 4 variants (``LabConfig()``'s strategies).
+3. Wall time of the default comparison of 6 variants (``LabConfig()``'s strategies).
 
 Timings depend on the machine and its load; they are printed, never asserted.
 
@@ -92,7 +92,7 @@ def main():
     parser.add_argument("--task", choices=("toy2d", "glyphs", "both"), default="both")
     parser.add_argument("--strategies", default=",".join(STRATEGIES),
                         help="names of toolkit.regularization.STRATEGIES, e.g. 'none,L2,early stopping'")
-    parser.add_argument("--timing", type=int, default=2, help="repeats of the default 4-variant timing")
+    parser.add_argument("--timing", type=int, default=2, help="repeats of the default comparison's timing")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a LabConfig field, e.g. --set l2=0.01 --set hidden=64,64")
     args = parser.parse_args()

@@ -76,3 +76,16 @@ def test_inconsistent_declarations_are_refused(declaration):
 def test_a_named_setting_checks_its_own_default():
     with pytest.raises(ValueError, match="`lr` must be a finite number in"):
         Setting(20.0, lo=0.0, hi=10.0, name="lr")
+
+
+def test_a_choice_shows_the_formula_of_the_chosen_value():
+    """A formula per choice (a mapping): one choice's, a "multi"'s chosen ones stacked, or none."""
+    spec = Setting("relu", choices=("relu", "tanh", "swish"),
+                   formula={"relu": r"\max(0, z)", "tanh": r"\tanh z"})
+    assert spec.formula_for("relu") == r"\max(0, z)" and spec.formula_for("swish") is None
+    assert hash(spec) == hash(dataclasses.replace(spec))  # still a hashable, frozen declaration
+    both = Setting(("relu", "tanh"), choices=("relu", "tanh"), formula={"relu": "a", "tanh": "b"})
+    assert both.formula_for(("relu", "tanh")) == r"\begin{gathered}a \\ b\end{gathered}"
+    assert Setting(1.0, lo=0, hi=2, formula="w").formula_for(0.5) == "w"
+    with pytest.raises(ValueError, match="a formula per choice needs a 'choice' or 'multi' setting"):
+        Setting(1.0, lo=0, hi=2, formula={"x": "y"})

@@ -40,7 +40,8 @@ class Setting:
             "toggle", "checkbox", "selectbox"); the toolkit itself ignores it.
         step: a widget step for numbers.
         formula: LaTeX of what the setting changes, in the notes' notation; pages show it
-            beside the widget.
+            beside the widget. For a "choice" or "multi" it may be a mapping choice -> LaTeX,
+            so the formula shown is the chosen value's (``formula_for``).
         name: filled in by ``Config.settings()`` (or given for a page-only control).
     """
 
@@ -55,11 +56,13 @@ class Setting:
     help: str | None = None
     widget: str | None = None
     step: float | None = None
-    formula: str | None = None
+    formula: str | tuple | None = None
     name: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "choices", tuple(self.choices))
+        if isinstance(self.formula, dict):  # stored as (choice, LaTeX) pairs: the Setting stays hashable
+            object.__setattr__(self, "formula", tuple(self.formula.items()))
         kind = self.kind or _infer_kind(self.default, self.choices)
         if kind not in KINDS:
             raise ValueError(f"`kind` must be one of {', '.join(KINDS)}, received kind={kind!r}.")
@@ -70,8 +73,22 @@ class Setting:
             raise ValueError(f"Setting {self.name or ''} of kind {kind!r} needs `choices`.")
         if kind in ("int", "float") and (self.lo is None or self.hi is None or self.lo > self.hi):
             raise ValueError(f"Setting {self.name or ''} needs bounds lo <= hi, received lo={self.lo}, hi={self.hi}.")
+        if isinstance(self.formula, tuple) and kind not in ("choice", "multi"):
+            raise ValueError(f"Setting {self.name or ''}: a formula per choice needs a 'choice' or "
+                             f"'multi' setting, received kind={kind!r}.")
         if self.name and self.default is not None:
             self.check(self.default)
+
+    def formula_for(self, value) -> str | None:
+        """The LaTeX to show for `value`: the one formula, the chosen choice's, or those of the
+        chosen values of a "multi" one per line; None when there is none."""
+        if not isinstance(self.formula, tuple):
+            return self.formula
+        formulas = dict(self.formula)
+        parts = [formulas[v] for v in (value if self.kind == "multi" else (value,)) if v in formulas]
+        if len(parts) < 2:
+            return parts[0] if parts else None
+        return r"\begin{gathered}" + r" \\ ".join(parts) + r"\end{gathered}"
 
     def check(self, value, name: str | None = None):
         """`value` normalized if it is valid for this setting, else ValueError naming it."""

@@ -68,13 +68,15 @@ with shapes:
         st.info("Pick at least one activation to plot.")
 
 with dying:
-    st.markdown("A [16, 16, 16] network on the spiral, trained with plain SGD; ReLU and leaky ReLU "
-                "start from the same weights. A unit is **dead** when z ≤ 0 for every training "
-                "point: a ReLU unit then gets zero gradient, so its own weights never change again "
-                "(only a change in the layers before it can wake it up; in the first layer, never). "
-                "Leaky ReLU keeps a slope α there, so its units keep learning and come back.")
+    st.markdown("A [16, 16, 16] network on the circle, trained with plain SGD at a high learning "
+                "rate; ReLU, leaky ReLU and ELU start from the same weights and batches. A unit is "
+                "**dead** when z ≤ 0 for every training point: a ReLU unit then gets zero gradient, "
+                "so its own weights never change again (only a change in the layers before it can "
+                "wake it up; in the first layer, never). Leaky ReLU and ELU keep a slope for z < 0, "
+                "so their units keep learning and come back: far fewer end dead.")
     st.latex(r"j \text{ dead} \iff z_j^{(l)}(x_i) = \sum_k w_{jk}^{(l)} a_k^{(l-1)}(x_i) + b_j^{(l)} \le 0"
-             r"\;\; \forall i \qquad \mathrm{ReLU}'(z) = 0,\;\; g'(z, \alpha) = \alpha \;\text{ for } z < 0")
+             r"\;\; \forall i \qquad \text{for } z < 0:\; \mathrm{ReLU}'(z) = 0,\; g'(z, \alpha) = \alpha,"
+             r"\; \mathrm{ELU}'(z) = \alpha e^{z}")
     form, config = settings_form("dying", DyingReluConfig, "Train")
 
     def train_dying(live):
@@ -122,8 +124,7 @@ with approximation:
                 "many. Here we count them, then compare networks of equal parameter count and "
                 "different depths. Every network of a run trains at once, in one compiled loop.")
     st.latex(r"f_w(x) = \sum_{j=1}^{w} v_j\, h(a_j x + c_j) + d \qquad "
-             r"\mathrm{MSE}(w) = \frac{1}{n}\sum_i \big(f_w(x_i) - f(x_i)\big)^2 \qquad "
-             r"P(D, w) = (D - 1)w^2 + (D + 2)w + 1")
+             r"\mathrm{MSE}(w) = \frac{1}{n}\sum_i \big(f_w(x_i) - f(x_i)\big)^2")
     form, approx = settings_form("fit", ApproximationConfig, "Fit the networks")
 
     def draw_fit(frame):

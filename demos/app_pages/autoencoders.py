@@ -9,17 +9,9 @@ from toolkit.generative import autoencoder_lab as lab
 from toolkit.viz import (
     beta_tradeoff, codebook_usage, few_labels_curves, image_columns, image_grid, latent_manifold, latent_scatter,
 )
+from toolkit.viz.autoencoders import loss_terms
 
 KEY = "autoencoders"
-FORMULAS = {  # the loss each model minimizes, in the notes' notation, named by the control it reads
-    "**Autoencoder**, **denoising** with noise σ":
-        r"\mathcal{L} = \lVert x - D(E(\tilde x)) \rVert_2^2,\quad \tilde x = x + \sigma\varepsilon",
-    "**VAE** with β (β = 1: minus the ELBO)":
-        r"\mathcal{L} = -E_z[\log P_\theta(x|z)] + \beta\, D_{KL}(q_\theta(z|x)\,\|\,P_\theta(z))",
-    "**VQ-VAE** with codebook size K (sg: stop gradient)":
-        r"\mathcal{L} = \lVert x - D(e_k) \rVert^2 + \lVert \mathrm{sg}[z_e] - e_k \rVert^2 "
-        r"+ 0.25 \lVert z_e - \mathrm{sg}[e_k] \rVert^2,\quad k = \arg\min_{j \le K} \lVert z_e - e_j \rVert",
-}
 SHOWN = ("model", "architecture", "dataset", "epochs", "latent", "beta", "noise", "codes", "lr", "batch", "n")
 
 
@@ -29,7 +21,12 @@ class PageState:
     betas: list = dataclasses.field(default_factory=list)  # one β trade-off point per VAE run
 
 
-def draw_pictures(frame):
+def draw(frame):
+    """One frame: every loss term (training and held-out images), reconstructions and latent samples."""
+    run = frame.current  # the page trains one model per click
+    if run is not None and run.epochs_done:
+        st.plotly_chart(loss_terms(run.history, title=f"{run.name}: loss terms per epoch (training images "
+                                   "dashed, held-out test images solid)"), key=f"{KEY}.losses")
     shot = frame.extras.get("pictures")
     if not shot:
         return
@@ -59,10 +56,6 @@ state = ui.page_state(KEY, PageState)
 train_tab, labels_tab = st.tabs(["Train", "Encoder → classifier with few labels"])
 
 with train_tab:
-    for label, formula in FORMULAS.items():
-        name, rule = st.columns([1, 4], vertical_alignment="center")
-        name.markdown(label)
-        rule.latex(formula)
     form = ui.settings_form(KEY, ui.settings(lab.AutoencoderLabConfig, *SHOWN), columns=4)
     config = None
     try:
@@ -78,7 +71,7 @@ with train_tab:
         live.watch(lambda run: {"pictures": monitor.pictures})
         return lab.run_lab(config, data, monitor=monitor, callbacks=live.callbacks, stop=live.stop)
 
-    job = ui.live_panel(KEY, start=start, train=train, draw=draw_pictures)
+    job = ui.live_panel(KEY, start=start, train=train, draw=draw)
     if job is not None and not job.running and job.result is not None and job.result is not state.trained:
         state.trained = job.result
         state.betas += job.result.beta_points
@@ -119,6 +112,6 @@ with labels_tab:
     few_job = ui.live_panel(f"{KEY}-labels", start=ready, train=train_classifiers, draw=draw_classifiers)
     few = few_job.result if few_job is not None and not few_job.running else None
     if few is not None:
-        st.dataframe(lab.few_labels_table(few), hide_index=True, column_config={
+        ui.table(lab.few_labels_table(few), column_config={
             c: st.column_config.NumberColumn(c, format="percent") for c in ("train accuracy", "test accuracy")})
         st.caption(f"Pretrained encoder: the encoder of {few.encoder_of}.")

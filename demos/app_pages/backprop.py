@@ -46,7 +46,6 @@ with controls:
 x, y = config.example()
 trace = backprop(state.net, x, y)
 with controls:
-    st.latex(r"w_{ji}^{(l)} \leftarrow w_{ji}^{(l)} - \eta\, \frac{\partial L}{\partial w_{ji}^{(l)}}")
     if st.button("Take a gradient step", type="primary", icon=":material/south:", key=f"{KEY}.step",
                  help="w ← w − η ∂L/∂w for every weight, then the page shows the new network."):
         state.losses.append(trace.error.loss)
@@ -65,7 +64,7 @@ with view:
     names = neuron_names(net)
     st.plotly_chart(network_diagram(
         [net.W[l].T for l in range(1, net.depth + 1)], layer_names=["input", "hidden 1", "hidden 2", "output"],
-        node_names=names, gap=4.0, vgap=1.3, **labels,
+        node_names=names, gap=4.0, vgap=1.3, height=460, **labels,  # the view column is ~700 px wide
         title={"forward": "Forward: z and a = h(z) of every neuron; links show w",
                "error": "Error: L = −[y log ŷ + (1 − y) log(1 − ŷ)] and ∂L/∂ŷ",
                "backward": "Backward: ∂L/∂a on the neurons, ∂L/∂w on the links"}[phase]),
@@ -75,7 +74,7 @@ with view:
     worst = max(row["|difference|"] for row in rows)
     st.markdown(f"**Our gradient next to GradientTape's**: largest difference {worst:.1e} over "
                 f"{len(rows)} parameters (float64; loss {trace.error.loss:.6f} vs {tape[2]:.6f}).")
-    st.dataframe(rows, hide_index=True, width="stretch", height=280)
+    ui.table(rows, height=280)
     st.markdown("**The chain rule over pathways**: a neuron influences L through every neuron after it.")
     st.latex(r"\frac{\partial L}{\partial a_i^{(l-1)}} = \sum_j \frac{\partial z_j^{(l)}}{\partial a_i^{(l-1)}}"
              r"\cdot \frac{\partial a_j^{(l)}}{\partial z_j^{(l)}} \cdot \frac{\partial L}{\partial a_j^{(l)}}"
@@ -84,7 +83,7 @@ with view:
              r"a_i^{(l-1)}")
     options = [(l, i) for l in (1, 2) for i in range(net.sizes[l])]
     layer, i = st.selectbox("Neuron", options, format_func=lambda o: names[o[0]][o[1]], key=f"{KEY}.neuron")
-    st.dataframe(pathway_rows(net, trace, layer, i), hide_index=True, width="stretch")
+    ui.table(pathway_rows(net, trace, layer, i))
 
 st.header("Why not perturb the weights instead?")
 st.markdown(
@@ -98,8 +97,6 @@ st.markdown(
 st.latex(r"g_k \approx \frac{L(\theta + \epsilon e_k) - L(\theta)}{\epsilon} \qquad "
          r"g \approx \frac{L(\theta + c\Delta) - L(\theta - c\Delta)}{2c}\,\Delta \qquad "
          r"\frac{\partial L}{\partial a_j^{(l)}} \approx \frac{L(a_j^{(l)} + \epsilon) - L}{\epsilon}")
-st.latex(r"\bar L = \frac{1}{B} \sum_{p=0}^{B-1} L(\theta \text{ after the updates paid for by } p "
-         r"\text{ forward passes})")
 form = ui.settings_form(f"{KEY}.race", ui.settings(PerturbationRaceConfig), columns=2)
 race = ui.config_or_stop(PerturbationRaceConfig, form.values)
 if form.submitted:
@@ -118,7 +115,7 @@ job = ui.live_panel(f"{KEY}.race", start=form.submitted, train=train, draw=draw,
 results = job.result if job is not None and not job.running and job.result else {}
 if results and state.race is not None:
     table = race_rows(results, state.race.budget)
-    st.dataframe(table, hide_index=True, width="stretch")
+    ui.table(table)
     best = min(table, key=lambda row: row["mean loss over the budget"])
     st.caption(f"Lowest mean loss over {state.race.budget} forward passes: **{best['method']}** "
                f"(L̄ = {best['mean loss over the budget']:.4f}).")

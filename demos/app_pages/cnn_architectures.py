@@ -5,8 +5,8 @@ import streamlit as st
 
 from demos import ui
 from toolkit.cnn import (
-    ARCHITECTURES, REGULARIZER_FORMULAS, UPLOAD_TYPES, TrainingConfig, augmentation_preview, conv_kernels,
-    feature_maps, image_from_upload, run_architectures,
+    ARCHITECTURES, UPLOAD_TYPES, TrainingConfig, augmentation_preview, conv_kernels, feature_maps, image_from_upload,
+    run_architectures,
 )
 from toolkit.viz import confusion_matrix, feature_map_grid, filter_grid, image_grid, learning_curves
 
@@ -20,12 +20,9 @@ st.markdown(
     "Train one or several from **the same seed and the same batches**, compare their parameters, speed "
     "and accuracy, then look at their mistakes, their feature maps and their learned filters."
 )
-st.dataframe([a.row() for a in ARCHITECTURES.values()], hide_index=True, width="stretch")
-st.caption("The regularizers of the notes, set with the sliders below (M is the box or block mask, 1 inside; "
-           "x̄ the image's mean pixel):")
-cells = st.columns(2)
-for index, (name, formula) in enumerate(REGULARIZER_FORMULAS.items()):
-    cells[index % 2].latex(rf"\begin{{array}}{{c}}\textbf{{{name}}} \\ {formula}\end{{array}}")
+ui.table([a.row() for a in ARCHITECTURES.values()])
+st.caption("Under each regularizer's slider: what it does to an image or a feature map (M is the box or block "
+           "mask, 1 inside; x̄ the image's mean pixel).")
 form = ui.settings_form(KEY, ui.settings(TrainingConfig, *FORM), columns=4)
 config = ui.config_or_stop(TrainingConfig, form.values)
 source_name, source_args = config.source()
@@ -57,7 +54,7 @@ result = job.result if job is not None and not job.running else None
 if result is not None and result.runs:
     runs, test = result.runs, result.data
     st.header("Results")
-    st.dataframe(result.table, hide_index=True, width="stretch")
+    ui.table(result.table)
     st.plotly_chart(learning_curves({name: run.history for name, run in runs.items()}, "loss",
                                     title="Loss (train dashed, test solid)"), key=f"{KEY}.fig.loss")
     title = st.selectbox("Inspect the trained model", list(runs), key=f"{KEY}.inspect")

@@ -55,9 +55,8 @@ with gallery:
     st.plotly_chart(dataset_gallery([ui.cached_preview(name) for name in BUILTIN_NAMES],
                                     title="The built-in datasets: training points and first images"))
 with table:
-    st.dataframe([{"name": i.name, "task": i.task, "input shape": str(i.input_shape),
-                   "classes": str(i.num_classes), "source": i.source, "load": i.code} for i in INFO.values()],
-                 hide_index=True, width="stretch")
+    ui.table([{"name": i.name, "task": i.task, "input shape": str(i.input_shape),
+              "classes": str(i.num_classes), "source": i.source, "load": i.code} for i in INFO.values()])
 
 st.subheader("Explore one dataset")
 values = ui.read_params(PARAMS.values()).values

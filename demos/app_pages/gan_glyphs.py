@@ -49,8 +49,6 @@ st.markdown(
     "little about 28×28 glyphs, so the numbers compare runs of this toolkit, not published results."
 )
 st.latex(r"\min_G \max_D \; \mathbb{E}_x \log D(x) + \mathbb{E}_z \log\big(1 - D(G(z))\big)")
-st.latex(r"\text{FID} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{Tr}\big(\Sigma_r + \Sigma_g "
-         r"- 2 (\Sigma_r \Sigma_g)^{1/2}\big) \qquad \text{IS} = e^{\,\mathbb{E}_x \mathrm{KL}(p(y|x) \,\|\, p(y))}")
 form = ui.settings_form(KEY, SPECS, columns=4)
 state = ui.page_state(KEY, PageState)
 config = ui.config_or_stop(gg.GlyphGanConfig.for_model, form.values)  # the conditional GAN has its own defaults

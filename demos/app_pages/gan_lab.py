@@ -58,7 +58,6 @@ with controls:
         widget(name)
     if values["loss"] == "wgan":
         widget("clip")
-        st.latex(r"w \leftarrow \operatorname{clip}(w, -c, c)")
     widget("steps")
     for who, title in (("g", "Generator G"), ("d", "Discriminator D")):
         with st.expander(title):

@@ -35,10 +35,6 @@ st.markdown(
     "objective (`toolkit.generative.glyph_gan.compare_variants`, built on `toolkit.train.compare`). "
     "The other settings are the DCGAN's defaults of the *GANs on glyphs* page."
 )
-st.latex(r"L_G^{\text{minimax}} = \mathbb{E}_z \log(1 - D(G(z))) \quad "
-         r"L_G^{\text{non-sat}} = -\mathbb{E}_z \log D(G(z)) \quad "
-         r"L_G^{\text{LS}} = \mathbb{E}_z (D(G(z)) - 1)^2 \quad "
-         r"L_G^{\text{W}} = -\mathbb{E}_z D(G(z))")
 form = ui.settings_form(KEY, SPECS, columns=3)
 config = ui.config_or_stop(gg.LossComparisonConfig.for_model, form.values)
 monitor = gg.GanMonitor(glyph_judge() if config.score else None, seed=config.seed)

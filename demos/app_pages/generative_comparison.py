@@ -40,9 +40,8 @@ job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw)
 result = job.result if job is not None and not job.running else None
 if result is not None:
     st.subheader("The notes' properties, measured")
-    st.dataframe(result.table, hide_index=True, height=36 * (len(result.table) + 1),
-                 column_order=("property", "measure", *MODELS),
-                 column_config={m: st.column_config.NumberColumn(m, format="%.3g") for m in MODELS})
+    ui.table(result.table, column_order=("property", "measure", *MODELS),
+             column_config={m: st.column_config.NumberColumn(m, format="%.3g") for m in MODELS})
     st.caption(f"Budget: {result.budget['glyphs']} glyphs × {result.budget['epochs']} epochs, batch "
                f"{result.budget['batch_size']}, seed {result.budget['seed']}. ↓ lower is better, ↑ higher is "
                "better; the GAN defines no likelihood (None).")

@@ -29,10 +29,6 @@ st.markdown(
     "G and F, a discriminator per domain, and the cycle-consistency loss F(G(a)) ≈ a. The targets shown "
     "are held out (the same glyph drawn bold) and never seen by CycleGAN."
 )
-st.latex(r"\text{pix2pix: } G^* = \arg\min_G \max_D \; \mathcal{L}_{cGAN}(G, D) + \lambda\, "
-         r"\mathbb{E}\lVert y - G(x) \rVert_1")
-st.latex(r"\text{CycleGAN: } \mathcal{L}_{cyc} = \mathbb{E}\lVert F(G(a)) - a \rVert_1 + "
-         r"\mathbb{E}\lVert G(F(b)) - b \rVert_1")
 form = ui.settings_form(KEY, ui.settings(i2i.TranslatorConfig), columns=4)
 config = ui.config_or_stop(i2i.TranslatorConfig, form.values)
 if form.submitted:

@@ -49,7 +49,7 @@ if result is not None:
                     key=f"{KEY}.fig.seconds")
     st.caption("Training time only: each run's loop is compiled before it is timed. Per epoch, "
                "every run sees each sample once; the runs differ in how many steps they take.")
-    st.dataframe(result.table(), hide_index=True, width="stretch")
+    ui.table(result.table())
     variance = result.variance
     if variance is not None:
         st.plotly_chart(gradient_variance_plot(variance.batch_sizes, variance.variances,

@@ -77,9 +77,9 @@ with shift_tab:
         st.plotly_chart(preactivation_histograms(
             result.preactivations, saturation=saturation_intervals(result.activation)), key=f"{KEY}.fig.hist")
         st.caption(f"Histograms of z = Wᵀa + b entering h = {result.activation}, on the same 256 training "
-                   "images, from epoch 0 (light) to the last (dark). Shaded: where h′(z) is below a "
+                   "images, from epoch 0 (dark purple) to the last (green). Shaded: where h′(z) is below a "
                    "tenth of its maximum, so the gradient through h nearly vanishes.")
-        st.dataframe(result.saturation_summary(), hide_index=True, width="stretch")
+        ui.table(result.saturation_summary())
 
 with high_tab:
     st.markdown("Plain SGD at a large η, with and without BatchNorm after every hidden layer "
@@ -87,7 +87,7 @@ with high_tab:
     config, submitted = settings_form(HIGH_KEY, "high_lr", "high_activation", "high_epochs")
     result = training(HIGH_KEY, config, submitted, run_high_learning_rate) if config is not None else None
     if result is not None:
-        st.dataframe(result.saturation_summary(), hide_index=True, width="stretch")
+        ui.table(result.saturation_summary())
         st.caption("With ReLU, a few oversized steps can push almost every unit's z below 0, where "
                    "h′(z) = 0: those units are dead and the loss stays at chance. BatchNorm re-centres z "
                    "at every step, so about half the units stay active whatever η does to W.")
@@ -97,8 +97,6 @@ with modes_tab:
                 "standard deviations 2 and 0.5. In **training** it standardizes with each batch's "
                 "own μ, σ²; at **inference** it uses moving averages, which start at (0, 1) and "
                 "need a number of steps to settle.")
-    st.latex(r"\mu_{\text{moving}} \leftarrow m\,\mu_{\text{moving}} + (1 - m)\,\mu_{\text{batch}}"
-             r"\qquad \text{(and } \sigma^2 \text{ alike)}")
     config = live_settings("momentum", "batch", "steps")
     modes = batchnorm_modes(batch_size=config.batch, steps=config.steps, momentum=config.momentum)
     st.plotly_chart(moving_statistics(modes.moving_mean, modes.moving_variance, modes.batch_mean,
@@ -115,4 +113,4 @@ with axes_tab:
                                                            channel=config.channel)
              for kind in ("batch", "layer", "instance", "group")}
     st.plotly_chart(normalization_cubes(masks), key=f"{KEY}.fig.cubes")
-    st.dataframe(axes_table(), hide_index=True, width="stretch")
+    ui.table(axes_table())

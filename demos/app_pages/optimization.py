@@ -84,13 +84,13 @@ def draw(frame):
                                   title=f"f along each path, step {frame.epoch}"), key=f"{KEY}.live")
 
 
-job = ui.live_panel(KEY, start=start, train=train, draw=draw, metric="loss", unit="step")
+job = ui.live_panel(KEY, start=start, train=train, draw=draw, metric="loss", unit="step", colors=colors)
 lab = job.result if job is not None and not job.running and getattr(job.result, "paths", None) else None
 draw_map(lab.surface if lab is not None else SURFACES[config.surface], lab, config.start, colors)
 if lab is not None:
     message = lab.divergence_message()
     if message:
         (st.info if lab.surface.minimum_value is None else st.warning)(message)
-    st.dataframe(lab.table(), hide_index=True, width="stretch")
+    ui.table(lab.table())
     st.caption("Outcome: where the path ended (within 2 % of the domain's diagonal of a "
                "minimum or saddle), or the step at which it left the domain.")

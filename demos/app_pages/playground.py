@@ -112,6 +112,9 @@ def show(snap, history):
     if snap.test_accuracy is not None:
         parts += [f"train accuracy **{snap.train_accuracy:.1%}**", f"test accuracy **{snap.test_accuracy:.1%}**"]
     right.markdown(" · ".join(parts) if snap.epoch else "Not trained yet: press **Train** or **Step**.")
+    hint = session.hint()  # why a finished run did not learn, from its own numbers
+    if hint:
+        right.warning(hint, icon=":material/trending_flat:")
     figures = playground_figures(snap, session.data, history, show_test=values["test"],
                                  discretize=values["discretize"])
     for name, column in (("network", left), ("loss", left), ("output", right), ("confusion", right)):

@@ -25,9 +25,6 @@ st.markdown(
     "only by the update rule. Afterwards, the adaptive methods show the spread of their "
     "per-parameter learning rates η / √(δ + r)."
 )
-st.latex(r"\text{SGD: } w \leftarrow w - \eta \hat g \qquad "
-         r"\text{momentum: } v \leftarrow \alpha v - \eta \hat g,\; w \leftarrow w + v \qquad "
-         r"\text{Adam: } w \leftarrow w - \eta\, \hat s / (\sqrt{\hat r} + \delta)")
 form = ui.settings_form(KEY, ui.settings(RaceConfig), columns=3)
 state = ui.page_state(KEY, PageState)
 config = ui.config_or_stop(RaceConfig, form.values)
@@ -50,7 +47,7 @@ runs = job.result if job is not None and not job.running and job.result else {}
 if runs:
     colors = {label: run_color(index) for index, label in enumerate(runs)}  # as in the curves
     st.subheader("Results")
-    st.dataframe(race_table(runs, state.config.choices()), hide_index=True, width="stretch")
+    ui.table(race_table(runs, state.config.choices()))
     for message in race_messages(runs):
         st.warning(message)
     histories = {label: run.history for label, run in runs.items()}

@@ -8,6 +8,7 @@
 * ``live``: the one live training panel (``live_panel``): a background thread per run, a
   fragment that draws its newest frame, Stop, queue position, the end state.
 * ``data``: datasets cached for the whole server, run bundle downloads.
+* ``tables``: tables that show every name in full (``table``).
 * ``sidebar`` and ``chapters``: the server status and the chapter map.
 
 A page imports this package as ``from demos import ui`` and calls the names below.
@@ -21,10 +22,11 @@ from demos.ui.live import Frame, LiveRun, live_panel, outcome
 from demos.ui.params import Lesson, Param, format_param, parse_param, read_params, settings, write_params
 from demos.ui.sidebar import sidebar
 from demos.ui.state import page_state
+from demos.ui.tables import table
 
 __all__ = [
     "Form", "Frame", "Lesson", "LiveRun", "Param", "cached_dataset", "cached_preview", "chapter_pages", "config_or_stop",
     "download_bundle_button", "format_param", "is_user_error", "lesson_links", "link_tools", "live_panel",
     "outcome", "page_link", "page_state", "param_widget", "parse_param", "read_params", "section_chapters",
-    "settings", "settings_form", "show_error", "sidebar", "write_params",
+    "settings", "settings_form", "show_error", "sidebar", "table", "write_params",
 ]

@@ -25,8 +25,9 @@ def param_widget(spec: Setting, value: Any, *, key: str, disabled: bool = False)
     label = spec.title + (" 🔒" if disabled else "")
     common = {"key": key, "help": spec.help, "disabled": disabled}
     value = _WIDGETS[spec.kind](spec, label, value, common)
-    if spec.formula:  # what the control changes, right under it
-        st.latex(spec.formula)
+    formula = spec.formula_for(value)
+    if formula:  # what the control changes (for a choice: the chosen value's), right under it
+        st.latex(formula)
     return value
 
 

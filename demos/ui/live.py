@@ -41,12 +41,16 @@ import streamlit as st
 
 from demos.ui.errors import show_error
 from demos.ui.sidebar import slots_line
+from demos.ui.tables import table
 
 REFRESH_SECONDS = 0.3  # how often the panel redraws while a run is alive
 LEAVE_SECONDS = 15.0  # a run whose browser session has been gone this long is stopped
 HISTORY = 10  # finished runs a page keeps in its "Runs in this session" table
 STORE = "toolkit.jobs"
 _JOBS: weakref.WeakSet = weakref.WeakSet()  # every job of this process (tests, sidebar)
+
+# shown between the first optimizer step and the first epoch's end (read by benchmarks/pages.py)
+FIRST_STEP = " · first step done, compiling the training loop…"
 
 END_STATES = {  # run status -> (box, title)
     "completed": ("success", "Finished"),
@@ -141,6 +145,10 @@ class Job:
             def on_progress(self, run):
                 job._runs[str(run.name)] = run
                 job.publish(watch=run)
+
+            def on_first_step(self, run):  # numbers only: the watchers drew this model at on_start
+                job._runs[str(run.name)] = run
+                job.publish()
 
             def on_queue(self, position):
                 job.publish(queue_position=position)
@@ -271,7 +279,7 @@ def panel_state(key: str) -> PanelState:
 def live_panel(key: str, *, start: bool, train: Callable[[LiveRun], Any],
                draw: Callable[[Frame], None] | None = None, metric: str = "loss",
                stop_label: str = "Stop", unit: str = "epoch", refresh: float = REFRESH_SECONDS,
-               draw_early: bool = False) -> Job | None:
+               draw_early: bool = False, colors: dict | None = None) -> Job | None:
     """Starts `train` in the background when `start`, and shows the page's run live.
 
     Returns the page's job (running or finished; ``job.result`` is what `train` returned),
@@ -279,7 +287,9 @@ def live_panel(key: str, *, start: bool, train: Callable[[LiveRun], Any],
     read. `stop_label` names the Stop button ("Pause" on a page that can resume). `unit` is
     what one entry of a run's history is ("epoch", or "step" where a run records steps).
     `draw_early`: call `draw` before the first epoch too (a page whose figures show the
-    untrained model, so they never vanish after a click).
+    untrained model, so they never vanish after a click). Each run's line starts with a swatch
+    of its colour in the figures: `colors` (run name -> colour) where the page chose them, else
+    ``toolkit.viz.theme.run_colors`` in the order the runs started, as the figures do.
     """
     state = panel_state(key)
     if start:
@@ -291,7 +301,7 @@ def live_panel(key: str, *, start: bool, train: Callable[[LiveRun], Any],
     if state.job is None:
         _draw_history(state)
         return None
-    _panel(key, state, draw, stop_label, refresh, draw_early)
+    _panel(key, state, draw, stop_label, refresh, draw_early, colors)
     _draw_history(state)
     return state.job
 
@@ -302,7 +312,7 @@ def _release(state: PanelState) -> None:
     gc.collect()
 
 
-def _panel(key, state, draw, stop_label, refresh, draw_early) -> None:
+def _panel(key, state, draw, stop_label, refresh, draw_early, colors) -> None:
     job = state.job
 
     @st.fragment(run_every=refresh if job.running else None)
@@ -313,7 +323,7 @@ def _panel(key, state, draw, stop_label, refresh, draw_early) -> None:
         # which browser tests and benchmarks/pages.py read.
         phase = "running" if running else "done"
         with st.container(border=True, key=f"live-{phase}-{_css_name(key)}"):
-            _status(job, frame, running, key, stop_label)
+            _status(job, frame, running, key, stop_label, colors)
             if draw is not None and (draw_early or frame.histories()):
                 draw(frame)
         if not running and not state.shown_end:
@@ -344,22 +354,25 @@ def _remember(state: PanelState, frame: Frame) -> None:
     del state.history[: max(0, len(state.history) - HISTORY)]
 
 
-def _status(job: Job, frame: Frame, running: bool, key: str, stop_label: str) -> None:
+def _status(job: Job, frame: Frame, running: bool, key: str, stop_label: str, colors: dict | None) -> None:
     """Stop, progress bar, one line per run, slot use: all of one frame."""
+    from toolkit.viz.theme import run_colors  # plotly: imported when a panel first draws
+
     if running:
         top = st.columns([1, 5], vertical_alignment="center")
         top[0].button(stop_label, key=f"{key}.stop", icon=":material/stop_circle:",
-                      on_click=job.request_stop, args=(f"you pressed {stop_label}",), help="Stops after the current chunk of epochs; "
-                      "everything trained so far is kept.")
+                      on_click=job.request_stop, args=(f"you pressed {stop_label}",),
+                      help="Stops within about a second; everything trained so far is kept.")
         top[1].caption(_waiting_line(frame) if frame.queue_position else _slots_caption())
     run = frame.current
     if run is None:
         st.progress(0.0, text="Preparing the run (building the model, compiling the training loop)…")
     else:
         fraction = min(1.0, run.epochs_done / run.epochs) if run.epochs else 1.0
-        st.progress(fraction, text=f"{run.name}: {job.unit} {run.epochs_done} of {run.epochs}")
-    for name, each in frame.runs.items():
-        _run_line(job, each, running and each is run)
+        st.progress(fraction, text=f"{run.name}: {job.unit} {run.epochs_done} of {run.epochs}"
+                    + (FIRST_STEP if run.steps_done and not run.epochs_done else ""))
+    for each, color in zip(frame.runs.values(), run_colors(frame.runs, colors).values()):
+        _run_line(job, each, running and each is run, color)
     if job.error is not None and not running:
         show_error(job.error, doing="training")
 
@@ -375,12 +388,13 @@ def _slots_caption() -> str:
     return f"Training slots on this server: {slots_line(slots_status())}."
 
 
-def _run_line(job: Job, run, active: bool) -> None:
+def _run_line(job: Job, run, active: bool, color: str) -> None:
     numbers = [f"{job.unit} {run.epochs_done}/{run.epochs}"]
     numbers += [f"{k} {run.final(k):.4g}" for k in list(run.history)[:4]]
     if run.wall_time > 0:
         numbers.append(f"{run.epochs_per_second:.1f} {job.unit}s/s")
-    line = f"**{run.name}** · " + " · ".join(numbers)
+    swatch = f':color[━━]{{foreground="{color}"}}'  # the run's line in the figures
+    line = f"{swatch} **{run.name}** · " + " · ".join(numbers)
     if active or run.status in ("pending", "running"):
         st.caption(line)
         return
@@ -395,8 +409,9 @@ def _explain(job: Job, run, state: str) -> str:
         return (f"Stopped after {job.unit} {run.epochs_done} of {run.epochs} because {reason}; "
                 f"the curves show every {job.unit} finished before that.")
     if state == "did not learn":
-        return (f"The {job.metric if job.metric in run.history else 'loss'} did not fall: the learning "
-                "rate may be too small (stuck) or too large (bouncing), or the model cannot fit the data.")
+        from toolkit.train.diagnosis import why_not_learned
+
+        return why_not_learned(run, job.metric if job.metric in run.history else "loss")
     if state == "diverged":
         return run.message
     return f"{run.epochs_done} {job.unit}s in {run.wall_time:.1f} s."
@@ -406,7 +421,7 @@ def _draw_history(state: PanelState) -> None:
     if len(state.history) < 2:
         return
     with st.expander(f"Runs in this session ({len(state.history)})"):
-        st.dataframe([run_row(run) for run in reversed(state.history)], hide_index=True, width="stretch")
+        table([run_row(run) for run in reversed(state.history)])
 
 
 def run_row(run) -> dict:

@@ -75,3 +75,20 @@ def test_walkthrough_config_builds_the_page_network_and_example():
         WalkthroughConfig(x1=2.0)
     with pytest.raises(ValueError, match=r"`activation` must be one of 'tanh', 'sigmoid', 'relu'"):
         WalkthroughConfig(activation="elu")
+
+
+def test_steps_against_the_gradient_lower_the_loss_at_the_page_defaults():
+    """Notes, 2. BACKPROPAGATION, Gradient Descent Algorithm: the direction is the negative gradient,
+    and updating iteratively lowers the loss. The page's defaults (tanh, seed 0, η = 0.5, the example
+    (0.5, −0.3) with y = 1), stepped with its "Take a gradient step" button's functions."""
+    from toolkit.backprop import WalkthroughConfig, gradient_descent_step
+
+    config = WalkthroughConfig()
+    net, (x, y) = config.network(), config.example()
+    losses = [backprop(net, x, y).error.loss]
+    for _ in range(20):
+        trace = backprop(net, x, y)
+        net = gradient_descent_step(net, *trace.gradients, config.eta)
+        losses.append(backprop(net, x, y).error.loss)
+    assert np.all(np.diff(losses) < 0), losses  # every step lowers L
+    assert losses[-1] < 0.25 * losses[0], losses

@@ -113,12 +113,29 @@ def wait_until_idle(page, timeout_s: float = 120, settle_s: float = 1.0) -> None
 
 
 def page_problems(page) -> list[str]:
-    """Exceptions shown by the app and a visible "Page not found" dialog, as text."""
+    """What a student must never see, as text: exceptions, error boxes, a visible "Page not
+    found", a figure with nothing drawn in it, and "nan" in a table or a text."""
     problems = [f"exception: {text.strip()[:500]}" for text in page.locator(EXCEPTION).all_inner_texts()]
+    problems += [f"error box: {text.strip()[:300]}" for text in page.locator(ERROR_BOX).all_inner_texts()]
     not_found = page.get_by_text("Page not found")
     if not_found.count() and not_found.first.is_visible():
         problems.append("Streamlit says: Page not found")
+    problems += [f"empty figure: {title!r}" for title in page.evaluate(_EMPTY_FIGURES_JS)]
+    main = page.locator('[data-testid="stMain"]')
+    text = main.inner_text() if main.count() else ""
+    problems += [f"'nan' shown: …{text[max(0, m.start() - 60):m.end() + 20]!r}…"
+                 for m in re.finditer(r"(?<![\w.])nan(?![\w])", text)]
     return problems
+
+
+# An error box is st.error; the live panel's "Diverged" end state is one on purpose.
+ERROR_BOX = ('[data-testid="stAlertContentError"]:not(:has-text("Diverged"))')
+
+# A plotly chart whose every trace is empty (no x, y, z, values or image source).
+_EMPTY_FIGURES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(el => el.data && !el.data.some(t => ['x', 'y', 'z', 'values', 'source', 'a', 'r', 'lat']
+        .some(k => t[k] !== undefined && t[k] !== null && (t[k].length === undefined || t[k].length > 0))))
+    .map(el => (el.layout && el.layout.title && el.layout.title.text) || '(untitled)')"""
 
 
 def expand_to_content(page, width: int, max_height: int = 8000) -> None:
@@ -182,7 +199,9 @@ def reveal_button(page, label: str):
 
 
 def _note(seen: dict, panel: dict, now: float, epoch, titled, stable: bool) -> None:
-    if epoch and seen["first_progress"] is None:
+    from demos.ui.live import FIRST_STEP
+
+    if (epoch or FIRST_STEP.strip(" ·…") in panel["progress"]) and seen["first_progress"] is None:
         seen["first_progress"] = now
     if panel["figures"] and seen["first_figure"] is None:
         seen["first_figure"] = now
@@ -194,7 +213,7 @@ def _note(seen: dict, panel: dict, now: float, epoch, titled, stable: bool) -> N
 def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: float = 0.2) -> dict:
     """Clicks `label` and follows the live panel until it shows its end state.
 
-    Returns seconds from the click to the first progress (a run past epoch 0), to the first
+    Returns seconds from the click to the first progress (a run's first optimizer step), to the first
     figure in the panel and to the end state, the last epoch seen, the end states, and every
     read in which the progress bar and a figure title named different epochs.
     """

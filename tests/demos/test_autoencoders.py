@@ -30,6 +30,21 @@ def opened(page, params):
     return at.run()
 
 
+def unwrapped(text) -> str:
+    """A figure text as one line (the projector theme wraps long titles with <br>)."""
+    return (text or "").replace("<br>", " ")
+
+
+def figure_titled(at, words: str) -> dict:
+    """The plotly spec of the page's figure whose title contains `words`."""
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return next(spec for spec in specs if words in unwrapped((spec["layout"].get("title") or {}).get("text")))
+
+
+def subplot_titles(spec) -> set:
+    return {unwrapped(a["text"]) for a in spec["layout"].get("annotations", ())}
+
+
 def chart_specs(at) -> str:
     """Every figure's title (and axis titles) on the page, in one string."""
     texts = []
@@ -37,7 +52,7 @@ def chart_specs(at) -> str:
         layout = json.loads(chart.proto.spec)["layout"]
         texts += [(layout.get(part) or {}).get("title", {}).get("text") or "" for part in ("xaxis", "yaxis")]
         texts.append(layout.get("title", {}).get("text") or "")
-    return " | ".join(texts)
+    return unwrapped(" | ".join(texts))
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +93,9 @@ def test_a_2d_vae_run_shows_its_pictures_latent_grid_and_beta_point():
     assert "Test images → reconstructions · epoch 2" in specs and "Decoded latent samples · epoch 2" in specs
     assert "Decoder over the 2-D latent grid" in specs and "Test images in the latent space" in specs
     assert "β trades reconstruction" in specs
+    losses = figure_titled(at, "loss terms per epoch")  # issue 14: the ELBO's two terms, on held-out images too
+    assert {"reconstruction −log P(x|z)", "KL(q(z|x) ‖ P(z))"} <= subplot_titles(losses)
+    assert {trace["name"] for trace in losses["data"]} == {"train", "validation"}
 
 
 @pytest.mark.timeout(600)
@@ -91,6 +109,8 @@ def test_vqvae_run_shows_codebook_usage_and_its_encoder_initializes_classifiers(
     assert not at.error
     specs = chart_specs(at)
     assert "Codebook usage" in specs and "β trades" not in specs
+    titles = subplot_titles(figure_titled(at, "loss terms per epoch"))
+    assert "codebook ‖sg[z_e] − e_k‖²" in titles and "commitment ‖z_e − sg[e_k]‖²" in titles
     click_and_finish(at, "Train both classifiers")
     assert_no_exception(at, "autoencoders, few labels")
     assert not at.error

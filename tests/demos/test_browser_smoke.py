@@ -1,8 +1,13 @@
 """Every page of the running app loads in headless Chromium without an exception.
 
 Starts ``streamlit run demos/app.py`` on a free port, opens http://127.0.0.1:PORT/<url_path>
-for every page of ``demos.app.PAGES``, waits until the script has finished, and fails on any
-``stException`` element or a visible "Page not found". Uses Debian's /usr/bin/chromium.
+for every page of ``demos.app.PAGES``, waits until the script has finished, and fails on
+what a student must never see (``screenshot.page_problems``: an exception, an error box, a
+visible "Page not found", an empty figure, "nan" in a table). Uses Debian's /usr/bin/chromium.
+
+With ``SCREENSHOT_DIR=docs/screenshots`` set, every page is also saved at 1400 px, at its
+defaults (``<url_path>.png``) and after its smallest run (``<url_path>-trained.png``): the
+screenshots to look at before a page's issue is resolved.
 """
 
 from __future__ import annotations
@@ -12,12 +17,23 @@ import os
 import pytest
 
 from tests.demos.conftest import SMALLEST_RUN, page_params
-from tests.demos.screenshot import CHROMIUM, AppServer, launch_browser, page_problems, wait_until_idle, watch_training
+from tests.demos.screenshot import (CHROMIUM, AppServer, expand_to_content, launch_browser, page_problems,
+                                    wait_until_idle, watch_training)
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),  # one app server and one Chromium for the whole file
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
 ]
+
+
+def save_screenshot(page, name: str) -> None:
+    """Saves the whole page as SCREENSHOT_DIR/<name>.png when SCREENSHOT_DIR is set."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        expand_to_content(page, 1400)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +65,7 @@ def test_page_loads_in_the_browser_without_errors(app_server, browser, path, tit
         sidebar = page.locator('[data-testid="stSidebarUserContent"]')
         assert sidebar.count() and "This server" in sidebar.inner_text(), \
             f"{url_path} was not rendered through the router (demos/app.py): no shared sidebar"
+        save_screenshot(page, url_path or "home")
     finally:
         page.close()
 
@@ -115,5 +132,6 @@ def test_train_shows_live_progress_and_figures_of_one_epoch(app_server, browser,
         assert seen["first_figure"] is not None, f"{url_path}: no live figure was shown: {seen}"
         assert seen["states"] and all(state in ("Finished", "Did not learn") for state in seen["states"]), seen
         assert not page_problems(page), page_problems(page)
+        save_screenshot(page, f"{url_path}-trained")
     finally:
         page.close()

@@ -29,7 +29,10 @@ def test_convolutions_page_fills_in_the_formula_and_animates():
     at = run_page("convolutions.py")
     assert_no_exception(at, "convolutions")
     assert not at.error and charts(at) == 3  # animation, kernels, pooling
-    assert "= 7" in at.get("latex")[0].value  # N = 7, K = 3, P = 1, S = 1
+    formulas = [formula.value for formula in at.get("latex")]
+    assert any(r"\right\rfloor + 1 = 7" in formula for formula in formulas)  # N = 7, K = 3, P = 1, S = 1
+    assert any("D(K - 1) + 1" in formula for formula in formulas)  # what dilation changes, beside its control
+    assert any("I(m, n) K(i - m, j - n)" in formula for formula in formulas)  # and the flip
 
 
 @pytest.mark.parametrize(("query", "message"), [

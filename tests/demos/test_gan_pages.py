@@ -4,6 +4,8 @@ its scores, the losses side by side, pix2pix) and explain impossible settings.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -93,6 +95,9 @@ def test_glyphs_page_trains_a_scored_conditional_gan_and_explores_it():
     assert not at.error and "Finished" in end_states(at)
     charts = at.get("plotly_chart")
     assert len(charts) >= 4  # grid, D and G losses, scores, interpolation
+    losses = next(spec for spec in (json.loads(chart.proto.spec) for chart in charts)
+                  if "D's and G's losses" in spec["layout"]["title"]["text"].replace("<br>", " "))  # final frame
+    assert [trace["name"] for trace in losses["data"]] == ["D loss L_D", "G loss L_G"]
     assert any(m.label.startswith("Samples the classifier assigns") for m in at.metric)
     assert len(at.radio(key="gan-glyphs.method").options) == 2  # the latent space of this generator
     next(b for b in at.button if b.label == "Do the arithmetic").click().run()

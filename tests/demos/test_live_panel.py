@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from demos.ui import live
 from tests.demos.conftest import click_and_finish, end_states
+from toolkit.viz.theme import RUN_COLORS
 
 TIMEOUT = 120
 
@@ -76,7 +77,8 @@ def test_a_finished_run_says_finished_and_every_figure_shows_one_epoch():
     at = page(epochs="20", lr="0.5")
     click_and_finish(at, "Train")
     assert not at.exception, [e.value for e in at.exception]
-    assert "**Finished** · **sequential" in end_states(at)
+    # the run's line starts with a swatch of its colour in the figures (the first run's)
+    assert f'**Finished** · :color[━━]{{foreground="{RUN_COLORS[0]}"}} **sequential' in end_states(at)
     assert "result: completed after 20 epochs" in texts(at)
     assert {m.value for m in at.metric} == {"20"}  # the watcher and the frame agree on the epoch
     at.run()  # any later rerun still shows the finished run
@@ -88,7 +90,8 @@ def test_a_run_whose_loss_does_not_fall_says_did_not_learn():
     at = page(epochs="5", lr="0")
     click_and_finish(at, "Train")
     states = end_states(at)
-    assert "**Did not learn**" in states and "did not fall" in states and "Finished" not in states
+    assert "**Did not learn**" in states and "Finished" not in states
+    assert "hardly moved" in states and "η = 0" in states and "10 times larger" in states  # why, in words
 
 
 @pytest.mark.timeout(300)

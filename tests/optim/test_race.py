@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from toolkit.optim import (
-    Adam, OptimizerChoice, effective_learning_rates, optimizer_choice, optimizer_race,
-    race_learning_rates, race_table,
+    Adam, OptimizerChoice, RaceConfig, effective_learning_rates, optimizer_choice, optimizer_race,
+    race_learning_rates, race_table, run_race,
 )
 from toolkit.optim.race import race_builders, unique_labels
 
@@ -73,6 +73,21 @@ def test_race_is_fair_and_every_entrant_learns(small_digits):
     np.testing.assert_allclose(rates["Adagrad"],
                                effective_learning_rates(runs["Adagrad"].model.optimizer))
     assert np.all(rates["Adagrad"] <= 0.05 / np.sqrt(1e-7) * (1 + 1e-5))
+
+
+def test_momentum_and_adaptive_methods_beat_sgd_at_the_pages_defaults():
+    """Notes, ch. 3 "Stochastic Gradient with Momentum" (plain SGD "moves slowly" where the
+    surface is flat; the velocity adds inertia), "RMSProp" and "ADAM" (a learning rate adapted
+    per parameter "helping to improve the effectiveness of optimization").
+
+    The page's default race (digits, 8 epochs, identical initial weights and batches): momentum,
+    RMSProp and Adam each end with a training loss below 0.8 of SGD's. Measured: SGD 0.409,
+    momentum 0.074, RMSProp 0.289, Adam 0.297.
+    """
+    runs = run_race(RaceConfig())
+    loss = {label: run.final("loss") for label, run in runs.items()}
+    assert list(loss) == ["SGD", "Momentum", "RMSProp", "Adam"]
+    assert all(loss[name] < 0.8 * loss["SGD"] for name in ("Momentum", "RMSProp", "Adam")), loss
 
 
 def test_race_refuses_regression_data():

@@ -8,7 +8,7 @@ from toolkit.optim import (
     OPTIMIZERS, PRESETS, SURFACES, UPDATE_RULES, OptimizerChoice, SurfaceConfig, optimizer_choice,
     run_surface_lab, surface_lab,
 )
-from toolkit.optim.surface_lab import first_exit, outcome
+from toolkit.optim.surface_lab import outcome
 
 
 def run_preset(name):
@@ -29,13 +29,22 @@ def test_every_preset_starts_inside_its_surface_and_names_known_optimizers():
 
 
 def test_saddle_preset_plain_sgd_lingers_near_the_saddle():
+    """Notes, ch. 2 "The problem of Saddle Points": the gradient is zero at a saddle, a problem
+    "only if the opt. problem becomes stuck" there; ch. 3 momentum's "inertia".
+
+    Measured (table): SGD 155 steps near the saddle and leaves at step 268; momentum 33 and
+    56, Adam 0 and 138.
+    """
     lab = run_preset("saddle")
     near = {row["optimizer"]: row["steps near the saddle"] for row in lab.table()}
     assert near["SGD"] > 3 * near["Momentum"] and near["SGD"] > 3 * near["Adam"], near
+    left = lab.left_domain()
+    assert left["Momentum"] < left["SGD"] / 3 and left["Adam"] < left["SGD"] / 1.5, left
     assert "unbounded below" in lab.divergence_message()
 
 
 def test_local_minimum_preset_sgd_stays_momentum_rolls_over():
+    """Notes, ch. 2 "The problem of Local Minima" (the loss is non-convex) and ch. 3 momentum."""
     lab = run_preset("local_minimum")
     assert lab.outcomes["SGD"].startswith("stuck in the local minimum")
     assert lab.outcomes["Adam"].startswith("stuck in the local minimum")
@@ -44,19 +53,109 @@ def test_local_minimum_preset_sgd_stays_momentum_rolls_over():
 
 
 def test_divergence_preset_flags_sgd_and_draws_it_to_the_exit():
+    """Notes, ch. 3 "Types of Gradient Descent": w <- w - eta g^ with too large an eta.
+
+    Along y (curvature 10) each SGD step multiplies y by 1 - 10 eta = -1.05: |y| grows at every
+    step until the path leaves the domain (step 9), and the outcome, the message, the table
+    and the loss curve all end at that step.
+    """
     lab = run_preset("divergence")
-    assert lab.paths["SGD"].diverged and not lab.paths["Momentum"].diverged
-    exit_step = first_exit(lab.surface, lab.paths["SGD"])
+    sgd = lab.paths["SGD"]
+    assert sgd.diverged and not lab.paths["Momentum"].diverged
+    assert np.all(np.diff(np.abs(sgd.points[:, 1])) > 0)  # each step overshoots further
+    exit_step = sgd.exit_step
     assert lab.left_domain() == {"SGD": exit_step} and 0 < exit_step < 30
+    assert sgd.steps_done == exit_step and not lab.surface.contains(sgd.points[-1])  # drawn to the exit
+    assert lab.surface.contains(sgd.points[-2])
+    row = next(row for row in lab.table() if row["optimizer"] == "SGD")
+    assert row["steps"] == exit_step and row["final loss"] == float(f"{sgd.losses[-1]:.4g}")
     assert lab.outcomes["SGD"] == f"left the domain at step {exit_step} (diverged)"
-    assert "Diverged: SGD at step" in lab.divergence_message()
+    assert f"Diverged: SGD at step {exit_step}" in lab.divergence_message()
     assert "smaller learning rate" in lab.divergence_message()
+    assert all(lab.outcomes[name].startswith("reached the global minimum") for name in ("Momentum", "Adam"))
+
+
+def test_every_path_of_the_default_lab_ends_where_its_outcome_says():
+    """The note, the table and the curves read one set of numbers: a path that left the
+    domain ends at its exit step (the note once said "Adam left at step 36" beside a curve
+    and a table that ran to step 89)."""
+    lab = run_surface_lab(SurfaceConfig())
+    left = lab.left_domain()
+    assert set(left) == {"SGD", "Momentum", "Adam"}
+    for row in lab.table():
+        path = lab.paths[row["optimizer"]]
+        assert row["steps"] == path.steps_done == left[row["optimizer"]] == len(path.losses) - 1
+        assert f"{row['optimizer']} at step {row['steps']}" in lab.divergence_message()
+        assert row["outcome"] == f"left the domain at step {row['steps']} (f is unbounded below)"
+
+
+def test_a_path_thrown_out_in_one_step_is_named_in_the_warning():
+    """Adam at eta = 10 on the noisy bowl leaves at step 1: its row, the warning and the curve
+    agree (it once read "f became infinite" beside a final loss of 1.125, and the warning
+    left it out)."""
+    lab = run_surface_lab(SurfaceConfig(surface="noisy_bowl", lr_adam=10.0))
+    adam = next(row for row in lab.table() if row["optimizer"] == "Adam")
+    assert adam["outcome"] == "left the domain at step 1 (diverged)" and adam["steps"] == 1
+    assert adam["final loss"] > 100  # f where it left, not the start's
+    assert lab.divergence_message().startswith("Diverged: Adam at step 1")
 
 
 def test_four_minima_preset_ends_in_three_different_minima():
     lab = run_preset("four_minima")
     ends = {text for text in lab.outcomes.values()}
     assert len(ends) == 3 and all(t.startswith("reached the global minimum") for t in ends)
+
+
+def test_ravine_preset_sgd_zigzags_momentum_and_adaptive_steps_do_not():
+    """Notes, ch. 3: SGD "in regions where gradient changes rapidly ... can fluctuate a lot";
+    momentum's velocity; adaptive methods give each parameter its own learning rate.
+
+    Measured: SGD's y changes sign at all 150 steps, momentum's at 35; at step 50 RMSProp and
+    Adam are within 0.3 of x = 0, SGD still at x = -3.2.
+    """
+    lab = run_preset("ravine")
+    flips = {name: int(np.sum(np.diff(np.sign(path.points[:, 1])) != 0)) for name, path in lab.paths.items()}
+    assert flips["SGD"] >= 0.9 * lab.paths["SGD"].steps_done and flips["Momentum"] < flips["SGD"] / 3, flips
+    x50 = {name: abs(path.points[50, 0]) for name, path in lab.paths.items()}
+    assert x50["RMSProp"] < x50["SGD"] / 5 and x50["Adam"] < x50["SGD"] / 5, x50
+
+
+def test_rosenbrock_preset_every_method_drops_into_the_valley_then_crawls():
+    """Notes, ch. 3 momentum: "when surface is almost flat, SGD moves slowly".
+
+    Every path reaches the valley floor (|y - x^2| < 0.1) within 5 steps, still about 2 from
+    the minimum; after 500 steps SGD and Adam are still on their way, momentum and Nesterov
+    reached it (measured end distances 1.68, 0.74, 0.09, 0.11).
+    """
+    lab = run_preset("rosenbrock")
+    for name, path in lab.paths.items():
+        x, y = path.points.T
+        first = int(np.argmax(np.abs(y - x**2) < 0.1))
+        assert 0 < first <= 5 and np.hypot(x[first] - 1, y[first] - 1) > 1.9, name
+    assert [name for name, text in lab.outcomes.items() if text == "still on its way"] == ["SGD", "Adam"]
+
+
+def test_noisy_gradients_preset_momentum_and_adagrad_jitter_less_than_sgd():
+    """Notes, ch. 3 "Stochastic Gradient Descent": g^ from one sample "can be noisy"; momentum
+    averages past gradients; Adagrad's steps shrink as r grows.
+
+    Over three noise seeds, f averaged over the last 100 steps is lower for momentum and for
+    Adagrad than for SGD (seed 0: SGD 0.049, momentum 0.019, Adagrad 0.013).
+    """
+    preset = PRESETS["noisy_gradients"]
+    choices = [OptimizerChoice(name, hp) for name, hp in preset.optimizers.items()]
+    for seed in (0, 1, 2):
+        lab = surface_lab(preset.surface, choices, start=preset.start, steps=preset.steps, seed=seed)
+        jitter = {name: float(np.mean(path.losses[-100:])) for name, path in lab.paths.items()}
+        assert jitter["Momentum"] < jitter["SGD"] and jitter["Adagrad"] < jitter["SGD"], (seed, jitter)
+
+
+def test_monkey_saddle_preset_sgd_creeps_near_the_centre_the_others_slide_away():
+    """Notes, ch. 2 "The problem of Saddle Points"."""
+    lab = run_preset("monkey_saddle")
+    near = {row["optimizer"]: row["steps near the saddle"] for row in lab.table()}
+    assert near["SGD"] == lab.paths["SGD"].steps_done + 1 and lab.outcomes["SGD"] == "still on its way"
+    assert set(lab.left_domain()) == {"Momentum", "Adam"}
 
 
 def test_other_presets_run_and_give_one_row_per_optimizer():

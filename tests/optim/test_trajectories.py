@@ -58,11 +58,11 @@ def test_divergence_is_flagged_and_the_path_truncated():
     for path in paths.values():
         assert path.diverged and path.steps_done < 200
         assert np.isfinite(path.points).all() and np.isfinite(path.losses).all()
-        width = np.array([np.ptp(surface.x_range), np.ptp(surface.y_range)])
-        low = np.array([surface.x_range[0], surface.y_range[0]]) - width
-        high = np.array([surface.x_range[1], surface.y_range[1]]) + width
-        assert ((path.points >= low) & (path.points <= high)).all()
-    assert paths["overflow"].steps_done == 0  # the very first step went to infinity
+        assert all(surface.contains(point) for point in path.points[:-1])  # Eq. 3: inside until the exit
+    sgd = paths["sgd"]
+    assert not surface.contains(sgd.points[-1]) and sgd.exit_step == sgd.steps_done  # kept: finite
+    overflow = paths["overflow"]  # the very first step went to infinity: dropped
+    assert overflow.steps_done == 0 and overflow.exit_step == 1
 
 
 def test_noisy_gradients_are_seeded():

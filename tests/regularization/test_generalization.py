@@ -13,7 +13,7 @@ SMALL = dict(n_train=40, n_val=40, n_test=200, epochs=4, hidden=(16, 16, 16), ba
 
 def test_defaults_come_from_the_task():
     toy, images = LabConfig(), LabConfig.for_task("glyphs")
-    assert (toy.n_train, toy.epochs, toy.hidden) == (100, 300, (128, 128, 128))
+    assert (toy.n_train, toy.epochs, toy.hidden) == (50, 300, (128, 128, 128))
     assert (images.n_train, images.epochs, images.auxiliary) == (300, 60, "parity")
     assert LabConfig.for_task("glyphs", epochs=5).epochs == 5
     assert toy.variant_label("L2") == "L2 λ=0.01" and toy.variant_label("none") == "none"

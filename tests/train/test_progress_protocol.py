@@ -18,6 +18,9 @@ class Recorder(Callback):
     def on_progress(self, run):
         self.events.append(run.epochs_done)
 
+    def on_first_step(self, run):
+        self.events.append(f"step {run.steps_done} of epoch {run.epochs_done + 1}")
+
     def on_queue(self, position):
         self.events.append(f"queue {position}")
 
@@ -71,3 +74,20 @@ def test_learned_means_the_loss_fell_clearly(loss, learned):
     run = Run(name="r", model=None, epochs=len(loss))
     run.append_epochs({"loss": np.array(loss)})
     assert run.learned() is learned
+
+
+def test_the_first_step_is_reported_before_the_first_epoch_ends_and_only_once():
+    """A display shows that training has begun while the chunk loop still compiles."""
+    import keras
+
+    from toolkit.train import fit
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    x = np.random.default_rng(0).normal(size=(40, 2)).astype("float32")
+    recorder = Recorder()
+    run = fit(model, x, x[:, :1], epochs=3, batch_size=8, steps_per_callback=5,
+              callbacks=Throttle(recorder, seconds=60))
+    assert recorder.events == ["start", "step 1 of epoch 1", 1, "end"]  # the throttle passes it
+    assert (run.steps_per_epoch, run.steps_done) == (5, 15)

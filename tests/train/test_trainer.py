@@ -125,15 +125,17 @@ def test_validation_batch_size_equals_keras_and_one_big_batch_gives_the_same_los
 
 
 def test_a_loss_that_grows_a_hundredfold_is_diverged_whatever_the_optimizer():
+    """SGD past its stable step (η·λ = 1.5 · 2 > 2): the error doubles every step, yet stays finite."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 4)).astype("float32")
     y = x.sum(axis=1)
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
-    model.compile(keras.optimizers.SGD(-0.05), "mse")  # a negative step climbs the loss
+    model.compile(keras.optimizers.SGD(1.5), "mse")
     run = fit(model, x, y, epochs=200, batch_size=8)
     assert run.status == "diverged" and "more than 100 times its first value" in run.message
     assert run.history["loss"][-1] > 100 * run.history["loss"][0]
+    assert np.isfinite(run.history["loss"][-1])
 
 
 def test_divergence_keeps_history_and_restores_finite_weights():

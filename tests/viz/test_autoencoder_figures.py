@@ -31,7 +31,7 @@ def test_latent_manifold_labels_the_grid_with_z_values():
 
 def test_codebook_usage_marks_dead_codes():
     fig = viz.codebook_usage([5, 0, 3, 0])
-    assert "2 of 4 codes dead" in fig.layout.title.text
+    assert "2 of 4 codes dead" in fig.layout.title.text.replace("<br>", " ")
     assert list(fig.data[1].x) == [1, 3] and fig.data[0].marker.color[1] == "#d62728"
     with pytest.raises(ValueError, match="non-negative counts"):
         viz.codebook_usage([1, -1])
@@ -55,5 +55,20 @@ def test_few_labels_curves_name_the_splits_and_show_accuracy():
     fig = viz.few_labels_curves(histories, 20)
     assert [t.name for t in fig.data] == ["pretrained encoder · labelled (train)", "pretrained encoder · test",
                                           "from scratch · labelled (train)", "from scratch · test"]
-    assert "20 labelled images" in fig.layout.title.text and fig.layout.yaxis.title.text == "accuracy"
+    assert "20 labelled images" in fig.layout.title.text.replace("<br>", " ") and fig.layout.yaxis.title.text == "accuracy"
     json.loads(fig.to_json())
+
+
+def test_loss_terms_draw_each_term_for_training_and_held_out_images():
+    """Item 3 of issue 14: the VAE's reconstruction and KL terms, and the held-out curves, beside the total."""
+    history = {key: RNG.random(3) for key in ("loss", "reconstruction", "kl", "val_loss", "val_reconstruction",
+                                               "val_kl")}
+    fig = viz.autoencoders.loss_terms(history)
+    assert [a.text.replace("<br>", " ") for a in fig.layout.annotations] == ["total loss L", "reconstruction −log P(x|z)",
+                                                        "KL(q(z|x) ‖ P(z))"]
+    assert [(t.name, t.line.dash) for t in fig.data[:2]] == [("train", "dash"), ("validation", "solid")]
+    assert len(fig.data) == 6 and sum(t.showlegend for t in fig.data) == 2
+    plain = viz.autoencoders.loss_terms({"loss": [1.0, 0.5]})  # no held-out images: the training curve only
+    assert len(plain.data) == 1 and list(plain.data[0].y) == [1.0, 0.5]
+    with pytest.raises(ValueError, match="at least 'loss'"):
+        viz.autoencoders.loss_terms({"kl": [1.0]})

@@ -20,7 +20,7 @@ def test_classification_points_take_their_class_colour_per_split():
     assert sum(len(trace.x) for trace in fig.data) == 200  # every point drawn exactly once
     assert {trace.marker.symbol for trace in fig.data[2:]} == {"diamond"}
     assert fig.layout.template == pio.templates["plotly_white"] and fig.layout.title.text == "circle"
-    assert fig.layout.xaxis.title.text == "x1" and 200 <= fig.layout.height <= 450
+    assert fig.layout.xaxis.title.text == "x1" and 200 <= fig.layout.height <= 650
     assert json.loads(fig.to_json())["data"]
 
 

@@ -13,12 +13,12 @@ def test_one_row_per_layer_and_at_most_max_maps_columns():
     fig = feature_map_grid(maps, max_maps=4)
     assert len(fig.data) == 12
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[0] == "<b>C1</b> · 28×28×6 · map 0" and titles[1] == "map 1"
-    assert titles[4].startswith("<b>C3</b> · 10×10×16") and titles[8].startswith("<b>C5</b> · 1×1×120")
-    assert fig.layout.annotations[4].xanchor == "left"
+    assert titles[:4] == ["map 0", "map 1", "map 2", "map 3"]  # column headers over the top row
+    # one label per row, in the left margin: the layer's name and its (H, W, F) shape
+    assert titles[4:] == ["<b>C1</b><br>28×28×6", "<b>C3</b><br>10×10×16", "<b>C5</b><br>1×1×120"]
+    assert {a.xanchor for a in fig.layout.annotations[4:]} == {"right"} and fig.layout.margin.l > 60
     uneven = feature_map_grid({"a": RNG.normal(size=(4, 4, 2)), "b": RNG.normal(size=(2, 2, 3))}, max_maps=3)
     assert len(uneven.data) == 5  # no empty map where a layer has fewer maps than columns
-    assert [a.xanchor for a in uneven.layout.annotations if a.text.startswith("<b>")] == ["left", "left"]
     np.testing.assert_array_equal(np.asarray(fig.data[5].z), maps["C3"][..., 1])
 
 

@@ -36,7 +36,7 @@ FIGURES = _figures()
 def test_every_figure_has_the_common_look_and_serialises(name):
     fig = FIGURES[name]
     assert fig.layout.template == pio.templates["plotly_white"] and fig.layout.title.text
-    assert 300 <= fig.layout.height <= 450
+    assert 300 <= fig.layout.height <= 650
     assert json.loads(fig.to_json())["data"]
 
 

@@ -58,13 +58,17 @@ def test_evaluation_curves_one_panel_per_metric():
         viz.evaluation_curves({"run": {"epoch": [1]}})
 
 
-def test_adversarial_losses_draws_g_solid_and_d_dashed_per_run():
+def test_adversarial_losses_draws_d_dashed_and_g_solid_per_run():
+    """Item 3 of issue 14: both networks' losses, told apart by colour (one run) and by dash."""
     rng = np.random.default_rng(0)
     history = {"d_loss": rng.random(4), "g_loss": rng.random(4)}
     fig = viz.gan.adversarial_losses({"minimax": history, "lsgan": history})
-    assert [t.line.dash for t in fig.data] == ["solid", "dash", "solid", "dash"]
-    assert fig.data[0].name == "minimax: G loss" and list(fig.data[1].x) == [1, 2, 3, 4]
-    assert viz.gan.adversarial_losses({"run": history}).data[0].name == "G loss"
+    assert [t.line.dash for t in fig.data] == ["dash", "solid", "dash", "solid"]
+    assert fig.data[0].name == "minimax: D loss L_D" and list(fig.data[1].x) == [1, 2, 3, 4]
+    assert fig.data[0].line.color == fig.data[1].line.color != fig.data[2].line.color  # a colour per run
+    single = viz.gan.adversarial_losses({"run": history})
+    assert [t.name for t in single.data] == ["D loss L_D", "G loss L_G"]
+    assert single.data[0].line.color != single.data[1].line.color  # a colour per network
     with pytest.raises(ValueError, match="has no 'g_loss'"):
         viz.gan.adversarial_losses({"run": {"d_loss": [1.0]}})
 

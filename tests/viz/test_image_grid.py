@@ -40,11 +40,18 @@ def test_labels_are_annotations_and_hover_text_with_names():
 
 
 def test_max_images_caps_the_mosaic():
-    fig = image_grid(RNG.random((250, 28, 28)), RNG.integers(0, 10, 250))
-    assert len(fig.data[1].x) == 100 and len(fig.layout.annotations) == 100
+    fig = image_grid(RNG.random((250, 28, 28)))
+    assert len(fig.data[1].x) == 100
     assert np.shape(fig.data[0].z) == (10 * 29 - 1, 10 * 29 - 1)
     assert fig.layout.xaxis.title.text.startswith("100 of 250 images")
-    assert 200 <= fig.layout.height <= 450
+    assert 200 <= fig.layout.height <= 600
+
+
+def test_labelled_tiles_are_wide_enough_for_their_labels_at_14_px():
+    short = image_grid(RNG.random((250, 28, 28)), RNG.integers(0, 10, 250))
+    assert len(short.layout.annotations) == 60 and {a.font.size for a in short.layout.annotations} == {14}
+    long = image_grid(RNG.random((20, 8, 8)), ["circle → square"] * 20, cols=10)
+    assert len(long.layout.annotations) == 18  # 3 tiles a row (half a page), at most 6 rows
 
 
 def test_string_and_one_hot_labels():

@@ -25,21 +25,22 @@ def test_one_dashed_train_and_one_solid_validation_trace_per_run():
     fig = learning_curves(HISTORIES)
     assert isinstance(fig, go.Figure)
     traces = _by_name(fig)
-    assert list(traces) == ["sgd · train", "sgd · validation", "adam · train", "adam · validation"]
+    assert list(traces) == ["sgd · train", "sgd", "adam · train", "adam"]
     assert traces["sgd · train"].line.dash == "dash"
-    assert traces["sgd · validation"].line.dash == "solid"
+    assert traces["sgd"].line.dash == "solid"
     assert {trace.legendgroup for trace in fig.data} == {"sgd", "adam"}
+    assert [trace.showlegend for trace in fig.data] == [False, True, False, True]  # one legend entry per run
 
 
 def test_values_and_epochs_equal_the_history():
     traces = _by_name(learning_curves(HISTORIES, metric="accuracy"))
-    np.testing.assert_array_equal(traces["adam · validation"].y, [0.55, 0.75, 0.85])
-    np.testing.assert_array_equal(traces["adam · validation"].x, [1, 2, 3])  # 1-based epochs
+    np.testing.assert_array_equal(traces["adam"].y, [0.55, 0.75, 0.85])
+    np.testing.assert_array_equal(traces["adam"].x, [1, 2, 3])  # 1-based epochs
 
 
 def test_each_run_keeps_its_palette_colour_and_both_splits_share_it():
     traces = _by_name(learning_curves(HISTORIES))
-    assert traces["sgd · train"].line.color == traces["sgd · validation"].line.color == RUN_COLORS[0]
+    assert traces["sgd · train"].line.color == traces["sgd"].line.color == RUN_COLORS[0]
     assert traces["adam · train"].line.color == RUN_COLORS[1]
     # appending a run does not recolour the earlier ones
     more = dict(HISTORIES, rmsprop=HISTORIES["sgd"])
@@ -47,7 +48,7 @@ def test_each_run_keeps_its_palette_colour_and_both_splits_share_it():
 
 
 def test_hover_names_run_split_epoch_and_value():
-    trace = _by_name(learning_curves(HISTORIES))["sgd · validation"]
+    trace = _by_name(learning_curves(HISTORIES))["sgd"]
     assert list(trace.meta) == ["sgd", "validation"]
     for part in ("%{meta[0]}", "%{meta[1]}", "epoch: %{x}", "loss: %{y"):
         assert part in trace.hovertemplate
@@ -55,7 +56,7 @@ def test_hover_names_run_split_epoch_and_value():
 
 def test_missing_validation_key_draws_train_only():
     fig = learning_curves({"run": {"loss": [3.0, 2.0]}})
-    assert [trace.name for trace in fig.data] == ["run · train"]
+    assert [trace.name for trace in fig.data] == ["run"]
 
 
 def test_val_prefix_in_metric_is_ignored():
@@ -88,7 +89,7 @@ def test_layout_axes_title_and_log_scale():
     assert fig.layout.xaxis.title.text == "epoch"
     assert fig.layout.yaxis.title.text == "loss (log scale)"
     assert fig.layout.yaxis.type == "log"
-    assert learning_curves(HISTORIES).layout.title.text == "Learning curves: loss"
+    assert learning_curves(HISTORIES).layout.title.text.startswith("Learning curves: loss (train")
 
 
 @pytest.mark.parametrize("histories, message", [

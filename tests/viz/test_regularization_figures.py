@@ -55,7 +55,9 @@ def test_penalty_balance_draws_both_balls_minima_and_pulls():
     names = [t.name for t in fig.data]
     assert any(n.startswith("L1 ball") for n in names) and any(n.startswith("L2 ball") for n in names)
     assert "L1 minimum (1 weight = 0)" in names and "L2 minimum (0 weights = 0)" in names
-    assert len(fig.layout.annotations) == 4  # −∇L and −λ∂Ω at each minimum
+    arrows = [a for a in fig.layout.annotations if a.showarrow]
+    labels = sorted(a.text for a in fig.layout.annotations if not a.showarrow)  # beside the heads, not the tails
+    assert len(arrows) == 4 and labels == ["−λ∂Ω", "−λ∂Ω", "−∇L", "−∇L"]
     diamond = next(t for t in fig.data if t.name.startswith("L1 ball"))
     np.testing.assert_allclose(np.abs(diamond.x) + np.abs(diamond.y), geometry.l1.radius)
     assert fig.layout.yaxis.scaleanchor == "x"

@@ -34,7 +34,7 @@ def test_every_figure_has_the_common_look_and_serialises(name):
     fig = FIGURES[name]
     assert fig.layout.template == pio.templates["plotly_white"]
     assert fig.layout.title.text
-    assert 200 <= fig.layout.height <= 450
+    assert 200 <= fig.layout.height <= 650
     if name != "image_grid":  # the mosaic has no axes, only a caption under it
         assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
     assert json.loads(fig.to_json())["data"]

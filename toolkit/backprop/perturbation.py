@@ -290,8 +290,12 @@ class PerturbationRaceConfig(Config):
 
     budget: int = setting(3000, lo=200, hi=20_000, step=100, widget="number", label="Forward passes per method",
                           help="Each method spends this many forward passes (evaluations of the network "
-                               "on the 100 training points).")
-    lr: float = setting(0.3, lo=1e-3, hi=5.0, label="Learning rate η of the race")
+                               "on the 100 training points).",
+                          formula=r"\bar L = \frac{1}{B} \sum_{p=0}^{B-1} L(\theta \text{ after the updates paid for by } p"
+                                  r" \text{ forward passes})")
+    lr: float = setting(0.3, lo=1e-3, hi=5.0, label="Learning rate η of the race",
+                        formula=r"\theta \leftarrow \theta - \eta\, g \quad (g: \text{each method's estimate of }"
+                                r" \nabla_\theta L)")
     methods: tuple = tuple(METHODS)
     seed: int = 0
     input_range: float = 6.0  # Playground's points lie in [-6, 6]: divided by this, in [-1, 1]

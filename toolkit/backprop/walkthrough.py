@@ -22,6 +22,9 @@ import numpy as np
 from toolkit import validation
 from toolkit.backprop.numpy_mlp import init_network, paths_to_output, to_keras
 from toolkit.config import Config, setting
+from toolkit.ffnn.activations import activation_latex
+
+HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu")
 
 PHASES = ("forward", "error", "backward")
 
@@ -33,9 +36,12 @@ class WalkthroughConfig(Config):
     x1: float = setting(0.5, lo=-1.0, hi=1.0, step=0.05, widget="slider", label="x1")
     x2: float = setting(-0.3, lo=-1.0, hi=1.0, step=0.05, widget="slider", label="x2")
     y: int = setting(1, choices=(0, 1), widget="radio", label="label y")
-    activation: str = setting("tanh", choices=("tanh", "sigmoid", "relu"), label="Hidden activation h")
+    activation: str = setting("tanh", choices=HIDDEN_ACTIVATIONS, label="Hidden activation h",
+                              formula=r"\begin{array}{l}" + r" \\ ".join(map(activation_latex, HIDDEN_ACTIVATIONS))
+                              + r"\end{array}")
     seed: int = setting(0, lo=0, hi=9999, widget="number", label="Seed of the initial weights")
-    eta: float = setting(0.5, lo=1e-3, hi=10.0, label="Learning rate η")
+    eta: float = setting(0.5, lo=1e-3, hi=10.0, label="Learning rate η",
+                         formula=r"w_{ji}^{(l)} \leftarrow w_{ji}^{(l)} - \eta\, \frac{\partial L}{\partial w_{ji}^{(l)}}")
     sizes: tuple = (2, 3, 2, 1)
 
     def check(self):

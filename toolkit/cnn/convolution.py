@@ -262,13 +262,18 @@ class ConvolutionConfig(Config):
     padding: str = setting("1", choices=PADDING_CHOICES, label="Padding P",
                            help="'valid': no padding; 'same': as much as keeps N / S; a number: zeros on each side.")
     stride: int = setting(1, lo=1, hi=4, label="Stride S")
-    dilation: int = setting(1, lo=1, hi=3, label="Dilation D", help="Gaps between the kernel's taps.")
+    dilation: int = setting(1, lo=1, hi=3, label="Dilation D", help="Gaps between the kernel's taps.",
+                            formula=r"K_{\text{spanned}} = D(K - 1) + 1")
     flip: bool = setting(False, widget="toggle", label="Flip the kernel",
-                         help="True convolution as the notes define it: the kernel rotated by 180°.")
+                         help="True convolution as the notes define it: the kernel rotated by 180°.",
+                         formula=r"\begin{array}{l} \text{on: } S(i, j) = \textstyle\sum_m \sum_n I(m, n) K(i - m, j - n) \\"
+                                 r" \text{off: } S(i, j) = \textstyle\sum_m \sum_n I(i + m, j + n) K(m, n) \end{array}")
     glyph: int = setting(0, lo=0, hi=79, widget="number", label="Glyph #")
     kernels: tuple = setting(("edge (Laplacian)", "vertical edges (Sobel x)", "horizontal edges (Sobel y)",
                               "blur (Gaussian)", "sharpen"), choices=tuple(KERNELS), label="Kernels")
-    pool: int = setting(2, lo=2, hi=4, label="Pool size")
+    pool: int = setting(2, lo=2, hi=4, label="Pool size",
+                        formula=r"\begin{array}{l} \max: y_{ij} = \max_{(m, n) \in W_{ij}} x_{mn} \\"
+                                r" \text{average: } y_{ij} = \tfrac{1}{K^2} \textstyle\sum_{(m, n) \in W_{ij}} x_{mn} \end{array}")
     pool_padding: str = setting("valid", choices=("valid", "same"), label="Pooling padding")
 
     @property

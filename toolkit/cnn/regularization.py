@@ -63,16 +63,20 @@ class Regularizers(Config):
     """
 
     cutout: float = setting(0.0, lo=0.0, hi=0.8, step=0.05, widget="slider", label="Cutout box (0 = off)",
-                            help="Side of the box filled with the image's mean pixel, as a fraction of the side.")
+                            help="Side of the box filled with the image's mean pixel, as a fraction of the side.",
+                            formula=REGULARIZER_FORMULAS["Cutout"])
     spatial_dropout: float = setting(0.0, lo=0.0, hi=0.5, step=0.05, widget="slider",
                                      label="Spatial dropout rate (0 = off)",
-                                     help="Rate of dropping whole feature maps after each stage.")
+                                     help="Rate of dropping whole feature maps after each stage.",
+                                     formula=REGULARIZER_FORMULAS["Spatial dropout"])
     dropblock: float = setting(0.0, lo=0.0, hi=0.5, step=0.05, widget="slider", label="DropBlock rate (0 = off)",
-                               help="Fraction of each feature map dropped in blocks after each stage.")
+                               help="Fraction of each feature map dropped in blocks after each stage.",
+                               formula=REGULARIZER_FORMULAS["DropBlock"])
     block_size: int = setting(3, lo=1, hi=7, label="DropBlock block size",
                               help="Block side in pixels (clipped to the feature map).")
     cutmix: float = setting(0.0, lo=0.0, hi=2.0, step=0.1, widget="slider", label="CutMix α (0 = off)",
-                            help="α of CutMix's Beta(α, α) box-size distribution.")
+                            help="α of CutMix's Beta(α, α) box-size distribution.",
+                            formula=REGULARIZER_FORMULAS["CutMix"] + r",\; \lambda \sim \mathrm{Beta}(\alpha, \alpha)")
 
     @property
     def active(self) -> list[str]:

@@ -33,12 +33,13 @@ from toolkit import validation
 from toolkit.config import Config, setting
 from toolkit.data.playground import CLASSIFICATION_NAMES, REGRESSION_NAMES, toy2d
 from toolkit.ffnn import losses as scratch_losses
-from toolkit.ffnn.activations import ACTIVATIONS
+from toolkit.ffnn.activations import ACTIVATIONS, activation_latex
 from toolkit.ffnn.mlp import PLAYGROUND_FEATURES, build_mlp
 from toolkit.optim import OPTIMIZERS as SCRATCH_OPTIMIZERS
-from toolkit.optim import keras_builtin
+from toolkit.optim import UPDATE_RULES, keras_builtin
 from toolkit.train import Callback, Run, fit
 from toolkit.train.callbacks import as_callbacks
+from toolkit.train.diagnosis import why_not_learned
 
 DATASETS = CLASSIFICATION_NAMES + REGRESSION_NAMES
 # Playground's optimizer names -> the toolkit.optim (and keras.optimizers) class name
@@ -47,6 +48,16 @@ PLAYGROUND_OPTIMIZERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nest
 LOSSES = {"classification": ("auto", "cross-entropy", "mse"),
           "regression": ("auto", "mse", "mae", "huber")}
 REGULARIZATIONS = ("none", "L1", "L2")
+# What each choice changes, in the notes' notation (Eq. 2 and chapter 1's losses), for the page
+LOSS_LATEX = {
+    "cross-entropy": r"L = -\textstyle\sum_k y_k \log \hat y_k",
+    "mse": r"L = \tfrac{1}{n} \textstyle\sum_i (\hat y_i - y_i)^2",
+    "mae": r"L = \tfrac{1}{n} \textstyle\sum_i |\hat y_i - y_i|",
+    "huber": r"L_\delta(e) = \begin{cases} e^2/2 & |e| \le \delta \\ \delta |e| - \delta^2/2 & \text{else} \end{cases}",
+}
+PENALTY_LATEX = {"none": r"J = L(\hat y, y)", "L1": r"J = L(\hat y, y) + \lambda \textstyle\sum |w|",
+                 "L2": r"J = L(\hat y, y) + \lambda \textstyle\sum w^2"}
+BATCH_LATEX = r"\hat g = \tfrac{1}{B} \nabla_w \textstyle\sum_{i \in \text{batch}} L(f(x^{(i)}, w), y^{(i)})"
 MAX_LAYERS, MAX_NEURONS = 8, 32
 MAX_EPOCHS_PER_CALL = 10_000
 TRAINING_SETTINGS = ("learning_rate", "batch_size", "epochs")  # may change without a new network
@@ -89,13 +100,15 @@ class PlaygroundConfig(Config):
                               label="Input features φ(x)")  # all seven: spiral ≥ 90% in ~100 epochs
     hidden: str = setting("8,8,8", max_length=40, label="Hidden layers",
                           help=f"Neurons per hidden layer (1 to {MAX_NEURONS}), up to {MAX_LAYERS} layers.")
-    activation: str = setting("tanh", choices=tuple(ACTIVATIONS), label="Activation")
+    activation: str = setting("tanh", choices=tuple(ACTIVATIONS), label="Activation",
+                              formula={name: activation_latex(name) for name in ACTIVATIONS})
     loss: str = setting("auto", choices=tuple(dict.fromkeys(sum(LOSSES.values(), ()))), label="Loss",
-                        help="auto: cross-entropy for classes, MSE for regression.")
-    optimizer: str = setting("adam", choices=tuple(PLAYGROUND_OPTIMIZERS), label="Optimizer")
+                        help="auto: cross-entropy for classes, MSE for regression.", formula=LOSS_LATEX)
+    optimizer: str = setting("adam", choices=tuple(PLAYGROUND_OPTIMIZERS), label="Optimizer",
+                             formula={name: UPDATE_RULES[cls] for name, cls in PLAYGROUND_OPTIMIZERS.items()})
     learning_rate: float = setting(0.003, lo=1e-5, hi=10.0, step=0.001, label="Learning rate")
-    batch_size: int = setting(10, lo=1, hi=2000, widget="number", label="Batch size")
-    regularization: str = setting("none", choices=REGULARIZATIONS, label="Regularization")
+    batch_size: int = setting(10, lo=1, hi=2000, widget="number", label="Batch size", formula=BATCH_LATEX)
+    regularization: str = setting("none", choices=REGULARIZATIONS, label="Regularization", formula=PENALTY_LATEX)
     regularization_rate: float = setting(0.0, lo=0.0, hi=1.0, step=0.001, label="Regularization rate")
     from_scratch: bool = setting(True, widget="toggle", label="From scratch",
                                  help="On: the toolkit's layers, losses and optimizers. Off: the Keras built-ins.")
@@ -416,6 +429,27 @@ class PlaygroundSession:
             self.run.config.update(optimizer=keras.optimizers.serialize(self.model.optimizer),
                                    epochs=self.run.epochs_done, batch_size=self.config.batch_size)
         return self.run
+
+    def hint(self):
+        """Why the network did not learn, in words, from the run's own numbers (its loss curve,
+        learning rate and test accuracy against chance, 1/K); None while training, before two
+        epochs, or when the loss fell (``Run.learned``)."""
+        if self.training or self.run.learned() is not False:
+            return None
+        classes = max(self.num_classes, 2)
+        accuracy, guess = self.snapshot().test_accuracy, np.log(classes)  # Eq. 4; L of answering 1/K
+        start = (f"Test accuracy {accuracy:.0%} is chance level for {classes} classes ({1 / classes:.0%}): "
+                 "the network did not learn. " if accuracy is not None and accuracy < 1 / classes + 0.1
+                 else "The network did not learn. ")
+        loss = self.run.final("loss")
+        if self.config.loss_name == "cross-entropy" and loss > 2 * guess:
+            default = type(self.config).settings()["learning_rate"].default
+            return start + (f"Its loss, {loss:.3g}, is far above ln {classes} = {guess:.2f}, what always "
+                            f"answering {1 / classes:.0%} would score: the output is confidently wrong, its "
+                            "unit saturated where the gradient is almost zero. The first steps at "
+                            f"η = {self.config.learning_rate:g} threw the weights that far: lower the "
+                            f"learning rate (the default, {default:g}, learns).")
+        return start + why_not_learned(self.run)
 
     def snapshot(self):
         """The ``Snapshot`` of the network now (one compiled call), reused until the next epoch."""

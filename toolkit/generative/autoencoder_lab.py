@@ -40,6 +40,7 @@ SHOWN = 8  # test images reconstructed live
 SAMPLES = 20  # latent samples decoded live
 PICTURE_SECONDS = 1.0  # the live pictures are redrawn at most this often (they cost a few forward passes)
 GRID_SIZE = 12  # tiles per side of the 2-D VAE's latent grid
+VALIDATION_BATCH = 500  # held-out images per validation step (the validation loss is a mean: only speed)
 NO_ENCODER = ("There is no trained autoencoder to take the encoder from: train one first "
               "(a run whose loss stayed finite).")
 
@@ -51,16 +52,25 @@ class AutoencoderLabConfig(Config):
     model: str = setting("vae", choices=MODELS, label="Model",
                          help="autoencoder: L2 reconstruction. denoising: rebuild the clean image from a noisy "
                               "one. vae: encoder → (μ, log σ²), loss −log p(x|z) + β·KL. vqvae: nearest codebook "
-                              "vectors.")
+                              "vectors.",
+                         formula=r"\begin{array}{l} z = E(x),\; x' = D(z) \\ \text{VAE: } z = \mu(x) + \sigma(x)"
+                                 r" \odot \varepsilon,\; \varepsilon \sim \mathcal{N}(0, I) \end{array}")
     architecture: str = setting("conv", choices=ARCHITECTURES, label="Networks")
     dataset: str = setting("glyphs", choices=tuple(DATASETS), label="Data")
     epochs: int = setting(10, lo=1, hi=300, widget="number", label="Epochs")
     # 16, not 8: on 8,000 glyphs, 12 epochs, FID of prior samples 25 instead of 40
     latent: int = setting(16, lo=1, hi=64, widget="number", label="Latent size d",
-                          help="2 gives a VAE whose whole latent space can be drawn as a grid.")
-    beta: float = setting(1.0, lo=0.0, hi=20.0, step=0.25, label="β (VAE: weight of KL)")
-    noise: float = setting(0.3, lo=0.0, hi=1.0, step=0.05, widget="slider", label="Noise σ (denoising)")
-    codes: int = setting(32, lo=2, hi=512, widget="number", label="Codebook size K (VQ-VAE)")
+                          help="2 gives a VAE whose whole latent space can be drawn as a grid.",
+                          formula=r"z \in \mathbb{R}^d")
+    beta: float = setting(1.0, lo=0.0, hi=20.0, step=0.25, label="β (VAE: weight of KL)",
+                          help="β = 1: the loss is minus the ELBO, the notes' likelihood lower bound.",
+                          formula=r"\mathcal{L} = -E_z[\log P_\theta(x|z)] + \beta\, D_{KL}(q_\theta(z|x)\,\|\,P_\theta(z))")
+    noise: float = setting(0.3, lo=0.0, hi=1.0, step=0.05, widget="slider", label="Noise σ (denoising)",
+                           formula=r"\mathcal{L} = \lVert x - D(E(\tilde x)) \rVert_2^2,\; \tilde x = x + \sigma\varepsilon")
+    codes: int = setting(32, lo=2, hi=512, widget="number", label="Codebook size K (VQ-VAE)",
+                         formula=r"\begin{array}{l} \mathcal{L} = \lVert x - D(e_k) \rVert^2 + \lVert \mathrm{sg}[z_e] - e_k \rVert^2"
+                                 r" + 0.25 \lVert z_e - \mathrm{sg}[e_k] \rVert^2 \\ k = \arg\min_{j \le K}"
+                                 r" \lVert z_e - e_j \rVert \end{array}")
     lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=5e-4, label="Learning rate")
     batch: int = setting(32, lo=1, hi=1024, widget="number", label="Batch size")
     n: int = setting(2000, lo=100, hi=20_000, step=100, widget="number", label="Glyphs (glyphs only)")
@@ -119,10 +129,14 @@ def build_model(config: AutoencoderLabConfig, image_shape=(28, 28, 1)):
 
 
 def train(config: AutoencoderLabConfig, data=None, *, callbacks=(), stop=None, name=None):
-    """Trains the model of `config` on `data`'s (or its own dataset's) training images; the ``Run``."""
+    """Trains the model of `config` on `data`'s (or its own dataset's) training images; the ``Run``.
+
+    Every loss term is also measured on the held-out test images after each epoch (the "val_"
+    keys of the history), so a page can show whether the model generalizes."""
     data = data if data is not None else training_data(config)
     model = build_model(config, data.input_shape)
     return fit(model, data.x_train, epochs=config.epochs, batch_size=min(config.batch, len(data.x_train)),
+               validation_data=(data.x_test, data.y_test), validation_batch_size=VALIDATION_BATCH,
                seed=config.seed, callbacks=callbacks, stop=stop, name=name or config.run_name,
                config={"dataset": data.spec, "autoencoder": config.values()})
 

@@ -72,7 +72,8 @@ class ComparisonConfig(Config):
     n: int = setting(10_000, lo=100, hi=20_000, step=100, widget="number", label="Glyphs")
     batch: int = setting(32, lo=1, hi=1024, widget="number", label="Batch size")
     samples: int = setting(500, lo=20, hi=5000, step=100, widget="number", label="Samples scored per model",
-                           help="Generated images per model for FID, IS, recognized share and classes covered.")
+                           help="Generated images per model for FID, IS, recognized share and classes covered.",
+                           formula=metrics.SCORES_LATEX)
     # also the VQ-VAE's code size (16 made its samples worse: FID 46 vs 31)
     vae_latent: int = setting(8, lo=1, hi=64, label="VAE latent size d (also the VQ-VAE code size)")
     gan_latent: int = setting(64, lo=2, hi=256, label="GAN latent size")

@@ -32,12 +32,16 @@ import tensorflow as tf
 from toolkit import validation
 from toolkit.config import Config, setting
 from toolkit.generative.gan import GAN, NOISES, numpy_noise
-from toolkit.generative.gan_losses import LOSSES, generator_loss
+from toolkit.generative.gan_losses import ALTERNATION_LATEX, CLIP_LATEX, LOSSES, LOSSES_LATEX, generator_loss
+from toolkit.optim.optimizers import UPDATE_RULES
 from toolkit.train import Run
 from toolkit.train.callbacks import as_callbacks, as_stop_predicate
 
 DISTRIBUTIONS = ("ring", "gaussians8", "line", "spiral", "custom")
 LAB_OPTIMIZERS = ("adam", "sgd", "rmsprop")  # keras optimizers by name (make_optimizer), not toolkit.optim's
+# their update rules in the notes' notation (ĝ: the gradient of the network's loss, L_D or L_G)
+OPTIMIZERS_LATEX = (r"\begin{array}{l}" + r" \\ ".join(UPDATE_RULES[name] for name in ("Adam", "SGD", "RMSProp"))
+                    + r"\end{array}")
 MODES_OF_TRAINING = {"both": "Train", "d": "Train D only", "g": "Train G only"}
 EXTENT = (-2.0, 2.0, -2.0, 2.0)
 MODES = 8  # anchors of the continuous distributions
@@ -123,7 +127,7 @@ def _network_settings(who: str, name: str) -> dict:
     return {
         f"{who}_layers": setting(2, lo=1, hi=6, label=f"{name}: hidden layers", widget="number"),
         f"{who}_units": setting(32, lo=1, hi=128, label=f"{name}: neurons per layer", widget="number"),
-        f"{who}_opt": setting("adam", choices=LAB_OPTIMIZERS, label=f"{name}: optimizer"),
+        f"{who}_opt": setting("adam", choices=LAB_OPTIMIZERS, label=f"{name}: optimizer", formula=OPTIMIZERS_LATEX),
         f"{who}_lr": setting(2e-3, lo=1e-5, hi=1.0, step=5e-4, label=f"{name}: learning rate"),
     }
 
@@ -138,11 +142,13 @@ class GanLabConfig(Config):
     data: str = setting("gaussians8", choices=DISTRIBUTIONS, label="Real data",
                         help="P_data: a ring, a mixture of 8 Gaussians, a line, a spiral, or 'custom': a small "
                              "Gaussian around each point of the table below.")
-    noise: str = setting("gaussian", choices=NOISES, label="Noise p_z")
+    noise: str = setting("gaussian", choices=NOISES, label="Noise p_z",
+                         formula=r"z \sim \mathcal{N}(0, I) \;\text{ or }\; z \sim U(-1, 1)^{d}")
     noise_dim: int = setting(2, lo=1, hi=2, label="Noise dimensions", widget="number")
-    loss: str = setting("non_saturating", choices=LOSSES, label="Loss")
-    k: int = setting(1, lo=1, hi=10, label="k: D steps per G step", widget="number")
-    clip: float = setting(0.01, lo=0.0, hi=10.0, step=0.01, label="WGAN weight clip c (0 = off)")
+    loss: str = setting("non_saturating", choices=LOSSES, label="Loss", formula=LOSSES_LATEX)
+    k: int = setting(1, lo=1, hi=10, label="k: D steps per G step", widget="number", formula=ALTERNATION_LATEX)
+    clip: float = setting(0.01, lo=0.0, hi=10.0, step=0.01, label="WGAN weight clip c (0 = off)",
+                          formula=CLIP_LATEX)
     steps: int = setting(500, lo=1, hi=5000, step=50, label="Generator steps per Train", widget="number")
     g_layers: int = _G["g_layers"]
     g_units: int = _G["g_units"]

@@ -30,8 +30,10 @@ from toolkit import validation
 from toolkit.config import Config, setting
 from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
 from toolkit.generative.gan import GAN, ConditionalGAN, numpy_noise
-from toolkit.generative.gan_losses import LOSS_LABELS, LOSSES, WASSERSTEIN
-from toolkit.generative.metrics import glyph_judge
+from toolkit.generative.gan_losses import (
+    ALTERNATION_LATEX, CLIP_LATEX, LOSS_LABELS, LOSSES, LOSSES_LATEX, WASSERSTEIN,
+)
+from toolkit.generative.metrics import SCORES_LATEX, glyph_judge
 from toolkit.train import Callback, Run, Throttle, compare, fit
 
 MODELS = ("dcgan", "conditional")
@@ -50,22 +52,29 @@ class GlyphGanConfig(Config):
     model: str = setting("dcgan", choices=MODELS, label="Model",
                          help="dcgan: G(z). conditional: G(z, y) and D(x, y) with the class y as an extra input "
                               "and a class projection in D's score.")
-    loss: str = setting("non_saturating", choices=LOSSES, label="Loss")
+    loss: str = setting("non_saturating", choices=LOSSES, label="Loss", formula=LOSSES_LATEX)
     epochs: int = setting(20, lo=1, hi=500, widget="number", label="Epochs")
     n: int = setting(2000, lo=100, hi=20_000, step=100, widget="number", label="Training glyphs")
     batch: int = setting(32, lo=1, hi=1024, widget="number", label="Batch size")
-    k: int = setting(1, lo=1, hi=10, widget="number", label="k: D steps per G step")
-    g_lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=1e-4, label="G learning rate")
-    d_lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=1e-4, label="D learning rate")
-    clip: float = setting(0.01, lo=0.0, hi=1.0, step=0.01, label="WGAN clip c (0 = off)")
-    feature_matching: bool = setting(False, label="Feature matching")
-    minibatch: bool = setting(False, label="Minibatch discrimination")
-    vbn: bool = setting(False, label="Virtual batch norm (G)")
+    k: int = setting(1, lo=1, hi=10, widget="number", label="k: D steps per G step", formula=ALTERNATION_LATEX)
+    g_lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=1e-4, label="G learning rate η_G")
+    d_lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=1e-4, label="D learning rate η_D")
+    clip: float = setting(0.01, lo=0.0, hi=1.0, step=0.01, label="WGAN clip c (0 = off)",
+                          formula=CLIP_LATEX)
+    feature_matching: bool = setting(False, label="Feature matching",
+                                     formula=r"L_G = \lVert \mathbb{E}_x f(x) - \mathbb{E}_z f(G(z)) \rVert_2^2")
+    minibatch: bool = setting(False, label="Minibatch discrimination",
+                              formula=r"o(x_i) = \textstyle\sum_{j \ne i} e^{-\lVert M_i - M_j \rVert_{L_1}}")
+    vbn: bool = setting(False, label="Virtual batch norm (G)",
+                        formula=r"\hat h_i = \gamma \frac{h_i - \mu_{\text{ref} \cup i}}{\sigma_{\text{ref} \cup i}} + \beta")
     score: bool = setting(True, label="Score the samples",
                           help="FID, Inception Score and classes covered, from the shipped glyph classifier "
-                               "(about 0.3 s per scoring, at most every 2 s).")
-    label_smoothing: float = setting(0.1, lo=0.0, hi=0.45, label="One-sided label smoothing α (0 = off)")
-    ema_decay: float = setting(0.999, lo=0.0, hi=0.9999, label="Weight average of G, decay d (0 = off)")
+                               "(about 0.3 s per scoring, at most every 2 s).", formula=SCORES_LATEX)
+    label_smoothing: float = setting(0.1, lo=0.0, hi=0.45, label="One-sided label smoothing α (0 = off)",
+                                     formula=r"L_D = -\mathbb{E}_x [(1 - \alpha) \log D(x) + \alpha \log(1 - D(x))]"
+                                             r" - \mathbb{E}_z \log(1 - D(G(z)))")
+    ema_decay: float = setting(0.999, lo=0.0, hi=0.9999, label="Weight average of G, decay d (0 = off)",
+                               formula=r"\bar\theta_G \leftarrow d\, \bar\theta_G + (1 - d)\, \theta_G")
     projection: bool = setting(False, label="Class projection in D (conditional only)")
     latent_dim: int = setting(16, lo=2, hi=256, label="Length of z")
     filters: int = setting(48, lo=4, hi=128, label="G filters F")
@@ -99,7 +108,7 @@ class LossComparisonConfig(GlyphGanConfig):
 
     losses: tuple = setting(("minimax", "non_saturating", "wgan_gp"), choices=LOSSES, min_count=1, label="Losses",
                             help="Each trains from the same seed: identical initial weights (where the networks "
-                                 "match) and identical batches.")
+                                 "match) and identical batches.", formula=LOSSES_LATEX)
     epochs: int = _setting_of(GlyphGanConfig, "epochs", 5)
 
     def variants(self) -> dict[str, GlyphGanConfig]:

@@ -289,7 +289,10 @@ class TranslatorConfig(Config):
 
     kind: str = setting("pix2pix", choices=TRANSLATORS, widget="radio", label="Translator",
                         help="pix2pix: outline → filled glyph, from pairs. CycleGAN: thin → bold glyph, "
-                             "from two unpaired sets.")
+                             "from two unpaired sets.",
+                        formula=r"\begin{array}{l} \text{pix2pix: } G^* = \arg\min_G \max_D \; \mathcal{L}_{cGAN}(G, D)"
+                                r" + \lambda\, \mathbb{E}\lVert y - G(x) \rVert_1 \\ \text{CycleGAN: } \mathcal{L}_{cyc} ="
+                                r" \mathbb{E}\lVert F(G(a)) - a \rVert_1 + \mathbb{E}\lVert G(F(b)) - b \rVert_1 \end{array}")
     epochs: int = setting(10, lo=1, hi=200, widget="number", label="Epochs")
     n: int = setting(1000, lo=50, hi=10_000, step=50, widget="number", label="Training glyphs (per domain)")
     batch: int = setting(32, lo=1, hi=1024, widget="number", label="Batch size")

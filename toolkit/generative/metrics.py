@@ -124,6 +124,10 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 SHIPPED = ASSETS / "glyph_judge.keras"  # trained once by ``python -m toolkit.generative.train_judge``
 SHIPPED_RECIPE = {"n": 10_000, "seed": 1, "epochs": 10}  # what the shipped file was trained with
 JUDGE_VERSION = 2  # bump when judge_network changes, so stale cached judges are never read
+# FID and IS as the pages show them beside the controls that turn scoring on
+SCORES_LATEX = (r"\begin{array}{l} \text{FID} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{Tr}\big(\Sigma_r + \Sigma_g"
+                r" - 2 (\Sigma_r \Sigma_g)^{1/2}\big) \\ \text{IS} = e^{\,\mathbb{E}_x \mathrm{KL}(p(y|x) \,\|\, p(y))}"
+                r"\end{array}")
 
 
 def judge_network(image_shape=(28, 28, 1), num_classes=10, num_attributes=len(ATTRIBUTES)) -> keras.Model:

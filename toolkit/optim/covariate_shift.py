@@ -41,6 +41,20 @@ SATURATION = {
     "relu": ((-np.inf, 0.0),),
 }
 FLAT_REGION = {"sigmoid": "saturated", "tanh": "saturated", "relu": "inactive (z < 0)"}
+# The page's formulas, in the notes' notation (H' = (H - mu) / sigma, output gamma H' + beta)
+ACTIVATION_LATEX = {"sigmoid": r"h(z) = \sigma(z) = \frac{1}{1 + e^{-z}}",
+                    "tanh": r"h(z) = \tanh z = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
+                    "relu": r"h(z) = \max(0, z)"}
+NORMALIZATION_LATEX = {
+    "none": r"\text{none: } a = h(z)",
+    "batch": r"\text{BatchNorm: } \mu_j = \tfrac{1}{B} \textstyle\sum_{i=1}^{B} z_{ij},\;"
+             r"\sigma_j^2 = \tfrac{1}{B} \sum_i (z_{ij} - \mu_j)^2,\; a = h\big(\gamma H' + \beta\big)",
+    "layer": r"\text{LayerNorm: } \mu_i = \tfrac{1}{n} \textstyle\sum_{j=1}^{n} z_{ij},\;"
+             r"\sigma_i^2 = \tfrac{1}{n} \sum_j (z_{ij} - \mu_i)^2,\; a = h\big(\gamma H' + \beta\big)",
+}
+SGD_LATEX = r"w \leftarrow w - \eta\,\hat g"
+MOVING_AVERAGE_LATEX = (r"\mu_{\text{moving}} \leftarrow m\,\mu_{\text{moving}} + (1 - m)\,\mu_{\text{batch}}"
+                        r"\quad \text{(and } \sigma^2 \text{ alike)}")
 NORMALIZATION_LABELS = {"none": "no normalization", "batch": "BatchNorm", "layer": "LayerNorm"}
 
 
@@ -211,18 +225,20 @@ class NormalizationConfig(Config):
     two modes: ``momentum``, ``batch``, ``steps``; which axes: ``groups``, ``sample``, ``channel``.
     """
 
-    activation: str = setting("sigmoid", choices=ACTIVATIONS, label="Activation h")
+    activation: str = setting("sigmoid", choices=ACTIVATIONS, label="Activation h", formula=ACTIVATION_LATEX)
     inputs: str = setting("raw counts 0–16", choices=tuple(INPUT_SCALES), label="Pixel values",
                           help="Raw counts push the first layer's z far from 0, into the sigmoid's flat tails.")
     norms: tuple = setting(("none", "batch"), choices=tuple(NORMALIZATIONS), min_count=1,
-                           label="Normalizations", help="none, BatchNorm, LayerNorm between z and h.")
-    lr: float = setting(0.5, lo=1e-4, hi=10.0, step=0.05, label="Learning rate η (SGD)")
-    epochs: int = setting(10, lo=1, hi=100, label="Epochs")
+                           label="Normalizations", help="none, BatchNorm, LayerNorm between z and h.",
+                           formula=NORMALIZATION_LATEX)
+    lr: float = setting(0.5, lo=1e-4, hi=10.0, step=0.05, label="Learning rate η (SGD)", formula=SGD_LATEX)
+    epochs: int = setting(5, lo=1, hi=100, label="Epochs")  # both lessons show by then
     depth: int = setting(3, lo=1, hi=6, label="Hidden layers")
-    high_lr: float = setting(1.0, lo=1e-4, hi=10.0, step=0.1, label="Learning rate η (SGD)")
-    high_activation: str = setting("relu", choices=ACTIVATIONS, label="Activation h")
-    high_epochs: int = setting(10, lo=1, hi=100, label="Epochs")
-    momentum: float = setting(0.9, lo=0.0, hi=0.999, step=0.01, widget="slider", label="Momentum m")
+    high_lr: float = setting(1.0, lo=1e-4, hi=10.0, step=0.1, label="Learning rate η (SGD)", formula=SGD_LATEX)
+    high_activation: str = setting("relu", choices=ACTIVATIONS, label="Activation h", formula=ACTIVATION_LATEX)
+    high_epochs: int = setting(5, lo=1, hi=100, label="Epochs")
+    momentum: float = setting(0.9, lo=0.0, hi=0.999, step=0.01, widget="slider", label="Momentum m",
+                              formula=MOVING_AVERAGE_LATEX)
     batch: int = setting(32, choices=(2, 4, 8, 16, 32, 64, 128), widget="select_slider", label="Batch size")
     steps: int = setting(50, lo=1, hi=500, label="Training steps")
     groups: int = setting(3, choices=(1, 2, 3, 6), widget="select_slider", label="Groups G (group norm)")

@@ -259,7 +259,7 @@ class DescentConfig(Config):
 
     lr: float = setting(0.05, lo=1e-5, hi=10.0, step=0.01, label="Learning rate η",
                         help="The same η for all three runs: only the batch size differs.")
-    epochs: int = setting(10, lo=1, hi=100, label="Epochs")
+    epochs: int = setting(5, lo=1, hi=100, label="Epochs")  # enough to order the three losses
     minibatch: int = setting(32, lo=2, hi=1024, label="Minibatch size B")
     draws: int = setting(16, lo=2, hi=200, label="Batches drawn per size",
                          help="How many random batches estimate E‖ĝ_B − g‖² for each B.")

@@ -20,7 +20,7 @@ import numpy as np
 
 from toolkit.config import Config, setting
 from toolkit.optim.networks import compile_classifier, mlp_classifier
-from toolkit.optim.optimizers import OPTIMIZERS, effective_learning_rates, keras_builtin
+from toolkit.optim.optimizers import OPTIMIZERS, UPDATE_RULES, effective_learning_rates, keras_builtin
 
 # The hyperparameters each update rule reads (names as in the optimizers' constructors).
 HYPERPARAMETERS = {
@@ -111,10 +111,10 @@ class RaceConfig(ChosenOptimizers, Config):
     """Every setting of the optimizer race, with its bounds (field names are the page's URL names)."""
 
     optimizers: tuple = setting(("SGD", "Momentum", "RMSProp", "Adam"), choices=tuple(OPTIMIZERS),
-                                min_count=1, label="Optimizers")
+                                min_count=1, label="Optimizers", formula=UPDATE_RULES)
     dataset: str = setting("digits", choices=tuple(RACE_DATASETS), label="Dataset",
                            help="digits: 1,797 scanned 8x8 digits; glyphs: 3,000 generated 16x16 characters.")
-    epochs: int = setting(15, lo=1, hi=200, widget="number", label="Epochs")
+    epochs: int = setting(8, lo=1, hi=200, widget="number", label="Epochs")  # the order of the curves is set by then
     lr_sgd: float = _learning_rate("SGD")
     lr_momentum: float = _learning_rate("Momentum")
     lr_nesterov: float = _learning_rate("Nesterov")

@@ -107,8 +107,8 @@ PRESETS = {p.name: p for p in (
                              "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
                              "Adam": {"learning_rate": 0.01}}, (1.5, 0.01), 300),
     SurfacePreset("local_minimum", "Local minimum", "Gradient descent settles in the right-hand "
-                  "well, a local minimum; momentum carries enough velocity over the ridge to reach "
-                  "the global minimum on the left.",
+                  "well, a local minimum, and so does Adam; momentum carries enough velocity over "
+                  "the ridge to reach the global minimum on the left.",
                   "double_well", {"SGD": {"learning_rate": 0.02},
                                   "Momentum": {"learning_rate": 0.02, "momentum": 0.9},
                                   "Adam": {"learning_rate": 0.1}}, (1.8, 1.2), 300),
@@ -120,7 +120,9 @@ PRESETS = {p.name: p for p in (
                              "RMSProp": {"learning_rate": 0.3, "rho": 0.9},
                              "Adam": {"learning_rate": 0.5}}, (-8.0, 2.0), 150),
     SurfacePreset("rosenbrock", "Rosenbrock valley", "The minimum at (1, 1) lies at the end of a "
-                  "long curved valley: every method finds the valley quickly and then crawls along it.",
+                  "long curved valley: every method drops into the valley within a few steps and "
+                  "then crawls along it; SGD and Adam are still on their way at the end, momentum "
+                  "and Nesterov get there.",
                   "rosenbrock", {"SGD": {"learning_rate": 0.001},
                                  "Momentum": {"learning_rate": 0.001, "momentum": 0.9},
                                  "Nesterov": {"learning_rate": 0.001, "momentum": 0.9},
@@ -137,10 +139,11 @@ PRESETS = {p.name: p for p in (
                                  "Momentum": {"learning_rate": 0.01, "momentum": 0.9},
                                  "Adam": {"learning_rate": 0.1}}, (0.0, -3.0), 200),
     SurfacePreset("noisy_gradients", "Noisy gradients", "Each step sees the gradient plus noise, "
-                  "like a stochastic gradient from one sample: SGD jitters around the minimum, "
-                  "momentum averages the noise, Adagrad's shrinking steps calm it down.",
+                  "like a stochastic gradient from one sample: SGD keeps jittering around the "
+                  "minimum; momentum, whose velocity averages about 1/(1 − α) = 10 noisy "
+                  "gradients, and Adagrad, whose steps shrink as r grows, settle closer to it.",
                   "noisy_bowl", {"SGD": {"learning_rate": 0.1},
-                                 "Momentum": {"learning_rate": 0.02, "momentum": 0.9},
+                                 "Momentum": {"learning_rate": 0.005, "momentum": 0.9},
                                  "Adagrad": {"learning_rate": 0.5}}, (-2.5, 2.0), 300),
     SurfacePreset("monkey_saddle", "Monkey saddle", "A saddle with three downhill valleys and a "
                   "gradient that vanishes quadratically at its centre: plain SGD creeps near the "
@@ -182,8 +185,7 @@ class SurfaceLab:
 
     def left_domain(self) -> dict[str, int]:
         """label -> the step at which the path left the plotted domain, for those that did."""
-        steps = {label: first_exit(self.surface, path) for label, path in self.paths.items()}
-        return {label: step for label, step in steps.items() if step is not None}
+        return {label: path.exit_step for label, path in self.paths.items() if path.exit_step is not None}
 
     def divergence_message(self) -> str | None:
         """One sentence about the paths that left the domain, or None when all stayed."""
@@ -196,7 +198,7 @@ class SurfaceLab:
                     "(f is unbounded below), so every path leaves eventually; each is drawn up "
                     "to where it left.")
         return (f"Diverged: {which}; each path is drawn up to where it left the domain. The "
-                "steps overshoot further every time: try a smaller learning rate.")
+                "steps are too large for this surface: try a smaller learning rate.")
 
 
 def _tolerance(surface: Surface) -> float:
@@ -210,22 +212,11 @@ def steps_near(surface: Surface, path: Trajectory, points, factor: float = 5.0) 
     return int(np.sum(distances.min(axis=1) < factor * _tolerance(surface)))
 
 
-def first_exit(surface: Surface, path: Trajectory) -> int | None:
-    """The first step whose point lies outside the plotted domain (None if none does)."""
-    (x0, x1), (y0, y1) = surface.x_range, surface.y_range
-    x, y = path.points[:, 0], path.points[:, 1]
-    outside = np.flatnonzero((x < x0) | (x > x1) | (y < y0) | (y > y1))
-    return int(outside[0]) if outside.size else None
-
-
 def outcome(surface: Surface, path: Trajectory) -> str:
     """Where ``path`` ended on ``surface``, in words (Eq. 1 for "at")."""
-    exit_step = first_exit(surface, path)
-    if exit_step is not None:
+    if path.exit_step is not None:
         why = "f is unbounded below" if surface.minimum_value is None else "diverged"
-        return f"left the domain at step {exit_step} ({why})"
-    if path.diverged:
-        return f"diverged: f became infinite after step {path.steps_done}"
+        return f"left the domain at step {path.exit_step} ({why})"
     end = path.points[-1]
     for kind, points in (("reached the global minimum", surface.minima),
                          ("stuck in the local minimum", surface.local_minima),

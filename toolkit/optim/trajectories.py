@@ -8,8 +8,12 @@ one ``tf.function``, traced once per (surface, optimizer configuration) and then
 
     (1) g^ = grad f(w_t) + sigma * xi_t,   xi_t = stateless_normal(seed, t)
     (2) w_{t+1} = optimizer step of (g^, w_t)
-    (3) stop at the first w_{t+1} that is not finite or lies more than one domain width
-        outside the domain: the path is truncated before it and flagged ``diverged``.
+    (3) stop at the first w_{t+1} that lies outside the plotted domain or where f is not
+        finite: the path ends there, flagged ``diverged``. A finite exit point is kept as
+        the path's last point (where it left); a non-finite one is dropped.
+
+So the points, the losses, the run's history and the step at which the path left
+(``exit_step``) all end at the same step.
 
 Descending a surface is training with two weights, so it reports through the toolkit's one
 progress protocol: each optimizer's path is a ``toolkit.train.Run`` (one "epoch" per step,
@@ -47,15 +51,18 @@ class Trajectory:
     Attributes:
         points: (steps_done + 1, 2) float32, the start then the point after each step.
         losses: (steps_done + 1,) float32, the (noiseless) f at each point.
-        diverged: True when the path left the domain by a wide margin or became
-            non-finite; ``points`` stops at the last point before that.
+        diverged: True when the path left the plotted domain or f became non-finite
+            (Eq. 3); ``points`` ends at the exit point, or before it when it was not finite.
         stopped: True when ``stop`` ended the path before its last step.
+        exit_step: the step at which a diverged path left (Eq. 3): its last step, or the
+            next one when that point was not finite; None for a path that stayed.
     """
 
     points: np.ndarray
     losses: np.ndarray
     diverged: bool
     stopped: bool = False
+    exit_step: int | None = None
 
     @property
     def steps_done(self) -> int:
@@ -163,9 +170,8 @@ class _Runner:
         self.initial_state = [np.array(v) for v in optimizer.variables]
         self.lock = threading.Lock()  # one path at a time: w and the optimizer state are shared
         (x0, x1), (y0, y1) = surface.x_range, surface.y_range
-        dx, dy = x1 - x0, y1 - y0
-        self.low = tf.constant([x0 - dx, y0 - dy], tf.float32)
-        self.high = tf.constant([x1 + dx, y1 + dy], tf.float32)
+        self.low = tf.constant([x0, y0], tf.float32)
+        self.high = tf.constant([x1, y1], tf.float32)
         spec = [tf.TensorSpec([], tf.int32)] * 3
         # A partial, not the bound method: TensorFlow counts retracing per code object, and
         # each runner traces its own loop once (this keeps its "frequent retracing" warning quiet).
@@ -183,28 +189,30 @@ class _Runner:
             for cb in callbacks:
                 cb.on_start(run)
             try:
-                escaped = self._chunks(run, seed, chunk, points, losses, callbacks, should_stop)
+                exit_step = self._chunks(run, seed, chunk, points, losses, callbacks, should_stop)
             except BaseException:  # the path was interrupted: its record says so, then re-raise
                 run.status, run.message = "stopped", f"Interrupted after step {run.epochs_done}."
                 raise
-        _mark_end(run, self.surface, escaped)
+        _mark_end(run, self.surface, exit_step)
         for cb in callbacks:
             cb.on_end(run)
         return Trajectory(np.concatenate(points), np.concatenate([np.reshape(x, -1) for x in losses]),
-                          escaped, run.status == "stopped")
+                          exit_step is not None, run.status == "stopped", exit_step)
 
-    def _chunks(self, run, seed, chunk, points, losses, callbacks, should_stop) -> bool:
-        """Runs chunks until the last step, an escape (Eq. 3) or `should_stop`; True if it escaped."""
+    def _chunks(self, run, seed, chunk, points, losses, callbacks, should_stop) -> int | None:
+        """Runs chunks until the last step, an escape (Eq. 3) or `should_stop`; the exit step or None."""
         while run.epochs_done < run.epochs:
             if should_stop():
                 run.status, run.message = "stopped", f"Stopped after step {run.epochs_done}."
-                return False
+                return None
             started = time.perf_counter()
             size = min(chunk, run.epochs - run.epochs_done)
             new_points, new_losses, escaped = (t.numpy() for t in self.compiled(
                 tf.constant(size, tf.int32), tf.constant(seed, tf.int32),
                 tf.constant(run.epochs_done, tf.int32)))
-            keep = len(new_points) - 1 if escaped else len(new_points)  # Eq. 3: drop the escaped point
+            # Eq. 3: an exit point is kept when finite, dropped when not
+            finite = bool(np.isfinite(new_losses[-1]) and np.isfinite(new_points[-1]).all())
+            keep = len(new_points) - int(bool(escaped) and not finite)
             points.append(new_points[:keep])
             losses.append(new_losses[:keep])
             run.append_epochs({"loss": new_losses[:keep], "x": new_points[:keep, 0],
@@ -214,8 +222,8 @@ class _Runner:
             for cb in callbacks:
                 cb.on_progress(run)
             if escaped:
-                return True
-        return False
+                return run.epochs_done if finite else run.epochs_done + 1
+        return None
 
     def _gradient(self, t, seed):
         point = tf.convert_to_tensor(self.w)
@@ -230,7 +238,7 @@ class _Runner:
         return gradient
 
     def _escaped(self, point, loss):
-        # Eq. 3: not finite, or more than one domain width outside the domain
+        # Eq. 3: outside the plotted domain, or f not finite
         inside = tf.reduce_all((point >= self.low) & (point <= self.high))
         return tf.logical_not(inside & tf.math.is_finite(loss))
 
@@ -255,17 +263,17 @@ class _Runner:
         return points.stack(), losses.stack(), stopped
 
 
-def _mark_end(run: Run, surface: Surface, escaped: bool) -> None:
+def _mark_end(run: Run, surface: Surface, exit_step: int | None) -> None:
     """The run's end state: finished, stopped, or diverged (left a bounded surface)."""
     if run.status != "running":
         return
-    if escaped and surface.minimum_value is not None:
+    if exit_step is not None and surface.minimum_value is not None:
         run.status = "diverged"
-        run.message = (f"Step {run.epochs_done + 1} threw the point off the surface (f became "
-                       "infinite or w left the domain by more than its width); the path is drawn "
-                       "up to there. Try a smaller learning rate.")
+        run.message = (f"Left the domain at step {exit_step}: the steps are too large for this "
+                       "surface, so they overshoot and f grows instead of falling; the path is "
+                       "drawn up to there. Try a smaller learning rate.")
         return
     run.status = "completed"
-    run.message = (f"Left the domain after step {run.epochs_done}: the {surface.title} surface "
-                   "is unbounded below." if escaped else
+    run.message = (f"Left the domain at step {exit_step}: the {surface.title} surface "
+                   "is unbounded below." if exit_step is not None else
                    f"{run.epochs_done} steps in {run.wall_time:.2f} s.")

@@ -4,10 +4,14 @@ Contents of the bundle:
 
     model.keras          the trained model (architecture, weights, compile config)
     initial.weights.npz  the weights before step 0, so a retrain starts identically
-    config.json          every hyperparameter, the seed, the dataset, package versions
+    config.json          every hyperparameter, the seed, the states of the model's random
+                         number generators before step 0, the dataset, package versions
     history.csv          one row per epoch, one column per metric
-    data.npz             the training data, only when config names no toolkit dataset
-    reproduce.py         retrains the model with the toolkit and compares the history
+    data.npz             the training data when it is given (else config names a toolkit dataset)
+    reproduce.py         retrains the model with the toolkit and checks the history: PASS or
+                         FAIL per metric, exit status 1 on a failure
+
+The bundle is built whole in memory before a file is written, and written atomically.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import os
 import platform
 import tempfile
+import uuid
 import zipfile
 from importlib import metadata
 
@@ -26,57 +31,115 @@ import numpy as np
 
 PACKAGES = ("tensorflow", "keras", "numpy", "streamlit", "plotly")
 
-REPRODUCE_PY = '''"""Retrain the model of this bundle with the toolkit and compare with history.csv.
+REPRODUCE_PY = '''"""Retrains the model of this bundle with the toolkit and checks the history against history.csv.
 
-Run it from the folder the bundle was unzipped to:  python reproduce.py
+Run it from the folder the bundle was unzipped to:  python reproduce.py [--rtol R] [--atol A]
+
+The model starts from initial.weights.npz, its random number generators (dropout, noise and
+augmentation layers, a GAN's latents) from their recorded states, and it sees the same
+batches (same seed), so every epoch repeats. A metric PASSes when at every epoch
+|reproduced - recorded| <= ATOL + RTOL * |recorded|; the exit status is 1 when one FAILs.
+The default tolerance allows float rounding only: the same package versions on the same
+kind of machine repeat a run to about 1e-6; on another machine (a GPU, another CPU)
+rounding differences grow with the epochs, and --rtol 1e-2 may be needed.
 """
+import argparse
 import csv
 import json
+import os
+import sys
 
 import keras
 import numpy as np
 
-import importlib
-
+import toolkit
 from toolkit import data as toolkit_data
 from toolkit.train import fit
+from toolkit.train.seeds import set_seed_states
 
-config = json.load(open("config.json"))
-for module in config.get("toolkit_modules", []):  # registers the toolkit's custom classes
-    importlib.import_module(module)
-trained = keras.saving.load_model("model.keras")
-model = keras.models.clone_model(trained)
-model.compile_from_config(trained.get_compile_config())
-initial = np.load("initial.weights.npz")
-model.set_weights([initial[f"w{i}"] for i in range(len(initial.files))])
+RTOL, ATOL = 1e-4, 1e-6
+# fit's arguments that change the run, passed on when config.json records them
+FIT_SETTINGS = ("validation_split", "validation_batch_size", "validation_freq", "initial_epoch", "class_weight")
 
-if "dataset" in config:
-    ds = toolkit_data.load(**config["dataset"])
-    x, y, validation = ds.x_train, ds.y_train, (ds.x_test, ds.y_test)
-else:
-    arrays = np.load("data.npz")
-    x = arrays["x"]
-    y = arrays["y"] if "y" in arrays.files else None
-    validation = (arrays["x_val"], arrays["y_val"]) if "x_val" in arrays.files else None
-if not config.get("validation", True):
-    validation = None
 
-run = fit(model, x, y, epochs=config["epochs_done"], batch_size=config["batch_size"],
-          shuffle=config["shuffle"], seed=config["seed"], validation_data=validation)
-recorded = list(csv.DictReader(open("history.csv")))
-for key in run.history:
-    print(f"{key}: recorded {float(recorded[-1][key]):.6f}, reproduced {run.final(key):.6f}")
+def training_data(config):
+    """(x, y, validation) from data.npz when the bundle has it, else from the toolkit dataset config names."""
+    if os.path.exists("data.npz"):
+        arrays = np.load("data.npz")
+        x = arrays["x"]
+        y = arrays["y"] if "y" in arrays.files else None
+        validation = (arrays["x_val"], arrays["y_val"]) if "x_val" in arrays.files else None
+    else:
+        ds = toolkit_data.load(**config["dataset"])
+        x, y, validation = ds.x_train, ds.y_train, (ds.x_test, ds.y_test)
+    return x, y, validation if config.get("validation", True) else None
+
+
+def fit_settings(config):
+    settings = {key: config[key] for key in FIT_SETTINGS if config.get(key) is not None}
+    if "class_weight" in settings:  # JSON object keys are strings
+        settings["class_weight"] = {int(label): w for label, w in settings["class_weight"].items()}
+    return settings
+
+
+def retrain(config):
+    """The run again: a fresh copy of the model with its initial weights and generator states."""
+    trained = toolkit.load_model("model.keras")
+    model = keras.models.clone_model(trained)
+    model.compile_from_config(trained.get_compile_config())
+    initial = np.load("initial.weights.npz")
+    model.set_weights([initial[f"w{i}"] for i in range(len(initial.files))])
+    set_seed_states(model, config.get("seed_states", []))
+    x, y, validation = training_data(config)
+    settings = fit_settings(config)
+    return fit(model, x, y, epochs=settings.get("initial_epoch", 0) + config["epochs_done"],
+               batch_size=config["batch_size"], shuffle=config["shuffle"], seed=config["seed"],
+               validation_data=validation, **settings)
+
+
+def check(history, recorded, rtol, atol) -> bool:
+    """Prints PASS or FAIL for every metric of history.csv; True when all pass."""
+    passed = True
+    for key in recorded[0]:
+        if key == "epoch":
+            continue
+        want = np.array([float(row[key]) for row in recorded])
+        got = np.asarray(history.get(key, []), dtype=float)
+        if got.shape != want.shape:
+            print(f"FAIL {key}: {len(want)} epochs recorded, {len(got)} reproduced")
+            passed = False
+            continue
+        close = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+        worst = int(np.argmax(np.abs(got - want)))
+        print(f"{'PASS' if close.all() else 'FAIL'} {key}: recorded {want[-1]:.6f}, reproduced "
+              f"{got[-1]:.6f}; largest difference {abs(got[worst] - want[worst]):.1e} (epoch {worst + 1})")
+        passed = passed and bool(close.all())
+    return passed
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Retrains this bundle's model and checks history.csv.")
+    parser.add_argument("--rtol", type=float, default=RTOL, help="relative tolerance at every epoch")
+    parser.add_argument("--atol", type=float, default=ATOL, help="absolute tolerance at every epoch")
+    arguments = parser.parse_args()
+    run = retrain(json.load(open("config.json")))
+    print(f"Tolerance: |reproduced - recorded| <= {arguments.atol:g} + {arguments.rtol:g} * |recorded|")
+    passed = check(run.history, list(csv.DictReader(open("history.csv"))), arguments.rtol, arguments.atol)
+    sys.exit(0 if passed else 1)
 '''
 
 
 def export_bundle(run, path, x=None, y=None, validation_data=None) -> str:
     """Writes the bundle of ``run`` to ``path`` (a .zip) and returns the path.
 
-    ``x, y, validation_data`` are stored as ``data.npz`` when ``run.config`` has no
-    ``"dataset"`` entry (a ``toolkit.data.load`` spec) to rebuild them from.
+    ``x, y, validation_data`` (the arrays given to ``fit``) are stored as ``data.npz``;
+    without them ``run.config`` must name a dataset (a ``toolkit.data.load`` spec) that
+    ``reproduce.py`` rebuilds the data from. The bundle is
+    built whole before ``path`` is touched, then written to a temporary file in the same
+    folder that replaces ``path`` in one step: a failure leaves the old file, or none.
     """
-    with open(path, "wb") as f:
-        f.write(bundle_bytes(run, x, y, validation_data))
+    content = bundle_bytes(run, x, y, validation_data)
+    _write_atomically(os.fspath(path), content)
     return str(path)
 
 
@@ -84,6 +147,7 @@ def bundle_bytes(run, x=None, y=None, validation_data=None) -> bytes:
     """The bundle of ``run`` as bytes (for ``st.download_button``)."""
     if "dataset" not in run.config and x is None:
         raise ValueError("The run's config names no dataset: pass `x` (and `y`) to store the data.")
+    _check_serializable(run.model)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("model.keras", _model_bytes(run.model))
@@ -93,15 +157,51 @@ def bundle_bytes(run, x=None, y=None, validation_data=None) -> bytes:
                                                   default=_json_default))
         bundle.writestr("history.csv", _history_csv(run.history))
         bundle.writestr("reproduce.py", REPRODUCE_PY)
-        if x is not None and "dataset" not in run.config:
+        if x is not None:
             bundle.writestr("data.npz", _npz_bytes(_data_arrays(x, y, validation_data)))
     return buffer.getvalue()
+
+
+def _check_serializable(model) -> None:
+    """Raises one sentence naming the layer (or model) whose config Keras cannot write."""
+    for layer in _layers_innermost_first(model):
+        try:
+            layer.get_config()
+        except NotImplementedError:
+            kind = type(layer)
+            raise ValueError(
+                f"The model '{model.name}' cannot be exported: {kind.__module__}.{kind.__name__} "
+                f"'{layer.name}' has no get_config(), so model.keras could not rebuild it; give the class "
+                f"a get_config() that returns its __init__ arguments and register it with "
+                f"@keras.saving.register_keras_serializable. Nothing was written.") from None
+
+
+def _layers_innermost_first(model) -> list:
+    """The layers of ``model`` and of its sub-models, innermost first, ``model`` last."""
+    found = []
+    for layer in getattr(model, "layers", ()):
+        found += _layers_innermost_first(layer) if isinstance(layer, keras.Model) else [layer]
+    return [*found, model]
+
+
+def _write_atomically(path: str, content: bytes) -> None:
+    """Writes ``content`` to a new file next to ``path``, then renames it onto ``path``."""
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{uuid.uuid4().hex}.part")
+    try:
+        with open(temporary, "xb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):  # the write failed before the rename
+            os.remove(temporary)
 
 
 def _config(run):
     return {
         **run.config,
-        "toolkit_modules": toolkit_modules(run.model),
         "name": run.name,
         "status": run.status,
         "message": run.message,
@@ -109,28 +209,6 @@ def _config(run):
         "wall_time_s": run.wall_time,
         "versions": {**_versions(), "python": platform.python_version()},
     }
-
-
-def toolkit_modules(model) -> list[str]:
-    """The ``toolkit`` modules whose classes the model, its loss or optimizer use."""
-    found = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            module = node.get("module")
-            if isinstance(module, str) and module.startswith("toolkit"):
-                found.add(module)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                walk(value)
-
-    walk(keras.saving.serialize_keras_object(model))
-    walk(model.get_compile_config() or {})
-    if type(model).__module__.startswith("toolkit"):
-        found.add(type(model).__module__)
-    return sorted(found)
 
 
 def _versions():

@@ -43,6 +43,7 @@ def compare(builders: Mapping[str, Callable[[], keras.Model]], data, *, epochs: 
     """
     if not builders:
         raise ValueError("`builders` must name at least one variant to train.")
+    _check_builders(builders)
     x, y, validation = _unpack(data)
     runs, reference = {}, None
     for name, build in builders.items():
@@ -55,6 +56,16 @@ def compare(builders: Mapping[str, Callable[[], keras.Model]], data, *, epochs: 
         if runs[name].status == "stopped":
             break
     return runs
+
+
+def _check_builders(builders):
+    """Every variant is a function that builds a fresh model (each starts from the same seed)."""
+    for name, build in builders.items():
+        if isinstance(build, keras.Model) or not callable(build):
+            raise TypeError(
+                f"`builders[{name!r}]` must be a function returning a compiled model, received "
+                f"{type(build).__name__}: wrap the construction, e.g. {{{name!r}: lambda: make_model()}}, "
+                f"so every variant is built fresh from the same seed.")
 
 
 def _unpack(data):

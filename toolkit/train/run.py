@@ -28,6 +28,9 @@ class Run:
         config: every hyperparameter that produced the run (see ``fit``).
         history: metric name -> per-epoch values (``val_`` prefix for validation).
         epochs_done: epochs finished so far.
+        steps_done: optimizer steps taken so far (the first one is reported on its own,
+            before the first epoch ends: ``Callback.on_first_step``).
+        steps_per_epoch: optimizer steps in one epoch (0 until training starts).
         wall_time: seconds spent training (queue waiting excluded).
         status: one of ``pending, running, completed, stopped, diverged``.
         message: one sentence for people: why it stopped, what was restored.
@@ -40,6 +43,8 @@ class Run:
     config: dict = dataclasses.field(default_factory=dict)
     history: dict = dataclasses.field(default_factory=dict)
     epochs_done: int = 0
+    steps_done: int = 0
+    steps_per_epoch: int = 0
     wall_time: float = 0.0
     status: str = "pending"
     message: str = ""

@@ -1,203 +1,327 @@
-"""``fit``: train a compiled Keras model with chunks of epochs compiled into one call.
+"""``fit``: ``model.fit``'s arguments and history, with chunks of epochs compiled into one call.
 
-Mirrors ``keras.Model.fit`` (same ``train_step``, same batches, same metrics), minus the
-per-batch Python overhead: see ``loop.py``. Between chunks it reports progress, checks
-the stop flag, and gives its training slot to the next session in the queue.
+Arrays train on the compiled path: the model's own ``train_step`` on the same batches as
+``model.fit``, minus its per-batch Python overhead (see ``loop.py``). Between chunks ``fit``
+calls the callbacks, checks the stop flag and divergence (``outcome.py``), and gives its
+training slot to the next session in the queue. With Keras callbacks or a progress bar a
+chunk is one epoch, so Keras's epoch hooks run where ``model.fit`` runs them.
+
+Whatever the compiled loop cannot speed up trains through ``model.fit`` itself, recorded
+into the same ``Run`` (``per_batch.py``): a ``tf.data.Dataset``, a generator or a
+``keras.utils.PyDataset``, ``steps_per_epoch`` or ``validation_steps``, and Keras callbacks
+that act inside an epoch. Either way ``run.history`` equals ``model.fit(...).history``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import sys
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from toolkit.train.callbacks import as_callbacks, as_stop_predicate
+from toolkit.train import outcome
+from toolkit.train.callbacks import (KerasHooks, acts_within_epochs, as_stop_predicate,
+                                     resolve_verbose, split_callbacks)
+from toolkit.train.inputs import checked_stream, is_stream, length, training_arrays
 from toolkit.train.loop import compiled_loop, gather
+from toolkit.train.per_batch import fit_per_batch
 from toolkit.train.run import Run
+from toolkit.train.seeds import seed_states
 from toolkit.train.slots import pool
+from toolkit.validation import check_int, check_positive_int
 
 MAX_EPOCHS = 100_000
 TARGET_CHUNK_SECONDS = 0.25
-DIVERGENCE_FACTOR = 100  # a loss this many times its first epoch's value has diverged
+DEFAULT_BATCH_SIZE = 32  # model.fit's default
+# model.fit settings recorded in run.config when they differ from these defaults (bundle.FIT_SETTINGS)
+CHANGED_SETTINGS = {"validation_split": 0.0, "validation_batch_size": None, "validation_freq": 1,
+                    "initial_epoch": 0, "class_weight": None}
 
 
-def fit(model, x, y=None, *, epochs: int, batch_size: int = 32, shuffle: bool = True,
-        validation_data=None, callbacks=(), seed: int = 0, steps_per_callback=None,
-        stop=None, config: dict | None = None, name: str | None = None,
-        validation_batch_size: int | None = None) -> Run:
-    """Trains a compiled Keras model and returns its ``Run``.
+@dataclasses.dataclass(frozen=True)
+class _Schedule:
+    """How the compiled path walks the epochs (the arguments of ``fit`` it needs)."""
+
+    batch_size: int
+    validation_batch_size: int
+    shuffle: bool
+    seed: int
+    initial_epoch: int
+    validation_freq: object
+    steps_per_callback: int | None
+
+
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+        validation_batch_size=None, validation_freq=1, *, seed: int = 0,
+        steps_per_callback=None, stop=None, config: dict | None = None,
+        name: str | None = None) -> Run:
+    """Trains a compiled Keras model as ``model.fit`` does and returns its ``Run``.
+
+    The arguments from ``x`` to ``validation_freq`` are ``model.fit``'s, in its order and with
+    its meaning; ``run.history`` equals ``model.fit(...).history`` for the same weights and
+    batches (``shuffle=False``, or the same ``seed`` between two ``fit`` calls).
 
     Args:
         model: a compiled ``keras.Model`` (its optimizer, loss and metrics are used; a
             model overriding ``train_step`` trains with its own step).
-        x, y: training inputs and targets (NumPy arrays); ``y=None`` for models that
-            learn from ``x`` alone (autoencoders, GANs).
-        epochs: number of passes over the data, in [1, 100000].
-        batch_size: samples per gradient step, >= 1 (the last batch may be smaller).
-        shuffle: draw a new order every epoch from ``seed``; False keeps the data order,
-            which makes the result equal to ``model.fit(..., shuffle=False)``.
-        validation_data: optional ``(x_val, y_val)`` evaluated after every epoch.
-        callbacks: ``toolkit.train.Callback`` objects or callables (``on_progress``).
+        x, y: NumPy arrays (or dicts / tuples of arrays) on the compiled path; ``y=None``
+            for models that learn from ``x`` alone (autoencoders, GANs). A
+            ``tf.data.Dataset``, a generator or a ``keras.utils.PyDataset`` yielding
+            ``(x, y)`` or ``(x, y, sample_weight)`` batches trains through ``model.fit``.
+        batch_size: samples per gradient step (default 32; the last batch may be smaller).
+        epochs: index of the last epoch, in [1, 100000]: trains ``epochs - initial_epoch``.
+        verbose: 0 (silent), 1 (a progress bar, advanced once an epoch) or 2 (one line an
+            epoch); "auto" is 1 for a call made in a notebook or at an interactive prompt, 0
+            elsewhere (scripts, tests, the app, and the toolkit's own calls such as ``compare``).
+        callbacks: ``keras.callbacks.Callback`` objects (called at Keras's hooks with
+            Keras's logs) and toolkit ``Callback`` objects or callables (``on_progress``).
+        validation_split: the fraction of the samples, taken from the end before shuffling,
+            held out to validate on (arrays only).
+        validation_data: ``(x_val, y_val)``, ``(x_val, y_val, val_sample_weight)`` or a
+            ``tf.data.Dataset``, evaluated after every ``validation_freq``-th epoch.
+        shuffle: a new order every epoch, drawn from ``seed``; False keeps the data order.
+        class_weight: ``{class: weight}`` multiplying each training sample's loss.
+        sample_weight: one weight per training sample.
+        initial_epoch: the epoch to start from (to resume a run; callbacks see the epoch's
+            index, as in ``model.fit``).
+        steps_per_epoch, validation_steps: batches per epoch / per validation pass; given,
+            they train through ``model.fit``.
+        validation_batch_size: samples per validation step; defaults to ``batch_size``. A
+            larger one only saves time (the validation loss is a mean).
+        validation_freq: validate every this many epochs, or on the epochs (1-based) listed.
         seed: seeds the batch order; equal seeds give identical batches.
         steps_per_callback: optimizer steps between progress reports (rounded up to
-            whole epochs); None adapts chunks to about a quarter of a second.
+            whole epochs); None adapts chunks to about a quarter of a second. With Keras
+            callbacks, a progress bar or on the per-batch path, reports come every epoch.
         stop: a ``threading.Event`` or callable; when set the run stops between chunks.
         config: extra entries recorded in ``run.config`` (e.g. the dataset's spec).
         name: the run's label; defaults to the model's name.
-        validation_batch_size: samples per validation step, as in ``model.fit``; defaults
-            to `batch_size`. A larger one only saves time (the validation loss is a mean).
     """
-    x, y = _as_array(x, "x"), None if y is None else _as_array(y, "y")
-    _validate(model, x, y, epochs, batch_size)
-    if validation_batch_size is not None and not (
-            isinstance(validation_batch_size, (int, np.integer)) and validation_batch_size >= 1):
-        raise ValueError(f"`validation_batch_size` must be a positive integer or None, "
-                         f"received validation_batch_size={validation_batch_size!r}.")
-    val = _validation_arrays(validation_data)
-    run = Run(name=name or model.name, model=model, epochs=int(epochs),
-              config=_run_config(model, epochs, batch_size, shuffle, seed, config))
-    run.config["validation"] = val is not None
-    callbacks = as_callbacks(callbacks)
+    _check_model(model)
+    _check_counts(epochs, initial_epoch, batch_size, validation_batch_size, validation_freq,
+                  steps_per_callback)
+    progress, keras_callbacks = split_callbacks(callbacks)
     should_stop = as_stop_predicate(stop)
-    _train(run, x, y, val, (batch_size, validation_batch_size or batch_size), shuffle, seed,
-           steps_per_callback, callbacks, should_stop)
+    caller = sys._getframe(1).f_globals.get("__name__", "")  # "auto" is quiet for the toolkit's own calls
+    arguments = dict(x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=resolve_verbose(verbose, caller),
+                     validation_split=validation_split, validation_data=validation_data,
+                     shuffle=shuffle, class_weight=class_weight, sample_weight=sample_weight,
+                     initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                     validation_steps=validation_steps,
+                     validation_batch_size=validation_batch_size, validation_freq=validation_freq)
+    run = Run(name=name or model.name, model=model, epochs=int(epochs) - int(initial_epoch),
+              config=_run_config(model, epochs, batch_size, shuffle, seed, config))
+    run.config.update(_changed_settings(arguments))
+    if _needs_model_fit(arguments, keras_callbacks):
+        return _through_model_fit(run, arguments, keras_callbacks, progress, should_stop)
+    return _compiled(run, arguments, keras_callbacks, progress, should_stop,
+                     seed=int(seed), steps_per_callback=steps_per_callback)
+
+
+def _needs_model_fit(arguments, keras_callbacks) -> bool:
+    """Data the compiled loop cannot slice, step counts, or callbacks acting inside epochs."""
+    return (is_stream(arguments["x"]) or is_stream(arguments["validation_data"])
+            or arguments["steps_per_epoch"] is not None or arguments["validation_steps"] is not None
+            or any(map(acts_within_epochs, keras_callbacks)))
+
+
+def _through_model_fit(run, arguments, keras_callbacks, progress, should_stop):
+    """The per-batch path: ``model.fit`` itself, recorded into ``run`` (``per_batch.py``)."""
+    if is_stream(arguments["x"]):
+        arguments = {**arguments, "x": checked_stream(arguments["x"], "x")}
+    run.config.update(validation=arguments["validation_data"] is not None
+                      or bool(arguments["validation_split"]), trainer="model.fit")
+    return fit_per_batch(run, arguments, keras_callbacks, progress, should_stop)
+
+
+def _compiled(run, arguments, keras_callbacks, progress, should_stop, *, seed, steps_per_callback):
+    """The compiled path: arrays arranged as ``model.fit`` would, then chunks of epochs."""
+    data, val = training_arrays(
+        run.model, arguments["x"], arguments["y"], sample_weight=arguments["sample_weight"],
+        class_weight=arguments["class_weight"], validation_split=arguments["validation_split"],
+        validation_data=arguments["validation_data"])
+    batch_size = arguments["batch_size"] or DEFAULT_BATCH_SIZE
+    run.config.update(validation=val is not None, trainer="compiled", batch_size=int(batch_size))
+    schedule = _Schedule(batch_size, arguments["validation_batch_size"] or batch_size,
+                         bool(arguments["shuffle"]), seed, int(arguments["initial_epoch"]),
+                         arguments["validation_freq"], steps_per_callback)
+    hooks = KerasHooks(keras_callbacks, run.model, verbose=arguments["verbose"],
+                       epochs=int(arguments["epochs"]), steps=math.ceil(length(data[0]) / batch_size))
+    _train(run, data, val, schedule, hooks, progress, should_stop)
     return run
 
 
-# -- argument handling --------------------------------------------------------------
-def _as_array(value, name):
-    """An array, or a dict / tuple of arrays (multi-input or multi-output models)."""
-    if isinstance(value, dict) or (isinstance(value, (tuple, list)) and value
-                                   and all(isinstance(v, np.ndarray) for v in value)):
-        structure = tf.nest.map_structure(lambda v: _one_array(v, name), value)
-        lengths = {len(a) for a in tf.nest.flatten(structure)}
-        if len(lengths) != 1:
-            raise ValueError(f"Every array in `{name}` must have the same number of samples, "
-                             f"received lengths {sorted(lengths)}.")
-        return structure
-    return _one_array(value, name)
-
-
-def _one_array(value, name):
-    array = np.asarray(value)
-    if array.dtype == np.float64:
-        array = array.astype(np.float32)
-    if array.ndim == 0 or len(array) == 0:
-        raise ValueError(f"`{name}` must hold at least one sample, received shape {array.shape}.")
-    return array
-
-
-def _length(data) -> int:
-    return len(tf.nest.flatten(data)[0])
-
-
-def _validate(model, x, y, epochs, batch_size):
+# -- argument checks --------------------------------------------------------------------
+def _check_model(model):
     if not isinstance(model, keras.Model):
         raise TypeError(f"`model` must be a keras.Model, received {type(model).__name__}.")
     if not getattr(model, "compiled", False):
         raise ValueError("`model` must be compiled first: call model.compile(optimizer, loss).")
-    if not (isinstance(epochs, (int, np.integer)) and 1 <= epochs <= MAX_EPOCHS):
-        raise ValueError(f"`epochs` must be an integer in [1, {MAX_EPOCHS}], received epochs={epochs!r}.")
-    if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
-        raise ValueError(f"`batch_size` must be a positive integer, received batch_size={batch_size!r}.")
-    if y is not None and _length(y) != _length(x):
-        raise ValueError(f"`x` and `y` must have the same number of samples, "
-                         f"received {_length(x)} and {_length(y)}.")
+    learning_rate = _learning_rate(model.optimizer)
+    if learning_rate is not None and learning_rate < 0:
+        raise ValueError(f"The optimizer's learning rate is {learning_rate:g}: a negative step "
+                         f"climbs the loss instead of descending it. Use a positive learning rate.")
 
 
-def _validation_arrays(validation_data):
-    if validation_data is None:
+def _learning_rate(optimizer):
+    """The optimizer's current learning rate as a float, or None (no optimizer, no such rate)."""
+    try:
+        return float(np.asarray(optimizer.learning_rate))
+    except (AttributeError, TypeError, ValueError):
         return None
-    if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-        raise ValueError("`validation_data` must be a pair (x_val, y_val).")
-    x_val, y_val = (_as_array(a, name) for a, name in zip(validation_data, ("x_val", "y_val")))
-    if _length(x_val) != _length(y_val):
-        raise ValueError(f"`x_val` and `y_val` must have the same number of samples, "
-                         f"received {_length(x_val)} and {_length(y_val)}.")
-    return x_val, y_val
+
+
+def _check_counts(epochs, initial_epoch, batch_size, validation_batch_size, validation_freq,
+                  steps_per_callback):
+    check_int("epochs", epochs, 1, MAX_EPOCHS)
+    check_int("initial_epoch", initial_epoch, 0, epochs - 1, hint="It must be below `epochs`.")
+    for name, value in (("batch_size", batch_size), ("validation_batch_size", validation_batch_size),
+                        ("steps_per_callback", steps_per_callback)):
+        if value is not None:
+            check_positive_int(name, value, hint="None takes the default.")
+    for every in validation_freq if isinstance(validation_freq, (list, tuple)) else [validation_freq]:
+        check_positive_int("validation_freq", every, hint="It may also list the epochs (1-based) to validate after.")
 
 
 def _run_config(model, epochs, batch_size, shuffle, seed, extra):
     optimizer = model.optimizer
     return {
         "epochs": int(epochs),
-        "batch_size": int(batch_size),
+        "batch_size": None if batch_size is None else int(batch_size),
         "shuffle": bool(shuffle),
         "seed": int(seed),
         "optimizer": None if optimizer is None else keras.optimizers.serialize(optimizer),
         "model": model.name,
+        "seed_states": seed_states(model),  # dropout, noise, latents: a bundle retrains with the same draws
         **(extra or {}),
     }
 
 
-# -- the training loop --------------------------------------------------------------
-def _train(run, x, y, val, batch_sizes, shuffle, seed, steps_per_callback,
-           callbacks, should_stop):
-    batch_size = batch_sizes[0]
-    x_val, y_val = val if val is not None else (None, None)
-    loop = compiled_loop(run.model, x, y, x_val, y_val)
-    tensors = [None if a is None else tf.nest.map_structure(tf.convert_to_tensor, a)
-               for a in (x, y, x_val, y_val)]
-    run.initial_weights = [np.array(w) for w in run.model.get_weights()]
-    orders = _epoch_orders(_length(x), shuffle, seed)
-    steps_per_epoch = math.ceil(_length(x) / batch_size)
-    chunk = _fixed_chunk(steps_per_callback, steps_per_epoch)
+def _changed_settings(arguments) -> dict:
+    """``model.fit`` settings that differ from their defaults, as JSON: what a bundle replays."""
+    changed = {key: arguments[key] for key, default in CHANGED_SETTINGS.items() if arguments[key] != default}
+    if "class_weight" in changed:
+        changed["class_weight"] = {str(int(label)): float(w) for label, w in changed["class_weight"].items()}
+    if isinstance(changed.get("validation_freq"), (list, tuple)):
+        changed["validation_freq"] = [int(epoch) for epoch in changed["validation_freq"]]
+    return changed
 
-    run.status = "running"
-    for cb in callbacks:
+
+# -- the compiled path ----------------------------------------------------------------
+def _train(run, data, val, schedule, hooks, progress, should_stop):
+    loop = compiled_loop(run.model, data, val)
+    tensors = _as_tensors(data), _as_tensors(val)
+    run.initial_weights = [np.array(w) for w in run.model.get_weights()]
+    orders = _epoch_orders(length(data[0]), schedule.shuffle, schedule.seed)
+    chunk = 1 if hooks.active else _fixed_chunk(schedule.steps_per_callback,
+                                                math.ceil(length(data[0]) / schedule.batch_size))
+    run.status, run.model.stop_training = "running", False
+    run.steps_per_epoch = math.ceil(length(data[0]) / schedule.batch_size)
+    for cb in progress:
         cb.on_start(run)
+    hooks.train_begin()
     pace = None  # seconds per epoch of the last chunk that did not trace
     try:
-        while run.epochs_done < run.epochs and not _stop_requested(run, should_stop):
+        while run.epochs_done < run.epochs and not outcome.stop_requested(run, should_stop):
             epochs_now = min(chunk or _adaptive_chunk(run, pace), run.epochs - run.epochs_done)
+            first_epoch = schedule.initial_epoch + run.epochs_done
+            hooks.epoch_begin(first_epoch)
             perms = np.stack([next(orders) for _ in range(epochs_now)])
-            with pool().slot(on_wait=lambda p: [cb.on_queue(p) for cb in callbacks]):
+            validate = _validated_epochs(first_epoch, epochs_now, schedule.validation_freq)
+            with pool().slot(on_wait=lambda p: [cb.on_queue(p) for cb in progress]):
                 snapshot, snapshot_epoch = run.model.get_weights(), run.epochs_done
                 traced, started = loop.fresh, run.wall_time
-                _record(run, loop, *_run_chunk(run, loop, tensors, perms, batch_sizes))
+                logs = _run_chunk(run, loop, tensors, perms, validate, schedule,
+                                  first_step=lambda: [cb.on_first_step(run) for cb in progress])
+            _record(run, hooks, first_epoch, logs)
             if not traced and run.epochs_done > snapshot_epoch:
                 pace = (run.wall_time - started) / (run.epochs_done - snapshot_epoch)
-            if _diverged(run, loop):
+            if outcome.diverged(run):
                 run.model.set_weights(snapshot)
-                _mark_diverged(run, restored=snapshot_epoch)
+                outcome.mark_diverged(run, restored=snapshot_epoch)
                 break
-            for cb in callbacks:
+            for cb in progress:
                 cb.on_progress(run)
-        if run.status == "running":
-            run.status = "completed"
-            run.message = f"Trained {run.epochs_done} epochs in {run.wall_time:.2f} s."
+            if run.model.stop_training:
+                outcome.mark_stopped_by_callback(run)
+                break
+        outcome.mark_finished(run)
     finally:
-        if run.status == "running":  # an exception (e.g. a page rerun) interrupted us
-            run.status, run.message = "stopped", f"Interrupted after epoch {run.epochs_done}."
-    for cb in callbacks:
+        outcome.mark_interrupted(run)
+    _finalize(run.model, run.epochs_done)
+    hooks.train_end()
+    for cb in progress:
         cb.on_end(run)
 
 
-def _stop_requested(run, should_stop) -> bool:
-    if should_stop():
-        run.status, run.message = "stopped", f"Stopped after epoch {run.epochs_done}."
-        return True
-    return False
+def _as_tensors(triple):
+    if triple is None:
+        return None
+    return tuple(None if a is None else tf.nest.map_structure(tf.convert_to_tensor, a) for a in triple)
 
 
-def _run_chunk(run, loop, tensors, perms, batch_sizes):
-    """Trains ``len(perms)`` epochs in one compiled call; returns (train, valid, epochs run)."""
-    (batch_size, val_batch_size), started = batch_sizes, time.perf_counter()
+def _finalize(model, epochs_done):
+    """As ``model.fit``: an optimizer keeping moving averages (``use_ema``) swaps them in."""
+    if epochs_done and isinstance(model.optimizer, keras.optimizers.Optimizer):
+        model.optimizer.finalize_variable_values(model.trainable_weights)
+
+
+def _validated_epochs(first_epoch, count, validation_freq):
+    """Whether each of ``count`` epochs from ``first_epoch`` (0-based) is validated, as Keras decides."""
+    numbers = np.arange(first_epoch + 1, first_epoch + count + 1)  # 1-based, as validation_freq
+    if isinstance(validation_freq, (list, tuple)):
+        return np.isin(numbers, validation_freq)
+    return numbers % validation_freq == 0
+
+
+def _run_chunk(run, loop, tensors, perms, validate, schedule, first_step):
+    """Trains ``len(perms)`` epochs in one compiled call; returns their logs (see ``_chunk_logs``).
+
+    A fresh model first takes step 0 alone (so lazily created variables live outside loops)
+    and reports it through `first_step` before its chunk loop compiles, which takes longer.
+    """
+    (data, val), started = tensors, time.perf_counter()
     start_step, step_logs = 0, None
-    if loop.fresh:  # step 0 runs alone once so lazily created variables live outside loops
+    if loop.fresh:
         _reset_logs_state(run.model)
-        step_logs, start_step = _peel_first_step(loop, tensors, perms, batch_size), 1
+        step_logs, start_step = _peel_first_step(loop, data, perms, schedule.batch_size), 1
+        run.steps_done += 1
+        first_step()
     loop.learn_val_keys()
     if step_logs is None:
         step_logs = tf.zeros([len(loop.keys)], tf.float32)
     train, valid, done = loop.epochs(
-        tensors[0], tensors[1], tf.constant(perms, tf.int32), tf.constant(batch_size, tf.int32),
-        tf.constant(val_batch_size, tf.int32), tf.constant(start_step, tf.int32), step_logs, tensors[2], tensors[3])
+        *data, tf.constant(perms, tf.int32), tf.constant(schedule.batch_size, tf.int32),
+        tf.constant(schedule.validation_batch_size, tf.int32), tf.constant(start_step, tf.int32),
+        step_logs, tf.constant(validate), *(val or (None, None, None)))
     run.wall_time += time.perf_counter() - started
-    return train.numpy(), valid.numpy(), int(done)
+    return _chunk_logs(loop, train.numpy(), valid.numpy(), int(done), validate)
+
+
+def _chunk_logs(loop, train, valid, done, validate):
+    """``{key: one value per epoch run}``; ``val_`` keys only for the validated epochs."""
+    logs = {key: train[:done, i] for i, key in enumerate(loop.keys)}
+    validated = validate[:done]
+    for i, key in enumerate(loop.val_keys or ()):
+        logs[f"val_{key}"] = valid[:done][validated, i]
+    return logs
+
+
+def _record(run, hooks, first_epoch, logs):
+    """Appends the chunk's epochs to the history (through the Keras callbacks' hooks)."""
+    done = len(next(iter(logs.values())))
+    if hooks.active and done:  # a one-epoch chunk: callbacks may add keys to its logs
+        epoch_logs = hooks.epoch_end(first_epoch, {k: float(v[0]) for k, v in logs.items() if len(v)})
+        logs = {key: [value] for key, value in epoch_logs.items()}
+    run.append_epochs(logs)
+    run.epochs_done += done
+    run.steps_done = run.epochs_done * run.steps_per_epoch
 
 
 def _epoch_orders(n, shuffle, seed):
@@ -210,9 +334,6 @@ def _epoch_orders(n, shuffle, seed):
 def _fixed_chunk(steps_per_callback, steps_per_epoch):
     if steps_per_callback is None:
         return None
-    if not (isinstance(steps_per_callback, (int, np.integer)) and steps_per_callback >= 1):
-        raise ValueError(f"`steps_per_callback` must be a positive integer or None, "
-                         f"received steps_per_callback={steps_per_callback!r}.")
     return max(1, math.ceil(steps_per_callback / steps_per_epoch))
 
 
@@ -232,41 +353,7 @@ def _reset_logs_state(model):
         metric.reset_state()
 
 
-def _peel_first_step(loop, tensors, perms, batch_size):
+def _peel_first_step(loop, data, perms, batch_size):
     """Runs step 0 of epoch 0 on its own so lazily created variables are made outside loops."""
     idx = tf.constant(perms[0, :batch_size])
-    return loop.step(gather(tensors[0], idx), gather(tensors[1], idx))
-
-
-def _record(run, loop, train, valid, done):
-    logs = {key: train[:done, i] for i, key in enumerate(loop.keys)}
-    for i, key in enumerate(loop.val_keys or ()):
-        logs[f"val_{key}"] = valid[:done, i]
-    run.append_epochs(logs)
-    run.epochs_done += done
-
-
-def _diverged(run, loop):
-    """A non-finite loss (or any log, for models without one), or a loss that grew 1000-fold."""
-    if run.epochs_done == 0:
-        return False
-    keys = ["loss"] if "loss" in loop.keys else loop.keys
-    if not np.all(np.isfinite([run.history[k][-1] for k in keys])):
-        return True
-    return _exploded(run.history.get("loss"))
-
-
-def _exploded(loss) -> bool:
-    return loss is not None and len(loss) > 1 and loss[0] > 0 and loss[-1] > DIVERGENCE_FACTOR * loss[0]
-
-
-def _mark_diverged(run, restored):
-    run.status = "diverged"
-    loss = run.history.get("loss")
-    what = (f"grew from {loss[0]:.3g} to {loss[-1]:.3g} (more than {DIVERGENCE_FACTOR:.0f} times its first value)"
-            if _exploded(loss) else "became NaN or infinite")
-    run.message = (
-        f"The loss {what} at epoch {run.epochs_done}; training stopped "
-        f"and the weights were restored to those after epoch {restored}. "
-        f"Try a smaller learning rate."
-    )
+    return loop.step(*(gather(a, idx) for a in data))

@@ -1,9 +1,10 @@
 """Plotly figure builders: NumPy arrays and plain dicts in, `plotly.graph_objects.Figure` out.
 
 Pure functions, imported by the demo pages; this package never imports streamlit or
-tensorflow. Every figure uses the `plotly_white` template, has a title and named axes, and
-is 350-450 px high so it fits a Streamlit column. Bad input raises `ValueError` with one
-sentence naming the argument and what was received.
+tensorflow. Every figure goes through `theme.apply_layout` (grids through `theme.subplots`):
+the `plotly_white` template, fonts of at least 14 px, a wrapped title with the legend under
+it and above the plot, named axes, one colour per run (`theme.run_colors`). Bad input raises
+`ValueError` with one sentence naming the argument and what was received.
 
 - `learning_curves`   loss / metric per epoch for several runs (train dashed, validation solid)
 - `decision_boundary` TensorFlow Playground-style heatmap of a 2-D model, with `grid`

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from toolkit.viz.theme import apply_layout, run_color
+from toolkit.viz.theme import apply_layout, run_color, subplots
 from toolkit.viz.validation import as_array
 
 
@@ -34,8 +33,8 @@ def activation_plot(z, curves, title="Activation functions h(z) and their deriva
     """
     z = as_array("z", z, ndims=(1,), expected="a 1-D array (n,)")
     _check_mapping("curves", curves, "{'relu': (h, dh)}")
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("h(z)", "h'(z): what backpropagation multiplies by"),
-                        horizontal_spacing=0.08)
+    fig = subplots(rows=1, cols=2, titles=("h(z)", "h'(z): what backpropagation multiplies by"),
+                   horizontal_spacing=0.08)
     for index, (name, (h, dh)) in enumerate(curves.items()):
         for col, values in ((1, h), (2, dh)):
             values = as_array(f"curves[{name!r}]", values, ndims=(1,), expected="arrays of shape (n,)")
@@ -47,9 +46,7 @@ def activation_plot(z, curves, title="Activation functions h(z) and their deriva
                                      hovertemplate=f"{name}<br>z %{{x:.2f}}<br>%{{y:.3f}}<extra></extra>"),
                           row=1, col=col)
     fig.update_xaxes(title_text="z", zeroline=True)
-    return apply_layout(fig, title=title, height=400,
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-                        margin={"b": 90})
+    return apply_layout(fig, title=title, height=400, wide=True)
 
 
 def dead_units_plot(records, title="Dying ReLU: dead units while training") -> go.Figure:
@@ -59,8 +56,8 @@ def dead_units_plot(records, title="Dying ReLU: dead units while training") -> g
         records: mapping name -> (epochs (E,), dead fraction in [0, 1] (E,), loss (E,)).
     """
     _check_mapping("records", records, "{'relu': (epochs, dead, loss)}")
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("units with z ≤ 0 on every example (%)",
-                                                        "training loss"), horizontal_spacing=0.1)
+    fig = subplots(rows=1, cols=2, titles=("units with z ≤ 0 on every example (%)", "training loss"),
+                   horizontal_spacing=0.1)
     for index, (name, (epochs, dead, loss)) in enumerate(records.items()):
         epochs = as_array(f"records[{name!r}] epochs", epochs, ndims=(1,), expected="a 1-D array")
         for col, values in ((1, 100 * np.asarray(dead, float)), (2, np.asarray(loss, float))):
@@ -73,9 +70,7 @@ def dead_units_plot(records, title="Dying ReLU: dead units while training") -> g
                           row=1, col=col)
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(range=[-3, 103], row=1, col=1)
-    return apply_layout(fig, title=title, height=380,
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-                        margin={"b": 90})
+    return apply_layout(fig, title=title, height=380, wide=True)
 
 
 def _points(x, y, is_outlier):
@@ -107,9 +102,7 @@ def line_fits_plot(x, y, is_outlier, lines, title="The line each loss fits") -> 
         fig.add_trace(go.Scatter(x=ends, y=slope * ends + intercept, mode="lines",
                                  name=f"{name}: ŷ = {slope:.2f}x + {intercept:.2f}",
                                  line={"color": run_color(index), "width": 3}))
-    return apply_layout(fig, title=title, x_title="x", y_title="y", height=420,
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-                        margin={"b": 100})
+    return apply_layout(fig, title=title, x_title="x", y_title="y", height=420)
 
 
 def residual_plots(x, residuals, is_outlier, title="Residuals e = ŷ − y of each fit") -> go.Figure:
@@ -121,8 +114,8 @@ def residual_plots(x, residuals, is_outlier, title="Residuals e = ŷ − y of ea
     """
     _check_mapping("residuals", residuals, "{'MSE': e}")
     names = list(residuals)
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, shared_yaxes=True,
-                        horizontal_spacing=0.04)
+    fig = subplots(rows=1, cols=len(names), titles=names, shared_yaxes=True,
+                   horizontal_spacing=0.04)
     for col, name in enumerate(names, start=1):
         x_, e, mask = _points(x, residuals[name], is_outlier)
         fig.add_trace(go.Scatter(x=x_[~mask], y=e[~mask], mode="markers", name="data",
@@ -134,6 +127,4 @@ def residual_plots(x, residuals, is_outlier, title="Residuals e = ŷ − y of ea
         fig.add_hline(y=0, line={"color": "#333333", "width": 1}, row=1, col=col)
     fig.update_xaxes(title_text="x")
     fig.update_yaxes(title_text="residual e", row=1, col=1)
-    return apply_layout(fig, title=title, height=360,
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-                        margin={"b": 90})
+    return apply_layout(fig, title=title, height=360, wide=True)

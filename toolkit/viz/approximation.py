@@ -30,9 +30,7 @@ def approximation_plot(x, y, fits, title="Target f(x) and one-hidden-layer appro
             raise ValueError(f"`fits[{label!r}]` must have the shape of x {x.shape}, received {y_hat.shape}.")
         fig.add_trace(go.Scatter(x=x, y=y_hat, name=str(label), mode="lines",
                                  line={"color": run_color(index), "width": 2}))
-    return apply_layout(fig, title=title, x_title="x", y_title="f(x)", height=400,
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-                        margin={"b": 90})
+    return apply_layout(fig, title=title, x_title="x", y_title="f(x)", height=400)
 
 
 def error_vs_width_plot(widths, mse, max_error=None, title="Error against width (one hidden layer)") -> go.Figure:
@@ -47,9 +45,7 @@ def error_vs_width_plot(widths, mse, max_error=None, title="Error against width 
         fig.add_trace(go.Scatter(x=widths, y=values, name=name, mode="lines+markers",
                                  line={"color": run_color(index), "width": 2.5}, marker={"size": 8}))
     return apply_layout(fig, title=title, x_title="hidden units w (log scale)",
-                        y_title="error (log scale)", height=380, xaxis_type="log", yaxis_type="log",
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-                        margin={"b": 90})
+                        y_title="error (log scale)", height=380, xaxis_type="log", yaxis_type="log")
 
 
 def depth_vs_width_plot(depths, widths, params, mse, title="Same parameter budget: depth against width") -> go.Figure:

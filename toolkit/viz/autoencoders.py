@@ -1,15 +1,53 @@
-"""The autoencoder figures: latent scatter, the 2-D VAE manifold, codebook usage, β trade-off,
-interpolation strips of several models, and the few-labels classifiers' accuracy curves."""
+"""The autoencoder figures: the loss terms per epoch, latent scatter, the 2-D VAE manifold, codebook
+usage, β trade-off, interpolation strips of several models, and the few-labels classifiers' accuracy curves."""
 
 from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.curves import learning_curves
+from toolkit.viz.curves import SPLITS, learning_curves
 from toolkit.viz.images import GAP, _check_images, _mosaic_trace, tile_images
-from toolkit.viz.theme import apply_layout, class_color, run_color
+from toolkit.viz.theme import apply_layout, class_color, run_color, subplots
 from toolkit.viz.validation import as_array, class_ids
+
+
+# history key -> the panel's title, in the notes' words (``vae``, ``vqvae`` and ``autoencoder`` name
+# their trackers so); a run shows the terms its history has, in this order.
+LOSS_TERMS = {
+    "loss": "total loss L",
+    "reconstruction": "reconstruction −log P(x|z)",
+    "kl": "KL(q(z|x) ‖ P(z))",
+    "codebook": "codebook ‖sg[z_e] − e_k‖²",
+    "commitment": "commitment ‖z_e − sg[e_k]‖²",
+}
+
+
+def loss_terms(history, *, title=None) -> go.Figure:
+    """Each loss term of one autoencoder run per epoch, one panel per term: the training images
+    dashed, the held-out (validation) images solid, as in ``learning_curves``.
+
+    Args:
+        history: a Keras history with "loss" and optionally the other ``LOSS_TERMS``, each with
+            its "val_" twin when the run was validated.
+    """
+    if not isinstance(history, Mapping) or "loss" not in history:
+        raise ValueError("`history` must be a Keras history dict with at least 'loss', received "
+                         f"{sorted(history) if isinstance(history, Mapping) else type(history).__name__}.")
+    terms = [key for key in LOSS_TERMS if key in history]
+    fig = subplots(rows=1, cols=len(terms), titles=[LOSS_TERMS[key] for key in terms])
+    for col, key in enumerate(terms, start=1):
+        for split, (prefix, dash) in SPLITS.items():
+            values = as_array(f"history[{prefix + key!r}]", history.get(prefix + key, []), ndims=(1,),
+                              expected="one value per epoch")
+            if len(values):
+                fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers",
+                                         name=split, legendgroup=split, showlegend=col == 1,
+                                         marker={"size": 5}, line={"color": run_color(0), "dash": dash}),
+                              row=1, col=col)
+    fig.update_xaxes(title_text="epoch")
+    return apply_layout(fig, title=title or "Loss terms per epoch (training images dashed, held-out images solid)",
+                        height=330, wide=True)
 
 
 def latent_scatter(points, labels, *, axis_title="z₁, z₂", title=None, label_names=None) -> go.Figure:
@@ -79,8 +117,7 @@ def codebook_usage(counts, *, title=None) -> go.Figure:
     fig.add_trace(go.Scatter(x=np.flatnonzero(dead), y=np.zeros(dead.sum()), mode="markers", name="dead code",
                              marker={"color": "#d62728", "symbol": "x", "size": 8}))
     return apply_layout(fig, title=title or f"Codebook usage: {int(dead.sum())} of {len(counts)} codes dead",
-                        x_title="code k", y_title="share of positions", height=350,
-                        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"})
+                        x_title="code k", y_title="share of positions", height=350)
 
 
 def beta_tradeoff(points, *, title=None) -> go.Figure:
@@ -134,6 +171,6 @@ def few_labels_curves(histories, labelled_images: int, *, title=None) -> go.Figu
         f"Classifiers trained on {labelled_images} labelled images: pretrained encoder vs from scratch"))
     for trace in fig.data:
         if trace.meta is not None:
-            trace.name = trace.name.replace("· train", "· labelled (train)").replace("· validation", "· test")
+            trace.name = f"{trace.meta[0]} · {'labelled (train)' if trace.meta[1] == 'train' else 'test'}"
     fig.update_yaxes(title_text="accuracy", range=[0, 1.02], tickformat=".0%")
     return fig

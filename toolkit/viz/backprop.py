@@ -40,6 +40,4 @@ def loss_vs_forward_passes(results, title="Loss against compute: forward passes 
             line={"color": run_color(index), "width": 2.5},
             hovertemplate="%{x} forward passes<br>loss %{y:.4f}<extra></extra>"))
     return apply_layout(fig, title=title, x_title="forward passes (log scale)",
-                        y_title="training loss (log scale)", height=420, xaxis_type="log", yaxis_type="log",
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-                        margin={"b": 100})
+                        y_title="training loss (log scale)", height=420, xaxis_type="log", yaxis_type="log")

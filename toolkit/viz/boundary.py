@@ -313,12 +313,10 @@ def _color_range(values, targets):
 
 
 def _layout(fig, extent, title):
-    """Square plot area over `extent`, axes x1 and x2, legend under the plot."""
+    """Square plot area over `extent`, axes x1 and x2 (the theme puts the legend above the plot)."""
     return apply_layout(
-        fig, title=title, x_title="x1", y_title="x2", height=440,
+        fig, title=title, x_title="x1", y_title="x2", height=380,
         xaxis={"range": extent[:2], "constrain": "domain", "showgrid": False, "zeroline": False},
         yaxis={"range": extent[2:], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
                "showgrid": False, "zeroline": False},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0},
-        margin={"b": 80},
     )

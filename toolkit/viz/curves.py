@@ -2,7 +2,9 @@
 
 Input is Keras' `History.history` dict per run: {"loss": [...], "val_loss": [...], ...}.
 Each run gets one colour from a fixed palette (the i-th run of the mapping gets colour i,
-so appending runs never recolours earlier ones); training is dashed, validation solid.
+so appending runs never recolours earlier ones); training is dashed, validation solid. The
+legend lists each run once, by its name, on its solid curve (validation, or training when the
+run has no validation), so it takes one short row on a projector.
 A run that diverged (a NaN or infinite value) is drawn up to its last finite value,
 where an "x" marks the divergence.
 """
@@ -12,14 +14,14 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.theme import apply_layout, run_color
+from toolkit.viz.theme import apply_layout, run_colors
 
 # split name -> (history key prefix, line dash)
 SPLITS = {"train": ("", "dash"), "validation": ("val_", "solid")}
 MARKERS_UP_TO = 25  # draw a marker on every epoch for short runs only
 
 
-def learning_curves(histories, metric="loss", title=None, log_y=False) -> go.Figure:
+def learning_curves(histories, metric="loss", title=None, log_y=False, colors=None) -> go.Figure:
     """Curves of `metric` (train dashed, validation solid) per epoch for every run.
 
     Args:
@@ -31,44 +33,47 @@ def learning_curves(histories, metric="loss", title=None, log_y=False) -> go.Fig
             validation curve. A leading "val_" is ignored.
         title: figure title; defaults to "Learning curves: <metric>".
         log_y: log-scale the y axis (useful for losses spanning decades).
+        colors: optional mapping run -> colour (default: `theme.run_colors`).
 
     Returns:
-        A figure with, per run and split, one line trace named "<run> · <split>"
-        (legend-grouped by run) plus one "x" marker trace where a curve diverged.
+        A figure with, per run and split, one line trace legend-grouped by run: the run's
+        legend entry is named "<run>" (its validation curve, or its training curve when it has
+        no validation), the other "<run> · train"; plus an "x" marker where a curve diverged.
     """
     metric = metric[len("val_"):] if metric.startswith("val_") else metric
     _check_histories(histories, metric)
     fig = go.Figure()
     longest = 0
-    for index, (run, history) in enumerate(histories.items()):
+    for run, color in run_colors(histories, colors).items():
+        history = histories[run]
+        named = "validation" if "val_" + metric in history else "train"  # the one the legend shows
         for split, (prefix, dash) in SPLITS.items():
             if prefix + metric in history:
                 values = np.asarray(history[prefix + metric], dtype=float)
                 longest = max(longest, len(values))
-                _add_curve(fig, str(run), split, metric, values, run_color(index), dash)
+                _add_curve(fig, str(run), split, metric, values, color, dash, split == named)
     y_title = f"{metric} (log scale)" if log_y else metric
     return apply_layout(
         fig,
-        title=title or f"Learning curves: {metric}",
+        title=title or f"Learning curves: {metric} (train dashed, validation solid)",
         x_title="epoch",
         y_title=y_title,
         yaxis_type="log" if log_y else "linear",
         xaxis_dtick=1 if longest <= 10 else None,
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-        margin={"b": 90},
     )
 
 
-def _add_curve(fig, run, split, metric, values, color, dash):
-    """Add the line of one split of one run, cut at its first non-finite value."""
+def _add_curve(fig, run, split, metric, values, color, dash, in_legend):
+    """Add the line of one split of one run, cut at its first non-finite value; the one
+    `in_legend` carries the run's name in the legend."""
     finite = np.isfinite(values)
     first_bad = len(values) if finite.all() else int(np.argmin(finite))
     kept = values[:first_bad]
     epochs = np.arange(1, first_bad + 1)  # epochs are 1-based
-    name = f"{run} · {split}"
     fig.add_trace(go.Scatter(
-        x=epochs, y=kept, name=name, legendgroup=run, meta=[run, split],
+        x=epochs, y=kept, name=run if in_legend else f"{run} · {split}", legendgroup=run, meta=[run, split],
+        showlegend=in_legend,
         mode="lines+markers" if first_bad <= MARKERS_UP_TO else "lines",
         line={"color": color, "dash": dash, "width": 2},
         marker={"size": 5},

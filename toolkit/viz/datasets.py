@@ -48,8 +48,6 @@ def dataset_scatter(x_train, y_train, x_test=None, y_test=None, *, task="classif
         xaxis={"range": extent[:2], "constrain": "domain", "zeroline": False},
         yaxis={"range": extent[2:], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
                "zeroline": False},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0},
-        margin={"b": 80},
     )
 
 

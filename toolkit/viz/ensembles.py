@@ -9,9 +9,8 @@ minority of red cells is fixed by the vote; an all-red column cannot be).
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from toolkit.viz.theme import apply_layout
+from toolkit.viz.theme import apply_layout, subplots
 from toolkit.viz.validation import as_array
 
 RIGHT, WRONG = "#2ca02c", "#d62728"
@@ -34,8 +33,8 @@ def ensemble_votes(member_correct, vote_correct, *, average_error=None, max_samp
         raise ValueError(f"`member_correct` must be (K >= 2, N) and `vote_correct` (N,), received shapes "
                          f"{correct.shape} and {vote.shape}.")
     k = correct.shape[0]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.1,
-                        subplot_titles=("test error", "samples some member gets wrong"))
+    fig = subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.1,
+                   titles=("test error", "samples some member gets wrong"))
     names = [f"member {i + 1}" for i in range(k)]
     errors = list(1 - correct.mean(axis=1))
     bars = names + ["vote"] + (["average"] if average_error is not None else [])
@@ -51,4 +50,4 @@ def ensemble_votes(member_correct, vote_correct, *, average_error=None, max_samp
                   row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     fig.update_xaxes(showticklabels=False, title_text=f"{len(shown)} test samples", row=1, col=2)
-    return apply_layout(fig, title=title or "Individual models vs the ensemble", y_title="error rate")
+    return apply_layout(fig, title=title or "Individual models vs the ensemble", y_title="error rate", wide=True)

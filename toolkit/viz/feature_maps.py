@@ -1,8 +1,8 @@
 """What a CNN sees: feature maps per convolution layer, and its learned filters.
 
 - `feature_map_grid`: one row per layer, the first `max_maps` maps of the layer side by side
-  (each scaled to its own range, bright = strong response); the row title gives the layer's
-  name and its (H, W, F) shape, so the maps visibly shrink and multiply with depth.
+  (each scaled to its own range, bright = strong response); the label left of each row gives
+  the layer's name and its (H, W, F) shape, so the maps visibly shrink and multiply with depth.
 - `filter_grid`: the kernels of one layer as small diverging heatmaps (red negative, blue
   positive, white zero), one per output channel, for one input channel.
 
@@ -11,10 +11,8 @@ Pure functions: arrays in, `go.Figure` out.
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
 from toolkit.validation import check_positive_int
-from toolkit.viz.theme import apply_layout
+from toolkit.viz.theme import FONT_SIZE, SMALLEST_FONT, apply_layout, subplots, text_width
 from toolkit.viz.validation import as_array
 
 
@@ -32,23 +30,27 @@ def feature_map_grid(maps, max_maps=8, title=None) -> go.Figure:
     arrays = {name: as_array(f"maps[{name!r}]", value, ndims=(3,), expected="(H, W, F)")
               for name, value in maps.items()}
     cols = min(max_maps, max(a.shape[2] for a in arrays.values()))
-    titles = []
-    for name, array in arrays.items():
-        titles += [f"<b>{name}</b> · {array.shape[0]}×{array.shape[1]}×{array.shape[2]} · map 0" if c == 0
-                   else f"map {c}" if c < array.shape[2] else "" for c in range(cols)]
-    fig = make_subplots(len(arrays), cols, subplot_titles=titles, horizontal_spacing=0.01,
-                        vertical_spacing=min(0.08, 0.5 / len(arrays)))
+    fig = subplots(len(arrays), cols, titles=[f"map {c}" for c in range(cols)], horizontal_spacing=0.01,
+                   vertical_spacing=min(0.06, 0.3 / len(arrays)))
     for row, (name, array) in enumerate(arrays.items(), start=1):
         for channel in range(min(cols, array.shape[2])):
             fig.add_trace(_map_trace(array[..., channel], f"{name} · map {channel}"), row=row, col=channel + 1)
     _image_axes(fig, len(arrays) * cols)
-    fig.update_annotations(font_size=10)
-    for note in fig.layout.annotations:  # a layer's name starts at its row's left edge instead of being centred
-        if note.text.startswith("<b>"):
-            note.update(x=fig.layout.xaxis.domain[0], xanchor="left")
+    labels = [_row_label(fig, row, cols, name, array.shape) for row, (name, array) in enumerate(arrays.items())]
+    for label in labels:
+        fig.add_annotation(label)
+    left = int(max(text_width(label["text"], FONT_SIZE) for label in labels)) + 16
     return apply_layout(fig, title=title or "Feature maps: what each convolution responds to (bright = strong)",
-                        height=int(np.clip(70 + 120 * len(arrays), 250, 1400)),
-                        margin={"l": 10, "r": 10, "t": 70, "b": 10}, showlegend=False)
+                        wide=True, height=int(np.clip(60 + 110 * len(arrays), 250, 1400)),
+                        margin={"l": left, "r": 10, "b": 10}, showlegend=False)
+
+
+def _row_label(fig, row, cols, name, shape):
+    """The layer's name and (H, W, F) shape, left of its row (in the left margin)."""
+    axis = fig.layout["yaxis" if row == 0 else f"yaxis{row * cols + 1}"]
+    return {"text": f"<b>{name}</b><br>{shape[0]}×{shape[1]}×{shape[2]}", "x": 0, "xref": "paper", "xanchor": "right",
+            "xshift": -8, "y": sum(axis.domain) / 2, "yref": "paper", "yanchor": "middle", "align": "right",
+            "showarrow": False, "font": {"size": FONT_SIZE}}
 
 
 def _map_trace(z, name):
@@ -88,17 +90,17 @@ def filter_grid(kernel, input_channel=0, max_filters=32, cols=8, title=None) -> 
     cols = min(check_positive_int("cols", cols), count)
     rows = int(np.ceil(count / cols))
     limit = float(np.abs(filters[..., :count]).max()) or 1.0
-    fig = make_subplots(rows, cols, subplot_titles=[f"filter {f}" for f in range(count)],
-                        horizontal_spacing=0.02, vertical_spacing=min(0.1, 0.6 / rows))
+    fig = subplots(rows, cols, titles=[f"filter {f}" for f in range(count)],
+                   horizontal_spacing=0.02, vertical_spacing=min(0.12, 0.7 / rows))
     for f in range(count):
         fig.add_trace(go.Heatmap(z=filters[..., f], colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
-                                 showscale=f == 0, colorbar={"thickness": 10, "len": 0.8, "title": {"text": "weight"}},
+                                 showscale=f == 0, colorbar={"thickness": 14, "len": 0.8, "title": {"text": "weight"}},
                                  xgap=1, ygap=1, name=f"filter {f}",
                                  hovertemplate=f"filter {f}: K(%{{y}}, %{{x}}) = %{{z:.3f}}<extra></extra>"),
                       row=f // cols + 1, col=f % cols + 1)
     _image_axes(fig, rows * cols)
-    fig.update_annotations(font_size=10)
+    fig.update_annotations(font_size=SMALLEST_FONT)
     channel = "one filter per input channel (depthwise)" if depthwise else f"input channel {input_channel}"
     return apply_layout(fig, title=title or f"Learned {kernel.shape[0]}×{kernel.shape[1]} kernels, {channel}",
-                        height=int(np.clip(80 + 110 * rows, 200, 800)),
-                        margin={"l": 10, "r": 10, "t": 70, "b": 10}, showlegend=False)
+                        wide=True, height=int(np.clip(80 + 120 * rows, 200, 900)),
+                        margin={"l": 10, "r": 10, "b": 10}, showlegend=False)

@@ -9,10 +9,9 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from toolkit.viz.images import tile_images
-from toolkit.viz.theme import PLAYGROUND_COLORSCALE, apply_layout, class_color
+from toolkit.viz.theme import PLAYGROUND_COLORSCALE, apply_layout, class_color, subplots
 
 MOSAIC_SIDE = 4  # images per row and column of an image panel
 PANEL_HEIGHT = 210  # px per row of panels
@@ -33,15 +32,14 @@ def dataset_gallery(datasets, *, cols=5, title="Every built-in dataset") -> go.F
     if not (isinstance(cols, int) and 1 <= cols <= 8):
         raise ValueError(f"`cols` must be an integer in [1, 8], received cols={cols!r}.")
     rows = math.ceil(len(datasets) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[d.name for d in datasets],
-                        horizontal_spacing=0.03, vertical_spacing=0.12 / rows)
+    fig = subplots(rows=rows, cols=cols, titles=[d.name for d in datasets],
+                   horizontal_spacing=0.03, vertical_spacing=0.12 / rows)
     for index, dataset in enumerate(datasets):
         row, col = index // cols + 1, index % cols + 1
         for trace in _panel_traces(dataset):
             fig.add_trace(trace, row=row, col=col)
         _style_axes(fig, row, col, images=np.ndim(dataset.x_train) > 2)
-    return apply_layout(fig, title=title, height=rows * PANEL_HEIGHT + 60, showlegend=False,
-                        margin={"t": 70})
+    return apply_layout(fig, title=title, height=rows * PANEL_HEIGHT + 60, showlegend=False, wide=True)
 
 
 def _panel_traces(dataset):

@@ -3,7 +3,7 @@
 - `gan_lab_figure`    D's decision heatmap over the plane, real and fake points, and arrows
                       showing where the generator's loss pushes each fake point (GAN Lab)
 - `step_curves`       several series against a step counter (D and G losses per step)
-- `adversarial_losses` D's and G's losses per epoch of one or several runs (G solid, D dashed)
+- `adversarial_losses` D's and G's losses per epoch of one or several runs (D dashed, G solid)
 - `image_columns`     one row per example, one column per stage ("input", "output", "target")
 - `evaluation_curves` FID, Inception Score and classes covered per epoch for several runs
 """
@@ -12,10 +12,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from toolkit.viz.images import _check_images, _mosaic_trace, tile_images
-from toolkit.viz.theme import PLAYGROUND_BLUE, PLAYGROUND_ORANGE, apply_layout, run_color
+from toolkit.viz.theme import (
+    FONT_SIZE, PLAYGROUND_BLUE, PLAYGROUND_ORANGE, apply_layout, run_color, subplots, text_width,
+)
 from toolkit.viz.validation import as_array, check_extent
 
 REAL_COLOR, FAKE_COLOR = "#2ca02c", "#9467bd"
@@ -60,8 +61,7 @@ def gan_lab_figure(real, fake, grid_x, grid_y, d_values, *, arrows=None, probabi
     return apply_layout(
         fig, title=title or "Real vs fake points on D's decision map", x_title="x₁", y_title="x₂",
         height=450, xaxis={"range": extent[:2], "constrain": "domain"},
-        yaxis={"range": extent[2:], "scaleanchor": "x", "constrain": "domain"},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, margin={"b": 80})
+        yaxis={"range": extent[2:], "scaleanchor": "x", "constrain": "domain"})
 
 
 def _heatmap(grid_x, grid_y, d_values, probability):
@@ -111,12 +111,14 @@ def step_curves(series, *, steps=None, x_title="step", y_title="loss", title=Non
         fig.add_trace(go.Scatter(x=x, y=values, mode="lines", name=str(name),
                                  line={"color": run_color(index), "width": 1.5}))
     return apply_layout(fig, title=title or "Losses per step", x_title=x_title, y_title=y_title,
-                        height=350, legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-                        margin={"b": 80})
+                        height=350)
 
 
 def adversarial_losses(histories, *, title=None, x_title="epoch") -> go.Figure:
-    """G's loss (solid) and D's loss (dashed) of every run, one colour per run.
+    """D's loss L_D (dashed) and G's loss L_G (solid) of every run.
+
+    One run: D and G in two colours (D first, as ``step_curves`` colours "D loss", "G loss" on
+    the GAN lab). Several runs: one colour per run.
 
     Args:
         histories: mapping run name -> history with "d_loss" and "g_loss" (one value per epoch).
@@ -125,16 +127,17 @@ def adversarial_losses(histories, *, title=None, x_title="epoch") -> go.Figure:
         raise ValueError("`histories` must be a non-empty mapping run name -> history with d_loss and g_loss.")
     fig = go.Figure()
     for index, (run, history) in enumerate(histories.items()):
-        for key, who, dash in (("g_loss", "G", "solid"), ("d_loss", "D", "dash")):
+        for network, (key, dash) in enumerate((("d_loss", "dash"), ("g_loss", "solid"))):
             if key not in history:
                 raise ValueError(f"Run {run!r} has no {key!r}; available keys: {', '.join(history) or 'none'}.")
             values = as_array(f"{run}[{key!r}]", history[key], ndims=(1,), expected="a 1-D array")
+            who = f"{key[0].upper()} loss L_{key[0].upper()}"
             fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers",
-                                     name=f"{run}: {who} loss" if len(histories) > 1 else f"{who} loss",
-                                     marker={"size": 4}, line={"color": run_color(index), "dash": dash}))
-    return apply_layout(fig, title=title or "D's and G's losses (G solid, D dashed)", x_title=x_title,
-                        y_title="loss", height=330, legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
-                        margin={"b": 80})
+                                     name=f"{run}: {who}" if len(histories) > 1 else who, marker={"size": 5},
+                                     line={"color": run_color(index if len(histories) > 1 else network),
+                                           "dash": dash, "width": 2}))
+    return apply_layout(fig, title=title or "D's and G's losses per epoch (D dashed, G solid)", x_title=x_title,
+                        y_title="loss", height=330)
 
 
 def image_columns(columns, *, title=None, max_rows=8, compact=False) -> go.Figure:
@@ -156,15 +159,25 @@ def image_columns(columns, *, title=None, max_rows=8, compact=False) -> go.Figur
     mosaic = tile_images(interleaved, rows, cols)
     height, width = arrays[0].shape[1:3]
     fig = go.Figure(_mosaic_trace(mosaic, compact))
-    headers = [{"x": c * (width + 1) + (width - 1) / 2, "y": -1.5, "text": f"<b>{name}</b>", "showarrow": False,
-                "yanchor": "bottom", "font": {"size": 12}} for c, name in enumerate(columns)]
+    figure_height = int(np.clip(120 + 60 * rows, 250, 600))
+    headers = _column_headers(list(columns), width, tile_px=(figure_height - 60) / rows)
     axis = {"showticklabels": False, "showgrid": False, "zeroline": False}
     return apply_layout(
-        fig, title=title or " → ".join(map(str, columns)), height=int(np.clip(120 + 60 * rows, 250, 600)),
-        annotations=headers, margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        fig, title=title or " → ".join(map(str, columns)), height=figure_height,
+        annotations=headers, margin={"l": 10, "r": 10, "b": 10},
         xaxis=dict(axis, range=[-0.5, mosaic.shape[1] - 0.5], constrain="domain"),
-        yaxis=dict(axis, range=[mosaic.shape[0] - 0.5, -6], scaleanchor="x", constrain="domain"),
+        yaxis=dict(axis, range=[mosaic.shape[0] - 0.5, -0.5], scaleanchor="x", constrain="domain"),
         showlegend=False)
+
+
+def _column_headers(names, width, tile_px):
+    """Each column's name above it (x in data units, y on top of the plot area). When a name is
+    wider than a tile (about `tile_px`), every other name sits one line higher, so neighbours
+    never overlap."""
+    stagger = max(text_width(f"<b>{name}</b>", FONT_SIZE) for name in names) > tile_px
+    return [{"x": c * (width + 1) + (width - 1) / 2, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+             "text": f"<b>{name}</b>" + ("<br>\u00a0" if stagger and c % 2 else ""), "showarrow": False,
+             "font": {"size": FONT_SIZE}} for c, name in enumerate(names)]
 
 
 EVALUATION_METRICS = {"fid": "FID (lower is better)", "inception_score": "Inception Score",
@@ -180,7 +193,7 @@ def evaluation_curves(histories, *, metrics=tuple(EVALUATION_METRICS), title=Non
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("`histories` must be a non-empty mapping run name -> evaluation history.")
-    fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=[EVALUATION_METRICS.get(m, m) for m in metrics])
+    fig = subplots(rows=1, cols=len(metrics), titles=[EVALUATION_METRICS.get(m, m) for m in metrics])
     for index, (run, history) in enumerate(histories.items()):
         for col, metric in enumerate(metrics, start=1):
             if metric not in history:
@@ -190,5 +203,4 @@ def evaluation_curves(histories, *, metrics=tuple(EVALUATION_METRICS), title=Non
             fig.add_trace(go.Scatter(x=epochs, y=values, mode="lines+markers", name=str(run), legendgroup=str(run),
                                      showlegend=col == 1, line={"color": run_color(index)}), row=1, col=col)
     fig.update_xaxes(title_text="epoch")
-    return apply_layout(fig, title=title or "Sample quality per epoch", height=330,
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0}, margin={"b": 90})
+    return apply_layout(fig, title=title or "Sample quality per epoch", height=330, wide=True)

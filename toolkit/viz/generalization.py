@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.theme import apply_layout, run_color
+from toolkit.viz.theme import SMALLEST_FONT, apply_layout, run_color
 
 GAPS = {"loss": ("val_loss", "loss"), "accuracy": ("accuracy", "val_accuracy")}
 
@@ -49,8 +49,7 @@ def generalization_gap(histories, metric="loss", stops=None, title=None) -> go.F
     _add_stop_marks(fig, gaps, list(histories), stops or {})
     return apply_layout(
         fig, title=title or f"Generalization gap: {high} − {low}", x_title="epoch",
-        y_title=f"{metric} gap", hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0}, margin={"b": 90})
+        y_title=f"{metric} gap", hovermode="closest")
 
 
 def mark_early_stopping(fig, histories, stops, metric="loss") -> go.Figure:
@@ -78,7 +77,7 @@ def _add_stop_marks(fig, curves, order, stops):
         stopped, restored = info.get("stopped_at"), info.get("restored")
         if stopped:
             fig.add_vline(x=stopped, line={"color": color, "dash": "dot", "width": 2},
-                          annotation={"text": f"{run}: stopped", "font": {"color": color, "size": 11}},
+                          annotation={"text": f"{run}: stopped", "font": {"color": color, "size": SMALLEST_FONT}},
                           annotation_position="top right")
         values = curves[run]
         if restored and 1 <= restored <= len(values):

@@ -15,10 +15,11 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.theme import apply_layout
+from toolkit.viz.theme import NARROW_WIDTH, SMALLEST_FONT, apply_layout, text_width
 from toolkit.viz.validation import as_array, positive_int
 
 GAP = 1  # pixels between tiles
+MAX_LABELLED_ROWS = 6  # a labelled grid shows at most this many rows (labels need wide tiles)
 
 
 def image_grid(images, labels=None, *, cols=10, max_images=100, title=None,
@@ -38,7 +39,8 @@ def image_grid(images, labels=None, *, cols=10, max_images=100, title=None,
     cols = positive_int("cols", cols)
     count = min(len(images), positive_int("max_images", max_images))
     texts = _label_texts(labels, len(images), label_names)
-    cols = min(cols, count)
+    cols = min(cols, count, _label_columns(texts[:count]) if texts else cols)
+    count = min(count, cols * MAX_LABELLED_ROWS) if texts else count
     rows = math.ceil(count / cols)
     mosaic = tile_images(images[:count], rows, cols)
     fig = go.Figure(_mosaic_trace(mosaic, compact))
@@ -152,12 +154,18 @@ def _add_hover_points(fig, count, cols, height, width, texts):
     ))
 
 
+def _label_columns(texts):
+    """Tiles per row for which the longest label, at a legible size, fits its tile (half a page wide)."""
+    label_px = max(text_width(text, SMALLEST_FONT) for text in texts) + 8
+    return max(1, int((NARROW_WIDTH + 100) // label_px))
+
+
 def _label_annotations(texts, cols, height, width):
     """A small label in the top-left corner of each tile."""
     return [
         {"x": (i % cols) * (width + GAP) - 0.5, "y": (i // cols) * (height + GAP) - 0.5,
          "text": text, "showarrow": False, "xanchor": "left", "yanchor": "top",
-         "font": {"size": 10, "color": "#1a1a1a"}, "bgcolor": "rgba(255, 255, 255, 0.75)",
+         "font": {"size": SMALLEST_FONT, "color": "#1a1a1a"}, "bgcolor": "rgba(255, 255, 255, 0.75)",
          "borderpad": 1}
         for i, text in enumerate(texts)
     ]

@@ -25,10 +25,14 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.theme import PLAYGROUND_BLUE, PLAYGROUND_COLORSCALE, PLAYGROUND_ORANGE, apply_layout
+from toolkit.viz.theme import (
+    FONT_SIZE, NARROW_WIDTH, PLAYGROUND_BLUE, PLAYGROUND_COLORSCALE, PLAYGROUND_ORANGE, SMALLEST_FONT, apply_layout,
+    text_width,
+)
 from toolkit.viz.validation import as_array
 
 LEVELS = 5
+HEADER_PX, FOOTER_PX = 90, 10  # px above (title, layer names) and below the diagram
 MAX_HOVER_LINKS = 3000  # above this many links, links have no hover points (figure size)
 # Every trace below is built here from checked arrays, so plotly's per-property validation
 # (more than half of the build time of a figure the Playground redraws 4 times a second)
@@ -55,7 +59,7 @@ def network_diagram(kernels, pictures=None, *, layer_names=None, node_names=None
         gap, vgap: horizontal gap between layers and vertical gap between neurons, in units
             of a neuron's size.
         title: figure title.
-        height: figure height in px (default grows with the largest layer).
+        height: figure height in px (default: the diagram as large as a narrow column lets it be).
     """
     kernels = _check_kernels(kernels)
     sizes = [kernels[0].shape[0]] + [k.shape[1] for k in kernels]
@@ -66,13 +70,49 @@ def network_diagram(kernels, pictures=None, *, layer_names=None, node_names=None
         _check_per_layer(name, value, sizes)
     images = [] if pictures is None else [_picture_image(
         [as_array("pictures", p, ndims=(3,), expected="(n_l, r, r)") for p in pictures], geometry)]
+    below = 1.4 if node_text is not None else 0.6
+    sides = _side_margins(node_names, sizes)
+    layer_names = [str(name) for name in layer_names or [f"layer {l}" for l in range(len(sizes))]]
+    name_heights, top = _layer_name_rows(layer_names, geometry, sides)
+    height = height or _default_height(geometry, below, top, sides)
     traces = _link_traces(kernels, geometry, node_names, pictures is not None)
-    traces += _node_traces(geometry, node_names, node_values, node_text, pictures is not None)
-    traces.append(_layer_names_trace(geometry, layer_names or [f"layer {l}" for l in range(len(sizes))]))
+    traces += _node_traces(geometry, node_names, node_values, node_text, pictures is not None,
+                           circle=min(34, 0.9 * (height - HEADER_PX - FOOTER_PX) / (top - geometry.bottom + below)))
+    traces.append(_layer_names_trace(geometry, layer_names, name_heights))
     fig = go.Figure(data=traces, **UNCHECKED)  # one construction: adding traces one by one costs more
     annotations = [] if link_text is None else _link_annotations(link_text, kernels, geometry)
-    return _layout(fig, geometry, title, height, below=1.4 if node_text is not None else 0.6,
-                   annotations=annotations, images=images)
+    return _layout(fig, geometry, title, height, below=below, top=top, sides=sides, annotations=annotations,
+                   images=images)
+
+
+def _side_margins(node_names, sizes):
+    """Left and right margins (px) that hold the names written beside the first and last layers."""
+    if node_names is None:
+        return 10, 10
+    return tuple(10 + int(max(text_width(str(n), SMALLEST_FONT) for n in node_names[l])) + 8
+                 for l in (0, len(sizes) - 1))
+
+
+def _narrow_px_per_unit(geometry, sides):
+    """Pixels per data unit when the diagram fills a `NARROW_WIDTH` column."""
+    return (NARROW_WIDTH - sum(sides)) / (geometry.width + 0.4)
+
+
+def _default_height(geometry, below, top, sides):
+    """The height at which a `NARROW_WIDTH` column shows the diagram at its full width."""
+    px_per_unit = _narrow_px_per_unit(geometry, sides)
+    return int(np.clip(HEADER_PX + FOOTER_PX + px_per_unit * (top - geometry.bottom + below), 300, 1000))
+
+
+def _layer_name_rows(layer_names, geometry, sides):
+    """(y of each layer's name, top of the y range): when a name is wider than the distance
+    between two layers in a narrow column, every other name sits one line higher."""
+    px_per_unit = _narrow_px_per_unit(geometry, sides)
+    pitch = (1 + geometry.gap) * px_per_unit
+    if max(text_width(name, FONT_SIZE) for name in layer_names) <= pitch - 6:
+        return [0.45] * len(layer_names), 1.2
+    line = 1.3 * FONT_SIZE / px_per_unit  # one text line, in data units
+    return [0.45 + line * (l % 2) for l in range(len(layer_names))], 1.2 + line
 
 
 # ---------------------------------------------------------------- checks
@@ -258,14 +298,14 @@ def _link_annotations(link_text, kernels, geometry):
             x0, y0, x1, y1 = _endpoints(geometry, l, i, j, False)
             t = 0.2 + 0.45 * (j + 0.5) / kernel.shape[1]  # labels of one source staggered along x
             annotations.append({"x": x0 + t * (x1 - x0), "y": y0 + t * (y1 - y0), "text": str(text),
-                                "showarrow": False, "font": {"size": 10, "color": "#1a1a1a"},
+                                "showarrow": False, "font": {"size": SMALLEST_FONT, "color": "#1a1a1a"},
                                 "bgcolor": "rgba(255, 255, 255, 0.85)", "borderpad": 1})
     return annotations
 
 
 # ---------------------------------------------------------------- neurons
-def _node_traces(geometry, node_names, node_values, node_text, pictures):
-    """Hover points (on pictures) or coloured circles, names beside the outer layers."""
+def _node_traces(geometry, node_names, node_values, node_text, pictures, circle):
+    """Hover points (on pictures) or coloured circles `circle` px wide, names beside the outer layers."""
     cx, cy, hover, colors = [], [], [], []
     for l, n in enumerate(geometry.sizes):
         for j in range(n):
@@ -276,7 +316,7 @@ def _node_traces(geometry, node_names, node_values, node_text, pictures):
             colors.append(0.0 if value is None or not math.isfinite(value) else value)
             hover.append(_name(node_names, l, j) + ("" if value is None else f"<br>value {value:.3g}"))
     marker = ({"size": 14, "opacity": 0} if pictures else
-              {"size": 34, "color": colors, "cmin": -1, "cmax": 1, "colorscale": PLAYGROUND_COLORSCALE,
+              {"size": circle, "color": colors, "cmin": -1, "cmax": 1, "colorscale": PLAYGROUND_COLORSCALE,
                "line": {"color": "#444444", "width": 1.2}})
     traces = [go.Scatter(**UNCHECKED, x=np.array(cx), y=np.array(cy), mode="markers", marker=marker,
                          hovertext=hover, hoverinfo="text", showlegend=False, name="neurons")]
@@ -287,43 +327,39 @@ def _node_traces(geometry, node_names, node_values, node_text, pictures):
             x=[geometry.center(l, j)[0] for l, n in enumerate(geometry.sizes) for j in range(n)],
             y=[geometry.top(j) - 1.0 - 0.05 for n in geometry.sizes for j in range(n)],
             text=[str(t) for layer in node_text for t in layer], mode="text",
-            textposition="bottom center", hoverinfo="skip", showlegend=False, name="neuron labels",
-            textfont={"size": 11, "color": "#1a1a1a"}))
+            textposition="bottom center", hoverinfo="skip", showlegend=False, name="neuron labels", cliponaxis=False,
+            textfont={"size": SMALLEST_FONT, "color": "#1a1a1a"}))
     return traces
 
 
 def _side_names(geometry, node_names):
-    """The names of the first and last layers' neurons, written beside them."""
+    """The names of the first and last layers' neurons, written beside them in the side margins."""
     last, traces = len(geometry.sizes) - 1, []
-    for l, side, offset in ((0, "middle left", -0.6), (last, "middle right", 0.6)):
+    for l, side, offset in ((0, "middle left", -0.55), (last, "middle right", 0.55)):
         xs = [geometry.center(l, j)[0] + offset for j in range(geometry.sizes[l])]
         ys = [geometry.center(l, j)[1] for j in range(geometry.sizes[l])]
         traces.append(go.Scatter(**UNCHECKED, x=xs, y=ys, mode="text", text=[str(n) for n in node_names[l]],
                                  textposition=side, hoverinfo="skip", showlegend=False,
-                                 name="input names" if l == 0 else "output names",
-                                 textfont={"size": 11}))
+                                 name="input names" if l == 0 else "output names", cliponaxis=False,
+                                 textfont={"size": SMALLEST_FONT}))
     return traces
 
 
 # ---------------------------------------------------------------- layout
-def _layer_names_trace(geometry, layer_names):
-    """Column titles above the layers (one text trace: cheaper than one annotation each)."""
+def _layer_names_trace(geometry, layer_names, heights):
+    """Column titles above the layers at `heights` (one text trace: cheaper than one annotation each)."""
     return go.Scatter(**UNCHECKED, x=[geometry.left(l) + 0.5 for l in range(len(layer_names))],
-                      y=[0.45] * len(layer_names), text=[str(name) for name in layer_names],
+                      y=heights, text=layer_names,
                       mode="text", textposition="top center", hoverinfo="skip", showlegend=False,
-                      name="layer names", textfont={"size": 12})
+                      name="layer names", cliponaxis=False, textfont={"size": FONT_SIZE})
 
 
-def _layout(fig, geometry, title, height, below, annotations, images):
-    units = geometry.max_neurons * (1 + geometry.vgap)
-    # about 28 px a unit: a column ~450 px wide fills the height with square pictures
-    height = height or int(min(1000, max(300, 110 + 28 * units)))
-    margin = 1.8  # room for the names beside the first and last layers
+def _layout(fig, geometry, title, height, below, top, sides, annotations, images):
     return apply_layout(
-        fig, title=title, height=height, margin={"l": 10, "r": 10, "t": 56, "b": 10},
-        xaxis={"visible": False, "range": [-margin, geometry.width + margin], "fixedrange": True,
+        fig, title=title, height=height, margin={"l": sides[0], "r": sides[1], "b": FOOTER_PX},
+        xaxis={"visible": False, "range": [-0.2, geometry.width + 0.2], "fixedrange": True,
                "constrain": "domain"},
-        yaxis={"visible": False, "range": [geometry.bottom - below, 1.2], "fixedrange": True,
+        yaxis={"visible": False, "range": [geometry.bottom - below, top], "fixedrange": True,
                "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         hovermode="closest", annotations=annotations, images=images,
     )

@@ -2,8 +2,8 @@
 and the (N, C, H, W) cube of which values share one mean and variance.
 
 - `preactivation_histograms`: one panel per (run, hidden layer); in each, the histogram of
-  the layer's pre-activations z on a fixed probe batch at several epochs (light = early,
-  dark = late), with the activation's saturated region shaded.
+  the layer's pre-activations z on a fixed probe batch at several epochs (dark purple =
+  early, green = late, `theme.ordered_colors`), with the activation's saturated region shaded.
 - `moving_statistics`: batch norm's moving mean and variance against the training step,
   with each batch's own statistics and the data's true ones.
 - `mode_outputs`: one feature of a probe batch before batch norm, through it in training
@@ -16,12 +16,10 @@ from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from toolkit.viz.theme import apply_layout, mix_with_white, run_color
+from toolkit.viz.theme import FONT_SIZE, SMALLEST_FONT, apply_layout, ordered_colors, run_color, subplots
 from toolkit.viz.validation import as_array, positive_int
 
-EPOCH_COLOR = "#08519c"
 HIGHLIGHT, OTHER = "#2b6cb0", "#9aa5b1"
 
 
@@ -42,10 +40,11 @@ def preactivation_histograms(records, *, saturation=(), bins=50, clip=99.5,
     layers = sorted({layer for epochs in runs.values() for e in epochs.values() for layer in e},
                     key=_layer_order)
     edges = {layer: _shared_edges(runs, layer, bins, clip) for layer in layers}
-    fig = make_subplots(rows=len(runs), cols=len(layers), shared_xaxes="columns",
-                        subplot_titles=[f"{run} · {layer}" for run in runs for layer in layers],
-                        vertical_spacing=0.12 if len(runs) > 1 else 0.05, horizontal_spacing=0.05)
+    fig = subplots(rows=len(runs), cols=len(layers), shared_xaxes="columns",
+                   titles=[f"{run} · {layer}" for run in runs for layer in layers],
+                   vertical_spacing=0.12 if len(runs) > 1 else 0.05, horizontal_spacing=0.05)
     all_epochs = sorted({e for epochs in runs.values() for e in epochs})
+    epoch_colors = dict(zip(all_epochs, ordered_colors(len(all_epochs))))
     for row, (run, epochs) in enumerate(runs.items(), start=1):
         for col, layer in enumerate(layers, start=1):
             bounds = edges[layer]
@@ -55,22 +54,19 @@ def preactivation_histograms(records, *, saturation=(), bins=50, clip=99.5,
                     continue
                 z = np.clip(np.ravel(values[layer]), bounds[0], bounds[-1])
                 counts, _ = np.histogram(z, bins=bounds)
-                shade = 0.25 + 0.75 * all_epochs.index(epoch) / max(len(all_epochs) - 1, 1)
                 fig.add_trace(go.Scatter(
                     x=centres, y=counts / max(z.size, 1), mode="lines", name=f"epoch {epoch}",
                     legendgroup=f"epoch {epoch}", showlegend=row == 1 and col == 1,
-                    line={"color": mix_with_white(EPOCH_COLOR, shade), "width": 2, "shape": "hvh"},
+                    line={"color": epoch_colors[epoch], "width": 2, "shape": "hvh"},
                     meta=[run, layer, epoch],
                     hovertemplate="<b>%{meta[0]}</b> · %{meta[1]} · epoch %{meta[2]}<br>"
                                   "z ≈ %{x:.3g}: %{y:.1%}<extra></extra>"), row=row, col=col)
             _shade(fig, saturation, bounds, row, col)
     fig.update_xaxes(title_text="pre-activation z", row=len(runs))
     fig.update_yaxes(title_text="fraction", col=1)
-    fig.update_annotations(font_size=12)
     return apply_layout(
-        fig, title=title or "Pre-activations of each hidden layer during training",
-        height=max(330, 250 * len(runs) + 90), hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, margin={"b": 80})
+        fig, title=title or "Pre-activations of each hidden layer during training", wide=True,
+        height=max(330, 250 * len(runs) + 90), hovermode="closest")
 
 
 def _check_records(records):
@@ -127,8 +123,8 @@ def moving_statistics(moving_mean, moving_variance, batch_mean, batch_variance, 
             and mm.shape[1] == bm.shape[1] == len(mean) == len(std)):
         raise ValueError("`moving_*` must be (steps + 1, C), `batch_*` (steps, C) and `mean`, "
                          f"`std` (C,), received {mm.shape}, {bm.shape} and {mean.shape}.")
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["mean μ", "variance σ²"],
-                        horizontal_spacing=0.1)
+    fig = subplots(rows=1, cols=2, titles=["mean μ", "variance σ²"],
+                   horizontal_spacing=0.1)
     steps = np.arange(len(mm))
     for c in range(mm.shape[1]):
         color = run_color(c)
@@ -147,9 +143,8 @@ def moving_statistics(moving_mean, moving_variance, batch_mean, batch_variance, 
                           row=1, col=col)
     fig.update_xaxes(title_text="training step")
     return apply_layout(
-        fig, title=title or "Moving averages approach the data's statistics (dashed)",
-        hovermode="closest", legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
-        margin={"b": 110})
+        fig, title=title or "Moving averages approach the data's statistics (dashed)", wide=True,
+        hovermode="closest")
 
 
 def mode_outputs(probe, training_output, inference_before, inference_after, *, feature=0,
@@ -180,11 +175,11 @@ def mode_outputs(probe, training_output, inference_before, inference_after, *, f
             line={"color": colors[3 - index]}, fillcolor="rgba(0,0,0,0)",
             hovertemplate=f"{names[key]} ({help_text[key]})<br>value %{{x:.3g}}<extra></extra>"))
         fig.add_annotation(x=1.0, xref="paper", xanchor="right", y=names[key], yshift=14,
-                           showarrow=False, font={"size": 11, "color": "#52606d"},
+                           showarrow=False, font={"size": SMALLEST_FONT, "color": "#52606d"},
                            text=f"{help_text[key]}: mean {column.mean():.2f}, std {column.std():.2f}")
     return apply_layout(
         fig, title=title or f"Feature {feature} of one batch, in each mode", x_title="value",
-        y_title=None, showlegend=False, hovermode="closest", margin={"l": 140})
+        y_title=None, showlegend=False, hovermode="closest", margin={"l": 170}, wide=True)
 
 
 # -- the (N, C, H, W) cube ----------------------------------------------------------------
@@ -204,21 +199,20 @@ def normalization_cubes(masks, *, title=None) -> go.Figure:
             raise ValueError(f"`masks[{name!r}]` must be a 3-D boolean array (N, C, H·W), "
                              f"received {array.dtype} of shape {array.shape}.")
         cubes[str(name)] = array
-    fig = make_subplots(rows=1, cols=len(cubes), specs=[[{"type": "scene"}] * len(cubes)],
-                        subplot_titles=list(cubes), horizontal_spacing=0.01)
+    fig = subplots(rows=1, cols=len(cubes), specs=[[{"type": "scene"}] * len(cubes)],
+                   titles=list(cubes), horizontal_spacing=0.01)
     for col, (name, mask) in enumerate(cubes.items(), start=1):
         for selected, color, opacity in ((True, HIGHLIGHT, 1.0), (False, OTHER, 0.1)):
             fig.add_trace(_voxels(mask == selected, color, opacity,
                                   "shares μ, σ²" if selected else "other values"), row=1, col=col)
     hidden = {"showticklabels": False, "showgrid": False, "zeroline": False,
-              "showbackground": False, "title": {"font": {"size": 12}}}
+              "showbackground": False, "title": {"font": {"size": FONT_SIZE}}}
     axes = {"xaxis": {**hidden, "title_text": "H·W"}, "yaxis": {**hidden, "title_text": "C"},
             "zaxis": {**hidden, "title_text": "N"}, "aspectmode": "data",
             "camera": {"eye": {"x": 1.45, "y": -1.8, "z": 1.25}}}
     fig.update_scenes(**axes)
-    fig.update_annotations(font_size=13)
-    return apply_layout(fig, title=title or "Which values share one mean and variance",
-                        height=360, showlegend=False, margin={"l": 0, "r": 0, "t": 60, "b": 0})
+    return apply_layout(fig, title=title or "Which values share one mean and variance", wide=True,
+                        height=360, showlegend=False, margin={"l": 0, "r": 0, "b": 0})
 
 
 def _voxels(cells, color, opacity, name):

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.theme import apply_layout, run_color
+from toolkit.viz.theme import SMALLEST_FONT, apply_layout, run_color, run_colors
 from toolkit.viz.validation import as_array, positive_int
 
 SPLITS = {"train": ("", "dash"), "validation": ("val_", "solid")}
@@ -38,11 +38,12 @@ def loss_vs_time(histories, seconds, *, metric="loss", colors=None, log_y=False,
         raise ValueError("`histories` and `seconds` must be non-empty mappings run -> values, "
                          f"received {type(histories).__name__} and {type(seconds).__name__}.")
     fig = go.Figure()
-    for index, (run, history) in enumerate(histories.items()):
+    for run, color in run_colors(histories, colors).items():
+        history = histories[run]
         if run not in seconds:
             raise ValueError(f"`seconds` has no entry for run {run!r}; it has {list(seconds)}.")
         times = as_array(f"seconds[{run!r}]", seconds[run], ndims=(1,), expected="a 1-D array")
-        color = (colors or {}).get(run, run_color(index))
+        named = "validation" if "val_" + metric in history else "train"  # the run's legend entry, as in learning_curves
         for split, (prefix, dash) in SPLITS.items():
             if prefix + metric not in history:
                 continue
@@ -50,7 +51,8 @@ def loss_vs_time(histories, seconds, *, metric="loss", colors=None, log_y=False,
                               expected="a 1-D array")
             n = min(len(values), len(times))
             fig.add_trace(go.Scatter(
-                x=times[:n], y=values[:n], name=f"{run} · {split}", legendgroup=str(run),
+                x=times[:n], y=values[:n], name=str(run) if split == named else f"{run} · {split}",
+                legendgroup=str(run), showlegend=split == named,
                 mode="lines+markers" if n <= 25 else "lines", meta=[str(run), split],
                 line={"color": color, "dash": dash, "width": 2}, marker={"size": 5},
                 customdata=np.arange(1, n + 1),
@@ -59,8 +61,7 @@ def loss_vs_time(histories, seconds, *, metric="loss", colors=None, log_y=False,
     return apply_layout(
         fig, title=title or f"{metric} against training time", x_title="training time (s)",
         y_title=metric + (" (log scale)" if log_y else ""), yaxis_type="log" if log_y else "linear",
-        hovermode="closest", legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-        margin={"b": 90})
+        hovermode="closest")
 
 
 def gradient_variance_plot(batch_sizes, variances, reference=None, *, marks=None,
@@ -99,12 +100,11 @@ def gradient_variance_plot(batch_sizes, variances, reference=None, *, marks=None
         fig.add_vline(x=float(size), line={"color": run_color(index), "dash": "dot"})
         fig.add_annotation(x=float(np.log10(size)), y=1, xref="x", yref="y domain",
                            text=str(label), textangle=-90, showarrow=False, xanchor="left",
-                           yanchor="top", font={"size": 11, "color": run_color(index)})
+                           yanchor="top", font={"size": SMALLEST_FONT, "color": run_color(index)})
     return apply_layout(
         fig, title=title or "Noise of the gradient estimate against batch size",
         x_title="batch size B (log scale)", y_title="E‖ĝ_B − g‖² (log scale)",
-        xaxis_type="log", yaxis_type="log", yaxis_exponentformat="power", hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0}, margin={"b": 90})
+        xaxis_type="log", yaxis_type="log", yaxis_exponentformat="power", hovermode="closest")
 
 
 def learning_rate_histogram(rates, *, bins=40, colors=None, title=None) -> go.Figure:
@@ -130,18 +130,17 @@ def learning_rate_histogram(rates, *, bins=40, colors=None, title=None) -> go.Fi
     edges = np.logspace(low, high, bins + 1)
     centres = np.sqrt(edges[:-1] * edges[1:])
     fig = go.Figure()
-    for index, (run, values) in enumerate(flat.items()):
+    for run, color in run_colors(flat, colors).items():
+        values = flat[run]
         counts, _ = np.histogram(values, bins=edges)
         fraction = counts / max(values.size, 1)
         fig.add_trace(go.Scatter(
             x=centres, y=fraction, name=f"{run} ({values.size:,} parameters)", meta=[run],
-            mode="lines", line={"shape": "hvh", "color": (colors or {}).get(run, run_color(index)),
-                                "width": 2},
+            mode="lines", line={"shape": "hvh", "color": color, "width": 2},
             fill="tozeroy", opacity=0.6, customdata=counts,
             hovertemplate="<b>%{meta[0]}</b><br>η_i ≈ %{x:.3g}<br>%{customdata} parameters "
                           "(%{y:.1%})<extra></extra>"))
     return apply_layout(
         fig, title=title or "Per-parameter effective learning rates after training",
         x_title="effective learning rate η_i (log scale)", y_title="fraction of parameters",
-        xaxis_type="log", xaxis_dtick=1, xaxis_exponentformat="power", hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0}, margin={"b": 90})
+        xaxis_type="log", xaxis_dtick=1, xaxis_exponentformat="power", hovermode="closest")

@@ -14,7 +14,7 @@ draws arrays. `weight_magnitudes` shows what the penalties did to a trained netw
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.theme import apply_layout, run_color
+from toolkit.viz.theme import FONT_SIZE, SMALLEST_FONT, apply_layout, run_color
 from toolkit.viz.validation import as_array
 
 COLORS = {"L1": "#d62728", "L2": "#1f77b4", "error": "#2ca02c", "star": "#1a1a1a"}
@@ -43,7 +43,7 @@ def penalty_balance(x1, x2, error, w_star, points, *, lam, path=None, title=None
     w_star = _pair("w_star", w_star)
     fig = go.Figure(go.Contour(
         x=x1, y=x2, z=error, colorscale=[(0, "#1b5e20"), (1, "#a5d6a7")], showscale=False, opacity=0.9,
-        contours={"coloring": "lines", "showlabels": True, "labelfont": {"size": 9}},
+        contours={"coloring": "lines", "showlabels": True, "labelfont": {"size": SMALLEST_FONT}},
         ncontours=14, name="error L(w)", hovertemplate="w₁ %{x:.2f}<br>w₂ %{y:.2f}<br>L %{z:.3f}<extra></extra>",
     ))
     for kind in ("L1", "L2"):
@@ -62,8 +62,7 @@ def penalty_balance(x1, x2, error, w_star, points, *, lam, path=None, title=None
     fig.update_yaxes(scaleanchor="x", scaleratio=1, range=[x2[0], x2[-1]])
     fig.update_xaxes(range=[x1[0], x1[-1]], constrain="domain")  # square picture, not a wider range
     return apply_layout(fig, title=title or f"L₁ diamond and L₂ circle at λ = {lam:g}",
-                        x_title="w₁", y_title="w₂", height=450,
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0}, margin={"b": 90})
+                        x_title="w₁", y_title="w₂", height=450, wide=True)
 
 
 def _pair(name, value):
@@ -97,10 +96,15 @@ def _add_penalty(fig, kind, point, path):
         hovertemplate=f"<b>{kind} minimum</b><br>w₁ %{{x:.3f}}<br>w₂ %{{y:.3f}}<extra></extra>"))
     for pull, arrow_color, label in ((point["error_pull"], COLORS["error"], "−∇L"),
                                       (point["penalty_pull"], color, "−λ∂Ω")):
-        end = w + ARROW_SCALE * _pair(f"points['{kind}'] pull", pull)
+        step = ARROW_SCALE * _pair(f"points['{kind}'] pull", pull)
+        end = w + step
         fig.add_annotation(x=end[0], y=end[1], ax=w[0], ay=w[1], xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=3, arrowwidth=2, arrowcolor=arrow_color,
-                           text=label, font={"color": arrow_color, "size": 11})
+                           showarrow=True, arrowhead=3, arrowwidth=2, arrowcolor=arrow_color, text="")
+        # the label beyond the head (both arrows start at w: labels at their tails would overlap)
+        direction = step / (np.linalg.norm(step) or 1.0)
+        fig.add_annotation(x=end[0], y=end[1], xref="x", yref="y", showarrow=False, text=label,
+                           xshift=16 * direction[0], yshift=16 * direction[1],
+                           font={"color": arrow_color, "size": FONT_SIZE})
 
 
 def weight_magnitudes(weights, *, threshold=1e-2, floor=1e-8, bins=60, title=None) -> go.Figure:
@@ -136,5 +140,4 @@ def weight_magnitudes(weights, *, threshold=1e-2, floor=1e-8, bins=60, title=Non
                              hovertemplate="|w| ≈ 10^%{x:.1f}<br>fraction %{y:.3f}<extra></extra>"))
     fig.add_vline(x=np.log10(threshold), line={"dash": "dash", "color": "#555"})
     return apply_layout(fig, title=title or "Size of the weights, log scale", barmode="overlay", bargap=0,
-                        x_title=f"log₁₀ |w|   (first bin: |w| ≤ {floor:g})", y_title="fraction of the weights",
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0}, margin={"b": 90})
+                        x_title=f"log₁₀ |w|   (first bin: |w| ≤ {floor:g})", y_title="fraction of the weights")

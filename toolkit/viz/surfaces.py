@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.theme import apply_layout, run_color
+from toolkit.viz.theme import FONT_SIZE, SMALLEST_FONT, apply_layout, run_color
 from toolkit.viz.validation import as_array, positive_int
 
 CONTOUR_SCALE = ((0.0, "#ffffff"), (0.5, "#d9dde3"), (1.0, "#8f98a3"))
@@ -61,9 +61,8 @@ def trajectory_contour(xs, ys, zs, paths, *, colors=None, minima=(), local_minim
         _animate(fig, drawn, first_path, positive_int("frames", frames))
     return apply_layout(
         fig, title=title or "Optimizer paths on the loss surface", x_title="x", y_title="y",
-        height=600, xaxis_range=[xs[0], xs[-1]], yaxis_range=[ys[0], ys[-1]],
-        hovermode="closest", legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-        margin={"t": 90, "b": 130 if frames and points else 50, "r": 20},
+        height=600, xaxis_range=[xs[0], xs[-1]], yaxis_range=[ys[0], ys[-1]], hovermode="closest", wide=True,
+        margin={"b": 130 if frames and points else 60, "r": 20},
         clickmode="event+select", dragmode="zoom",
     )
 
@@ -92,15 +91,14 @@ def loss_per_step(losses, *, colors=None, diverged=None, log_y="auto", title=Non
             fig.add_trace(go.Scatter(
                 x=[len(values) - 1], y=[values[-1]], mode="markers", showlegend=False,
                 marker={"symbol": "x", "size": 12, "color": color}, meta=[label],
-                hovertemplate="<b>%{meta[0]}</b> left the domain after step %{x}<extra></extra>"))
+                hovertemplate="<b>%{meta[0]}</b> left the domain at step %{x}<extra></extra>"))
     every = np.concatenate([v for v in curves.values()]) if curves else np.zeros(0)
     use_log = log_y is True or (log_y == "auto" and every.size and every.min() > 0
                                 and every.max() / every.min() > 100)
     return apply_layout(
         fig, title=title or "Loss along each path", x_title="step",
         y_title="f(x, y)" + (" (log scale)" if use_log else ""),
-        yaxis_type="log" if use_log else "linear", hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0}, margin={"b": 90})
+        yaxis_type="log" if use_log else "linear", hovermode="closest")
 
 
 # -- input handling -------------------------------------------------------------------
@@ -241,8 +239,11 @@ def _animate(fig, drawn, first_path, frames):
                                            "transition": {"duration": 0}, "fromcurrent": False}]},
                           {"label": "❚❚ Pause", "method": "animate",
                            "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}]}],
-        sliders=[{"active": len(steps) - 1, "x": 0.2, "len": 0.8, "y": -0.1, "yanchor": "top",
-                  "pad": {"t": 30}, "currentvalue": {"prefix": "step "},
+        sliders=[{"active": len(steps) - 1, "x": 0.28, "len": 0.72, "y": -0.1, "yanchor": "top",
+                  "pad": {"t": 30},
+                  "currentvalue": {"prefix": "step ", "font": {"size": FONT_SIZE, "color": "#444444"}},
+                  # a label per frame would crowd at a legible size: the current step is written above instead
+                  "font": {"size": SMALLEST_FONT, "color": "rgba(0, 0, 0, 0)"},
                   "steps": [{"label": str(step - 1), "method": "animate",
                              "args": [[str(step - 1)], {"frame": {"duration": 0, "redraw": False},
                                                        "mode": "immediate"}]} for step in steps]}])

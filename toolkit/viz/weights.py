@@ -47,8 +47,6 @@ def weight_histogram(weights, bins=40, title=None) -> go.Figure:
         fig, title=title or "Weight distribution per layer",
         x_title="weight value", y_title="fraction of the layer's weights",
         barmode="overlay", bargap=0,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-        margin={"b": 90},
     )
 
 

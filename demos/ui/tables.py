@@ -1,0 +1,52 @@
+"""Tables that show every name in full, legible on a projector (issue 14, item 5).
+
+``st.dataframe`` sizes a column to its header and cuts longer cells with "…" (the
+architecture "GoogLeNet (In…", a run's outcome). ``table`` gives each text column the width
+of its longest entry (a table wider than the page scrolls sideways); when that would not fit
+and a text is very long (a sentence), its column gets a fixed width and the rows the height of
+three lines, so the text wraps (Streamlit wraps text once a row is taller than 4 rem).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+PAGE_PX = 900  # the main column of a 1400 px page, sidebar open
+CHAR_PX = 8.5  # average character width of the table's 14 px font
+PADDING_PX = 24
+NUMBER_PX = 90  # a numeric column
+LONG_TEXT_PX = 360  # a text column that wraps
+WRAPPING_ROW_PX = 70  # three lines; Streamlit wraps cells of rows taller than 64 px
+MAX_HEIGHT_PX = 720
+
+
+def table(data, **kwargs) -> None:
+    """``st.dataframe(data, hide_index=True, width="stretch", **kwargs)`` with every text column
+    wide enough for its longest entry, or wrapping when the table would not fit the page.
+    A ``column_config`` in `kwargs` is kept; it wins over the widths chosen here."""
+    frame = pd.DataFrame(data)
+    config, row_height = column_config(frame, text_widths(frame))
+    height = "auto" if row_height is None else min(row_height * len(frame) + 40, MAX_HEIGHT_PX)  # no inner scroll
+    st.dataframe(frame, **{"hide_index": True, "width": "stretch", "row_height": row_height, "height": height,
+                           **kwargs, "column_config": {**config, **kwargs.get("column_config", {})}})
+
+
+def text_widths(frame: pd.DataFrame) -> dict[str, int]:
+    """Column -> px that shows its longest text (header included), for text columns."""
+    widths = {}
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column]) or pd.api.types.is_object_dtype(frame[column]):
+            longest = max([len(str(column)), *(len(str(value)) for value in frame[column])])
+            widths[column] = int(longest * CHAR_PX + PADDING_PX)
+    return widths
+
+
+def column_config(frame: pd.DataFrame, widths: dict[str, int]) -> tuple[dict, int | None]:
+    """(column_config, row_height): text columns at their widths; when the table is wider than
+    the page and some text is longer than `LONG_TEXT_PX`, those columns get that width and wrap."""
+    total = sum(widths.values()) + NUMBER_PX * (len(frame.columns) - len(widths))
+    if total <= PAGE_PX or max(widths.values(), default=0) <= LONG_TEXT_PX:
+        return {column: st.column_config.TextColumn(width=px) for column, px in widths.items()}, None
+    config = {column: st.column_config.TextColumn(width=min(px, LONG_TEXT_PX)) for column, px in widths.items()}
+    return config, WRAPPING_ROW_PX

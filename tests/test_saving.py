@@ -1,0 +1,312 @@
+"""toolkit.saving: every registered toolkit class reloads after ``import toolkit`` alone.
+
+One small model per registered class is saved to a ``.keras`` file; one fresh process that
+ran nothing but ``import toolkit, keras`` loads them all with ``keras.saving.load_model``
+and must give the same outputs (losses: the same loss value; regularizers: the same
+penalty; optimizers: the same class and config).
+"""
+
+import importlib
+import inspect
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+import toolkit
+from toolkit import saving
+from toolkit.cnn import blocks, layers, regularization as cnn_regularization
+from toolkit.cnn.architectures import build_architecture
+from toolkit.ffnn import activations, losses, mlp, units
+from toolkit.generative import gan_lab, tricks, vae, vqvae
+from toolkit.generative.autoencoder import Autoencoder, build_decoder, build_encoder
+from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
+from toolkit.generative.gan import GAN, ConditionalGAN
+from toolkit.generative.image_to_image import CycleGAN, Pix2Pix, patchgan_discriminator, unet_generator
+from toolkit.optim import normalization, optimizers
+from toolkit.regularization import (
+    BaggingEnsemble, MultiTaskNetwork, augmentation, dropout, noise, penalties, sharing)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+RNG = np.random.default_rng(0)
+KERAS_BASES = (keras.layers.Layer, keras.losses.Loss, keras.optimizers.Optimizer, keras.regularizers.Regularizer,
+               keras.metrics.Metric, keras.constraints.Constraint, keras.initializers.Initializer)
+
+
+def fresh_python(code: str, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=600)
+
+
+def toolkit_classes() -> dict[str, type]:
+    """Every Keras-serializable class defined in a toolkit module, by ``module.Name`` (imports them all)."""
+    found = {}
+    for info in pkgutil.walk_packages(toolkit.__path__, "toolkit."):
+        module = importlib.import_module(info.name)
+        for cls in vars(module).values():
+            if inspect.isclass(cls) and cls.__module__ == info.name and issubclass(cls, KERAS_BASES):
+                found[f"{info.name}.{cls.__name__}"] = cls
+    return found
+
+
+def test_import_toolkit_loads_neither_tensorflow_nor_keras():
+    out = fresh_python("import sys, toolkit; "
+                       "print([m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')])")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_registered_table_lists_every_toolkit_class():
+    classes = toolkit_classes()
+    registered = {name: cls for name, cls in keras.saving.get_custom_objects().items()
+                  if getattr(cls, "__module__", "").startswith("toolkit.")}
+    assert {name: cls.__module__ for name, cls in registered.items()} == saving.MODULE_OF
+    assert all(inspect.isclass(cls) for cls in registered.values())  # Deferred stands for classes only
+    bases = {base for cls in classes.values() for base in cls.__mro__[1:]}
+    unregistered = [name for name, cls in classes.items() if cls not in registered.values() and cls not in bases]
+    assert not unregistered, f"register these with package='toolkit' and add them to REGISTERED: {unregistered}"
+
+
+def test_a_deferred_name_builds_the_real_class(monkeypatch):
+    registry = keras.saving.get_custom_objects()
+    monkeypatch.delitem(registry, "toolkit>Conv2D")  # as in a process that never imported toolkit.cnn
+    saving.register_on_keras_import()  # Keras is loaded already: the names are entered at once
+    deferred = registry["toolkit>Conv2D"]
+    assert isinstance(deferred, saving.Deferred) and "toolkit.cnn.layers" in repr(deferred)
+    layer = deferred.from_config(layers.Conv2D(2, 3, padding="same").get_config())
+    assert type(layer) is layers.Conv2D and layer.filters == 2
+    with pytest.raises(ImportError, match="defines no class 'toolkit>Conv3D'"):
+        saving.Deferred("toolkit>Conv3D", "toolkit.cnn.layers").resolve()
+
+
+# -- one small model per registered class -------------------------------------------
+def around(layer, *shape):
+    """The layer in a functional model on inputs of `shape` (batch of 4)."""
+    return keras.Sequential([keras.Input(shape), layer]), RNG.uniform(size=(4, *shape)).astype("float32")
+
+
+def images(n=4, size=8, channels=1):
+    return RNG.uniform(size=(n, size, size, channels)).astype("float32")
+
+
+def dense_model(units=3, activation="softmax", **kwargs):
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation=activation, **kwargs)])
+
+
+def with_loss(loss, y, units=3, activation="softmax"):
+    model = dense_model(units, activation)
+    model.compile("sgd", loss)
+    return model, RNG.normal(size=(len(y), 4)).astype("float32"), np.asarray(y)
+
+
+def with_optimizer(optimizer):
+    model = dense_model()
+    model.compile(optimizer, "sparse_categorical_crossentropy")
+    optimizer.build(model.trainable_variables)  # its state exists and is saved
+    return model, RNG.normal(size=(4, 4)).astype("float32")
+
+
+def with_regularizer(regularizer):
+    return dense_model(kernel_regularizer=regularizer), RNG.normal(size=(4, 4)).astype("float32")
+
+
+def gan(conditional=False):
+    z = RNG.normal(size=(4, 8 if conditional else 2)).astype("float32")
+    if conditional:
+        model = ConditionalGAN(dcgan_generator(8, filters=4, num_classes=3),
+                               dcgan_discriminator(filters=4, num_classes=3), num_classes=3, seed=0)
+        return model, [z, np.array([0, 1, 2, 0])]
+    return GAN(gan_lab.mlp(2, 2, 1, 8, "relu", "generator"), gan_lab.mlp(2, 1, 1, 8, "relu", "discriminator"),
+               seed=0), z
+
+
+def autoencoder(kind):
+    if kind == "vqvae":
+        return vqvae.VQVAE(build_encoder("conv", latent_dim=4, width=4, spatial=True),
+                           build_decoder("conv", latent_dim=4, width=4, spatial=True), num_codes=8), images(size=28)
+    encoder = build_encoder("dense", latent_dim=2, width=8, variational=kind == "vae")
+    decoder = build_decoder("dense", latent_dim=2, width=8)
+    if kind == "vae":
+        return vae.VAE(encoder, decoder, seed=0), images(size=28)
+    return Autoencoder(encoder, decoder, noise_std=0.1, seed=0), images(size=28)
+
+
+def translator(kind):
+    if kind == "pix2pix":
+        return Pix2Pix(unet_generator(filters=4), patchgan_discriminator(filters=4)), images(size=28)
+    return CycleGAN(unet_generator(filters=4, name="ab"), unet_generator(filters=4, name="ba"),
+                    patchgan_discriminator(filters=4, conditional=False, name="da"),
+                    patchgan_discriminator(filters=4, conditional=False, name="db")), images(size=28)
+
+
+def cases():
+    """Registered name -> a function building (model, x[, y]) that uses the class."""
+    labels, onehot = np.array([0, 2, 1, 0]), np.eye(3)[[0, 2, 1, 0]]
+
+    def reparameterization():
+        mu, log_var = keras.Input((2,)), keras.Input((2,))
+        model = keras.Model([mu, log_var], vae.Reparameterization(seed=0)([mu, log_var]))
+        return model, [RNG.normal(size=(4, 2)).astype("float32"), np.full((4, 2), -60.0, "float32")]
+
+    table = {
+        "LocalResponseNorm": lambda: around(blocks.LocalResponseNorm(), 4, 4, 3),
+        "AvgPool2D": lambda: around(layers.AvgPool2D(), 4, 4, 2),
+        "Conv2D": lambda: around(layers.Conv2D(2, 3, padding="same"), 5, 5, 1),
+        "MaxPool2D": lambda: around(layers.MaxPool2D(), 4, 4, 2),
+        "CutMixModel": lambda: (
+            cnn_regularization.CutMixModel(build_architecture("lenet5", (8, 8, 1), 2), seed=0), images()),
+        "Cutout": lambda: around(cnn_regularization.Cutout(seed=0), 6, 6, 1),
+        "DropBlock2D": lambda: around(cnn_regularization.DropBlock2D(0.2, seed=0), 6, 6, 2),
+        "SpatialDropout2D": lambda: around(cnn_regularization.SpatialDropout2D(0.2, seed=0), 6, 6, 2),
+        **{name: (lambda name=name: around(getattr(activations, name)(), 5))
+           for name in ("ELU", "GeneralizedReLU", "ReLU", "Sigmoid", "Swish", "Tanh")},
+        "BinaryCrossentropy": lambda: with_loss(losses.BinaryCrossentropy(), [[0.0], [1.0], [1.0], [0.0]], 1,
+                                                "sigmoid"),
+        "CategoricalCrossentropy": lambda: with_loss(losses.CategoricalCrossentropy(), onehot),
+        "Huber": lambda: with_loss(losses.Huber(0.5), onehot, activation=None),
+        "MeanAbsoluteError": lambda: with_loss(losses.MeanAbsoluteError(), onehot, activation=None),
+        "MeanSquaredError": lambda: with_loss(losses.MeanSquaredError(), onehot, activation=None),
+        "SparseCategoricalCrossentropy": lambda: with_loss(losses.SparseCategoricalCrossentropy(), labels),
+        "PlaygroundFeatures": lambda: around(mlp.PlaygroundFeatures(("x1", "x2", "x1*x2", "sin(x1)")), 2),
+        "LinearUnit": lambda: around(units.LinearUnit(3), 4),
+        "Softmax": lambda: around(units.Softmax(), 4),
+        "Autoencoder": lambda: autoencoder("plain"),
+        "GAN": gan,
+        "ConditionalGAN": lambda: gan(conditional=True),
+        "Pix2Pix": lambda: translator("pix2pix"),
+        "CycleGAN": lambda: translator("cyclegan"),
+        "MinibatchDiscrimination": lambda: around(tricks.MinibatchDiscrimination(4, 3), 5),
+        "VirtualBatchNormalization": lambda: around(tricks.VirtualBatchNormalization(2), 3, 3, 2),
+        "Reparameterization": reparameterization,
+        "VAE": lambda: autoencoder("vae"),
+        "VQVAE": lambda: autoencoder("vqvae"),
+        "VectorQuantizer": lambda: around(vqvae.VectorQuantizer(4), 3, 2),
+        **{name: (lambda name=name: around(getattr(normalization, name)(**({"groups": 2} if name == "GroupNorm"
+                                                                              else {})), 3, 3, 4))
+           for name in ("BatchNorm", "GroupNorm", "InstanceNorm", "LayerNorm")},
+        **{name: (lambda name=name: with_optimizer(getattr(optimizers, name)(0.05)))
+           for name in ("Adagrad", "Adam", "Momentum", "Nesterov", "RMSProp", "SGD")},
+        "RandomPointRotation": lambda: around(augmentation.RandomPointRotation(0.1, seed=0), 2),
+        "InvertedDropout": lambda: around(dropout.InvertedDropout(0.3, seed=0), 5),
+        "BaggingEnsemble": lambda: (BaggingEnsemble((2,), 3, size=2, hidden=(4,), seed=1),
+                                    RNG.normal(size=(4, 2)).astype("float32")),
+        "MultiTaskNetwork": lambda: (MultiTaskNetwork((2,), 3, hidden=(4,), seed=1),
+                                     RNG.normal(size=(4, 2)).astype("float32")),
+        "GaussianNoise": lambda: around(noise.GaussianNoise(0.2, seed=0), 5),
+        "LabelFlipCrossentropy": lambda: with_loss(noise.LabelFlipCrossentropy(0.0, seed=0), labels),
+        "NoisyDense": lambda: around(noise.NoisyDense(3, seed=0), 4),
+        "SmoothedSparseCategoricalCrossentropy": lambda: with_loss(noise.SmoothedSparseCategoricalCrossentropy(),
+                                                                   labels),
+        "L1": lambda: with_regularizer(penalties.L1(0.1)),
+        "L1L2": lambda: with_regularizer(penalties.L1L2(0.1, 0.2)),
+        "L2": lambda: with_regularizer(penalties.L2(0.1)),
+        "RepeatedDense": lambda: around(sharing.RepeatedDense(4, repeats=2), 4),
+        "TiedAutoencoder": lambda: around(sharing.TiedAutoencoder(3, seed=0), 6),
+    }
+    return {f"toolkit>{name}": build for name, build in table.items()}
+
+
+# Run in the fresh process: load each file, write what it computes on the saved inputs.
+LOAD_ALL = """
+import json, os, sys
+import toolkit, keras, numpy as np
+before = sorted(m for m in sys.modules if m.startswith('toolkit.'))
+folder = sys.argv[1]
+failed = {}
+for name in sorted(n[:-6] for n in os.listdir(folder) if n.endswith('.keras')):
+    try:
+        model = keras.saving.load_model(os.path.join(folder, name + '.keras'))
+        np.savez(os.path.join(folder, name + '.out.npz'),
+                 **outputs(model, np.load(os.path.join(folder, name + '.npz'))))
+    except Exception as error:
+        failed[name] = f"{type(error).__name__}: {str(error)[:300]}"
+print(json.dumps({"imported before loading": before, "failed": failed}))
+"""
+
+
+def outputs(model, inputs) -> dict:
+    """What a model computes on the saved inputs: its outputs, loss value, penalty, optimizer."""
+    x = [inputs[k] for k in sorted(inputs.files) if k.startswith("x")]
+    predicted = keras.tree.flatten(model(x if len(x) > 1 else x[0], training=False))
+    result = {f"out{i}": keras.ops.convert_to_numpy(p) for i, p in enumerate(predicted)}
+    if "y" in inputs.files:
+        result["loss"] = keras.ops.convert_to_numpy(model.loss(inputs["y"], predicted[0]))
+    if model.losses:
+        result["penalty"] = keras.ops.convert_to_numpy(sum(model.losses))
+    if getattr(model, "optimizer", None) is not None:
+        optimizer = type(model.optimizer)
+        result["optimizer"] = np.array(f"{optimizer.__module__}.{optimizer.__name__} "
+                                       + json.dumps(model.optimizer.get_config(), sort_keys=True, default=str))
+    return result
+
+
+def test_every_registered_class_reloads_after_import_toolkit(tmp_path):
+    built = cases()
+    assert set(built) == set(saving.MODULE_OF)  # a class added to the table needs a case here
+    expected = {}
+    for name, build in built.items():
+        model, *data = build()
+        stem = name.split(">")[1]
+        arrays = {f"x{i}": a for i, a in enumerate(data[0] if isinstance(data[0], list) else [data[0]])}
+        arrays.update({"y": data[1]} if len(data) > 1 else {})
+        np.savez(tmp_path / f"{stem}.npz", **arrays)
+        expected[stem] = outputs(model, np.load(tmp_path / f"{stem}.npz"))  # builds the model
+        model.save(tmp_path / f"{stem}.keras")
+    out = fresh_python(f"import json\nimport numpy as np\n{inspect.getsource(outputs)}\n{LOAD_ALL}", tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report == {"imported before loading": ["toolkit.saving"], "failed": {}}
+    for stem, values in expected.items():
+        reloaded = dict(np.load(tmp_path / f"{stem}.out.npz"))
+        assert set(reloaded) == set(values), stem
+        for key, value in values.items():
+            if value.dtype.kind in "US":
+                assert reloaded[key] == value, stem
+            else:
+                np.testing.assert_allclose(reloaded[key], value, rtol=1e-6, atol=1e-6, err_msg=stem)
+
+
+# -- one sentence for what a file needs ----------------------------------------------
+def fake_keras_file(path, *objects):
+    """A .keras archive whose config names `objects` (module, class name, registered name)."""
+    layers = [{"module": m, "class_name": c, "config": {}, "registered_name": r} for m, c, r in objects]
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", json.dumps({"module": "keras", "class_name": "Sequential",
+                                                    "config": {"layers": layers}, "registered_name": None}))
+    return path
+
+
+def test_load_model_names_the_missing_class_in_one_sentence(tmp_path):
+    path = fake_keras_file(tmp_path / "model.keras", ("notebook_code", "Sharpen", "notebook>Sharpen"),
+                           ("keras.layers", "Dense", None))
+    with pytest.raises(ValueError) as error:
+        toolkit.load_model(path)
+    message = str(error.value)
+    assert message.startswith("model.keras needs `notebook_code.Sharpen` (registered as 'notebook>Sharpen')")
+    assert "not a toolkit class; import the module that defines it" in message and "\n" not in message
+    path = fake_keras_file(tmp_path / "old.keras", ("toolkit.cnn.layers", "Conv3D", "toolkit>Conv3D"))
+    with pytest.raises(ValueError, match=r"^old.keras needs `toolkit.cnn.layers.Conv3D`, which this process "
+                                         r"lacks: it is not defined by this toolkit version"):
+        toolkit.load_model(path)
+    assert saving.lacking("m.keras", {"toolkit>A": "toolkit.x.A", "nb>B": "nb.B", "nb>C": "nb.C"},
+                          ["toolkit>A", "nb>B", "nb>C"]) == (
+        "m.keras needs `toolkit.x.A`, `nb.B` (registered as 'nb>B') and `nb.C` (registered as 'nb>C'), "
+        "which this process lacks: `toolkit.x.A` is not defined by this toolkit version; load the file with "
+        "the toolkit version that saved it; `nb.B` and `nb.C` are not toolkit classes; import the modules "
+        "that define them (registered with @keras.saving.register_keras_serializable) or pass them in "
+        "`custom_objects`.")
+
+
+def test_load_model_reads_the_classes_a_file_names(tmp_path):
+    model, x = around(blocks.LocalResponseNorm(), 4, 4, 3)
+    model.save(tmp_path / "lrn.keras")
+    assert saving.saved_classes(tmp_path / "lrn.keras") == {
+        "toolkit>LocalResponseNorm": "toolkit.cnn.blocks.LocalResponseNorm"}
+    np.testing.assert_allclose(toolkit.load_model(tmp_path / "lrn.keras")(x), model(x), rtol=1e-6)
