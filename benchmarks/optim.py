@@ -174,13 +174,13 @@ def page_defaults_table():
             lambda: run_surface_lab(SurfaceConfig()),
         "Loss surfaces: every lesson in turn":
             lambda: [run_surface_lab(preset.config()) for preset in PRESETS.values()],
-        "Optimizer race: run_race(RaceConfig()) (4 optimizers, digits, 15 epochs, B = 32)":
+        "Optimizer race: run_race(RaceConfig()) (4 optimizers, digits, 8 epochs, B = 32)":
             lambda: run_race(race, race_data),
-        "Batch size: run_descent(DescentConfig()) (digits, 10 epochs, B = N, 1, 32, 16 draws)":
+        "Batch size: run_descent(DescentConfig()) (digits, 5 epochs, B = N, 1, 32, 16 draws)":
             lambda: run_descent(DescentConfig(), descent_data),
-        "Normalization: run_covariate_shift (none + batch, sigmoid, 3 x 64, 10 epochs)":
+        "Normalization: run_covariate_shift (none + batch, sigmoid, 3 x 64, 5 epochs)":
             lambda: run_covariate_shift(NormalizationConfig(), norm_data),
-        "Normalization: run_high_learning_rate (relu, eta = 1, 10 epochs)":
+        "Normalization: run_high_learning_rate (relu, eta = 1, 5 epochs)":
             lambda: run_high_learning_rate(NormalizationConfig(), norm_data),
     }
     print("\n### Chapter-3 pages: the toolkit call at default settings (end to end)\n")

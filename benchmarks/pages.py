@@ -6,9 +6,9 @@
 Starts ``streamlit run demos/app.py`` on this machine, opens each page of ``demos.app.PAGES``
 in Debian's chromium (one browser, one page at a time), measures the page load, then clicks
 its Train button (if it has one) at the page's defaults and follows the live panel
-(``tests.demos.screenshot.watch_training``), 2 s after the page loaded: click -> first progress (the first optimizer step shown),
-click -> first figure in the panel, click -> end state, and epochs per second from the click
-to the last epoch. The browser runs on the same cores as the server, as in a laptop demo.
+(``tests.demos.screenshot.watch_training``), 2 s after the page loaded: click -> first
+progress (the first optimizer step shown), click -> first figure in the panel, click -> end
+state, and epochs per second from the click to the last epoch. The browser runs on the same cores as the server, as in a laptop demo.
 Targets (issue 12): first progress <= 1 s, first figure <= 3 s, done <= 60 s; Playground
 >= 100 epochs/s. Timings are printed, never asserted.
 """

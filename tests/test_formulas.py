@@ -29,8 +29,14 @@ def all_configs():
 
 
 def formulas():
-    return [(f"{cls.__name__}.{name}", spec.formula) for cls in all_configs()
-            for name, spec in cls.settings().items() if spec.formula]
+    """(where, LaTeX) of every formula; a formula per choice gives one entry per choice."""
+    found = []
+    for cls in all_configs():
+        for name, spec in cls.settings().items():
+            per_choice = spec.formula if isinstance(spec.formula, tuple) else (("", spec.formula),)
+            found += [(f"{cls.__name__}.{name}" + (f"[{choice}]" if choice else ""), latex)
+                      for choice, latex in per_choice if latex]
+    return found
 
 
 def test_the_pages_configs_carry_formulas():

@@ -114,7 +114,7 @@ def show(snap, history):
     right.markdown(" · ".join(parts) if snap.epoch else "Not trained yet: press **Train** or **Step**.")
     hint = session.hint()  # why a finished run did not learn, from its own numbers
     if hint:
-        right.warning(hint, icon=":material/trending_flat:")
+        right.markdown(f":orange[:material/trending_flat: **Why.**] {hint}")
     figures = playground_figures(snap, session.data, history, show_test=values["test"],
                                  discretize=values["discretize"])
     for name, column in (("network", left), ("loss", left), ("output", right), ("confusion", right)):

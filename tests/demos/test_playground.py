@@ -64,6 +64,8 @@ def test_learning_rate_ten_ends_in_one_clear_message():
     boxes = [str(box.value) for kind in (at.success, at.warning, at.error) for box in kind]
     assert len(boxes) == 1 and any(state in boxes[0] for state in ("Diverged", "Did not learn")), boxes
     assert _figures(at) >= 2  # the figures stay, drawn from the last finite network
+    if "Did not learn" in boxes[0]:  # the result text says why, from the run's numbers
+        assert "the network did not learn" in " ".join(str(m.value) for m in at.markdown)
 
 
 @pytest.mark.timeout(300)

@@ -32,4 +32,7 @@ def test_the_architectures_table_wraps_its_long_columns_instead_of_cutting_them(
     config, row_height = tables.column_config(frame, tables.text_widths(frame))
     assert row_height > 64  # Streamlit wraps text in rows taller than 4 rem
     assert config["architecture"]["width"] >= len("GoogLeNet (Inception)") * tables.CHAR_PX
-    assert config["key idea"]["width"] == tables.LONG_TEXT_PX  # its ~75 characters take two lines
+    numbers = tables.NUMBER_PX * 3  # year and the two parameter counts
+    assert sum(c["width"] for c in config.values()) + numbers <= tables.PAGE_PX  # no column cut at the edge
+    key_idea = len(ARCHITECTURES[0]["key idea"]) * tables.CHAR_PX
+    assert row_height >= tables.LINE_PX * tables.WRAP_FILL * key_idea / config["key idea"]["width"]  # every line

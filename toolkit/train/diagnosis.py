@@ -10,7 +10,7 @@ epoch's (``Run.learned``). The shape of the loss curve tells the usual causes ap
   the right direction but too long to settle. The learning rate is too large.
 * **rose back**: the loss fell to a low point, then climbed back: the rate was fine far from
   the minimum and too large near it (or the model overfits, when the metric is a validation one).
-* **stuck**: the loss hardly moved: the steps are too short (a small learning rate), or the
+* **stuck**: the loss hardly moved (or crept up): the steps are too short (a small learning rate), or the
   gradient is (almost) zero because units saturated or died (often after a few huge first
   steps: a large learning rate), or the start is bad.
 
@@ -52,14 +52,14 @@ def shape(values) -> str:
     scale = max(abs(first), 1e-12)
     if last > 2.0 * first and first > 0:
         return "exploded"
-    if abs(last - first) / scale < FLAT and np.ptp(values) / scale < FLAT:
-        return "stuck"
     steps = np.diff(values)
     turns = np.count_nonzero(np.diff(np.sign(steps[steps != 0])))
     if turns >= 2 and np.abs(steps).mean() / max(abs(values.mean()), 1e-12) > BOUNCE:
         return "bouncing"
     if low > 0 and last > ROSE_BACK * low and values.argmin() < len(values) - 1:
         return "rose back"
+    if last >= first - FLAT * scale:  # flat, or creeping up: it never got going
+        return "stuck"
     return "slow"
 
 

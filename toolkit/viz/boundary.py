@@ -147,7 +147,7 @@ def _binary(values, splits, labels, extent, discretize, classes):
     fig = go.Figure(go.Heatmap(
         x=x1, y=x2, z=values, zmin=low, zmax=1.0, colorscale=PLAYGROUND_COLORSCALE,
         zsmooth=False if discretize else "best", name="model output",
-        colorbar={"title": {"text": z_title}, "thickness": 12, "len": 0.75},
+        colorbar={"title": {"text": z_title}, **COLORBAR_BELOW},
         hovertemplate=f"x1: %{{x:.2f}}<br>x2: %{{y:.2f}}<br>{z_title}: %{{z:.3f}}<extra></extra>",
     ))
     negative = -1 if min(y.min(initial=0) for y in labels.values()) < 0 else 0
@@ -179,7 +179,7 @@ def _multiclass(values, splits, labels, extent, discretize, classes):
     heatmap = go.Heatmap(
         x=x1, y=x2, z=z, zmin=0, zmax=n_classes, colorscale=_class_colorscale(n_classes),
         zsmooth=False, name="model output", text=names_map,
-        colorbar={"title": {"text": "class"}, "thickness": 12, "len": 0.75,
+        colorbar={"title": {"text": "class"}, **COLORBAR_BELOW,
                   "tickvals": np.arange(n_classes) + 0.5, "ticktext": names},
     )
     if confidence is None:
@@ -295,7 +295,7 @@ def _regression(values, splits, extent, discretize):
         ))
     fig.update_layout(coloraxis={
         "colorscale": PLAYGROUND_COLORSCALE, "cmin": low, "cmax": high,
-        "colorbar": {"title": {"text": "target"}, "thickness": 12, "len": 0.75}})
+        "colorbar": {"title": {"text": "target"}, **COLORBAR_BELOW}})
     return fig
 
 
@@ -312,10 +312,15 @@ def _color_range(values, targets):
     return low, high
 
 
+# The colour bar lies under the plot: beside it, it would take a third of a narrow column's width.
+COLORBAR_BELOW = {"orientation": "h", "thickness": 12, "len": 0.9, "x": 0.5, "xanchor": "center",
+                  "yref": "container", "y": 0.01, "yanchor": "bottom"}
+
+
 def _layout(fig, extent, title):
     """Square plot area over `extent`, axes x1 and x2 (the theme puts the legend above the plot)."""
     return apply_layout(
-        fig, title=title, x_title="x1", y_title="x2", height=380,
+        fig, title=title, x_title="x1", y_title="x2", height=420, margin={"b": 120},
         xaxis={"range": extent[:2], "constrain": "domain", "showgrid": False, "zeroline": False},
         yaxis={"range": extent[2:], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
                "showgrid": False, "zeroline": False},
