@@ -127,6 +127,7 @@ class Job:
         self.key, self.metric, self.unit = key, metric, unit
         self.started = time.monotonic()
         self.stop_event = threading.Event()
+        self._ended = threading.Event()
         self.watchers: list[Callable] = []
         self.frame = Frame()
         self.result: Any = None
@@ -171,7 +172,8 @@ class Job:
         finally:
             self.publish()
             self._runs = {}  # the snapshots in the frame are all the panel needs
-            gc.collect()
+            self._ended.set()  # the panel shows the end state now, not after the collection
+            gc.collect()  # this run's models, and the previous run's released on the click
 
     def publish(self, *, watch=None, queue_position=None, extras=None) -> None:
         """Swaps in a new frame: run snapshots, watched page state, queue position."""
@@ -193,7 +195,7 @@ class Job:
     # -- the page thread ----------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.thread.is_alive()
+        return not self._ended.is_set()
 
     def request_stop(self, reason: str = "you pressed Stop") -> None:
         self.stop_reason = self.stop_reason or reason
@@ -307,9 +309,13 @@ def live_panel(key: str, *, start: bool, train: Callable[[LiveRun], Any],
 
 
 def _release(state: PanelState) -> None:
-    """Drops the previous job (its models, frames and compiled functions) before a new one."""
+    """Drops the previous job (its models, frames and compiled functions) before a new one.
+
+    No collection here: a full ``gc.collect`` takes 0.3-1 s in a server holding TensorFlow,
+    and a click must show progress within a second. The new job's thread collects the
+    released job's cycles when it ends (``Job._main``).
+    """
     state.job = None
-    gc.collect()
 
 
 def _panel(key, state, draw, stop_label, refresh, draw_early, colors) -> None:

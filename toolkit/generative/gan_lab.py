@@ -149,7 +149,8 @@ class GanLabConfig(Config):
     k: int = setting(1, lo=1, hi=10, label="k: D steps per G step", widget="number", formula=ALTERNATION_LATEX)
     clip: float = setting(0.01, lo=0.0, hi=10.0, step=0.01, label="WGAN weight clip c (0 = off)",
                           formula=CLIP_LATEX)
-    steps: int = setting(500, lo=1, hi=5000, step=50, label="Generator steps per Train", widget="number")
+    # 1,000: every seed 0-6 then covers the 8 Gaussians (after 500, seed 0 covered 1 mode)
+    steps: int = setting(1000, lo=1, hi=5000, step=50, label="Generator steps per Train", widget="number")
     g_layers: int = _G["g_layers"]
     g_units: int = _G["g_units"]
     g_opt: str = _G["g_opt"]
