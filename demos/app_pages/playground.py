@@ -25,8 +25,8 @@ class PageState:
     session: pg.PlaygroundSession | None = None  # one network across Train, Step and Pause
 
 
-def widget(name, spec=None, key=None):
-    values[name] = ui.param_widget(spec or SPECS[name], values[name], key=key or f"{KEY}.{name}")
+def widget(name, spec=None, key=None, formula=True):
+    values[name] = ui.param_widget(spec or SPECS[name], values[name], key=key or f"{KEY}.{name}", formula=formula)
     return values[name]
 
 
@@ -54,11 +54,12 @@ bar[3].button("Regenerate", icon=":material/shuffle:", on_click=regenerate, help
 with bar[4]:
     widget("epochs")
 knobs = st.columns([1, 1, 1, 1, 1, 1, 1.2], vertical_alignment="bottom")
+formula_row = st.container()  # filled once the knobs are read
 data_col, net_col = st.columns([1, 4.5], gap="medium")  # the figures go under the network's controls
 with data_col:  # filled first: the loss choices depend on the dataset's task
     st.subheader("Data")
     for name in ("dataset", "noise", "train", "points", "batch", "seed", "test", "discretize"):
-        widget(name)
+        widget(name, formula=name != "batch")  # ĝ for the batch size is in the formulas row
     if values["dataset"] == "spiral_k":
         widget("arms")
 task = pg.PlaygroundConfig(dataset=values["dataset"]).task
@@ -68,7 +69,13 @@ if values["loss"] not in pg.LOSSES[task]:
 for cell, name in zip(knobs, ("lr", "activation", "optimizer", "loss", "reg", "rate", "scratch")):
     with cell:  # the loss widget offers the losses of the dataset's task
         widget(name, *((dataclasses.replace(SPECS[name], choices=pg.LOSSES[task]), f"{KEY}.loss.{task}")
-                       if name == "loss" else ()))
+                       if name == "loss" else ()), formula=False)
+# what the knobs above change, in a row wide enough for the formulas (the narrow columns cut them)
+widths = {"optimizer": 2.4, "activation": 1.4, "loss": 1.1, "reg": 1.3, "batch": 1.6}  # Adam's rule is the widest
+formulas = {name: SPECS[name].formula_for(values[name]) for name in widths}
+formulas = {name: formula for name, formula in formulas.items() if formula}
+for cell, formula in zip(formula_row.columns([widths[name] for name in formulas]), formulas.values()):
+    cell.latex(formula)
 with net_col:
     st.subheader("Network")
     widget("features")

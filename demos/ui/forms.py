@@ -20,14 +20,19 @@ from demos.ui.state import reset_page_state
 from toolkit.config import Setting
 
 
-def param_widget(spec: Setting, value: Any, *, key: str, disabled: bool = False) -> Any:
-    """The widget of one setting, starting at `value`; returns the widget's current value."""
+def param_widget(spec: Setting, value: Any, *, key: str, disabled: bool = False,
+                 formula: bool = True) -> Any:
+    """The widget of one setting, starting at `value`; returns the widget's current value.
+
+    `formula`: draw what the control changes right under it (for a choice, the chosen
+    value's). A page whose controls sit in narrow columns passes False and draws
+    ``spec.formula_for(value)`` in a wider row of its own, so no formula is cut off.
+    """
     label = spec.title + (" 🔒" if disabled else "")
     common = {"key": key, "help": spec.help, "disabled": disabled}
     value = _WIDGETS[spec.kind](spec, label, value, common)
-    formula = spec.formula_for(value)
-    if formula:  # what the control changes (for a choice: the chosen value's), right under it
-        st.latex(formula)
+    if formula and spec.formula_for(value):
+        st.latex(spec.formula_for(value))
     return value
 
 
@@ -54,6 +59,8 @@ def _float_widget(spec, label, value, common):
     return st.number_input(label, min_value=lo, max_value=hi, value=float(value),
                            step=spec.step, format="%g", **common)
 
+
+FORMULA_COLUMNS = 3  # a form with more columns draws its formulas in rows of this many, under its controls
 
 _WIDGETS = {
     "bool": lambda s, label, v, c: (st.toggle if s.widget == "toggle" else st.checkbox)(label, value=bool(v), **c),
@@ -95,12 +102,15 @@ def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str 
     if query.lesson is not None:
         st.info(f"**Lesson: {query.lesson.title}.** {query.lesson.explanation}", icon=":material/school:")
     values = {}
+    narrow = columns > FORMULA_COLUMNS  # formulas wider than a column go in a row of their own
     with st.form(key=f"{page_key}.form"):
         cells = st.columns(max(1, min(columns, len(specs)))) if specs else []
         for index, spec in enumerate(specs):
             with cells[index % len(cells)]:
                 values[spec.name] = param_widget(spec, query.values[spec.name], key=widget_key(page_key, spec.name),
-                                                 disabled=spec.name in query.locked)
+                                                 disabled=spec.name in query.locked, formula=not narrow)
+        if narrow:
+            _formula_rows(specs, values)
         submitted = st.form_submit_button(submit_label, type="primary", icon=":material/play_arrow:",
                                           key=f"{page_key}.submit")
     for name in query.locked:  # a locked control keeps the URL's value whatever the widget says
@@ -111,6 +121,16 @@ def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str 
                {**values, **{spec.name: value for spec, value in outside}},
                lesson=_kept_lesson(query.lesson, values), locked=query.locked)
     return Form(values, submitted, query)
+
+
+def _formula_rows(specs: Sequence[Setting], values: dict) -> None:
+    """What each control changes, named by its label, `FORMULA_COLUMNS` to a row."""
+    shown = [(spec.title, spec.formula_for(values[spec.name])) for spec in specs]
+    shown = [(title, formula) for title, formula in shown if formula]
+    for start in range(0, len(shown), FORMULA_COLUMNS):
+        for cell, (title, formula) in zip(st.columns(FORMULA_COLUMNS), shown[start:start + FORMULA_COLUMNS]):
+            cell.caption(title)
+            cell.latex(formula)
 
 
 def _kept_lesson(lesson: Lesson | None, values: dict) -> Lesson | None:

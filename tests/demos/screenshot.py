@@ -184,18 +184,26 @@ def panel_epochs(panel: dict) -> tuple[int | None, list[int]]:
     return (int(bar[-1]) if bar else None), [int(n) for title in panel["titles"] for n in _COUNT.findall(title)]
 
 
-def reveal_button(page, label: str):
-    """The first visible button labelled `label`, opening tabs one by one until one shows."""
+def reveal_button(page, label: str, timeout_s: float = 10):
+    """The first visible button labelled `label`, opening tabs one by one until one shows.
+
+    Looks again for up to `timeout_s`: a page that reruns (a fragment's final rerun, a
+    first visit's second pass) hides its elements for a moment.
+    """
     buttons = page.get_by_role("button", name=label, exact=True)
-    tabs = page.get_by_role("tab")
-    for index in range(tabs.count() + 1):
-        visible = [b for b in buttons.all() if b.is_visible()]
-        if visible:
-            return visible[0]
-        if index < tabs.count():
-            tabs.nth(index).click()
-            page.wait_for_timeout(300)
-    raise LookupError(f"no visible button {label!r}, in any tab")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        tabs = page.get_by_role("tab")
+        for index in range(tabs.count() + 1):
+            visible = [b for b in buttons.all() if b.is_visible()]
+            if visible:
+                return visible[0]
+            if index < tabs.count():
+                tabs.nth(index).click()
+                page.wait_for_timeout(300)
+        if time.monotonic() > deadline:
+            raise LookupError(f"no visible button {label!r}, in any tab")
+        page.wait_for_timeout(500)
 
 
 def _note(seen: dict, panel: dict, now: float, epoch, titled, stable: bool) -> None:

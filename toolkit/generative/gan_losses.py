@@ -48,19 +48,19 @@ LOSS_LABELS = {
     "wgan_gp": "Wasserstein + gradient penalty",
 }
 WASSERSTEIN = ("wgan", "wgan_gp")
-# Eqs. 2-9 as the pages show them beside the "Loss" control, one line per equation (the
-# notes' notation: D(x) is D's probability or score for x, E_x over the data, E_z over the noise)
-LOSSES_LATEX = (
-    r"\begin{array}{ll}"
-    r"\text{minimax:} & L_G = \mathbb{E}_z \log(1 - D(G(z))) \\"
-    r"\text{non-saturating:} & L_G = -\mathbb{E}_z \log D(G(z)) \\"
-    r"\text{(both)} & L_D = -\mathbb{E}_x \log D(x) - \mathbb{E}_z \log(1 - D(G(z))) \\"
-    r"\text{LSGAN:} & L_D = \mathbb{E}_x (D(x) - 1)^2 + \mathbb{E}_z D(G(z))^2 \\"
-    r" & L_G = \mathbb{E}_z (D(G(z)) - 1)^2 \\"
-    r"\text{WGAN:} & L_D = \mathbb{E}_z D(G(z)) - \mathbb{E}_x D(x),\; w \leftarrow \mathrm{clip}(w, -c, c) \\"
-    r" & L_G = -\mathbb{E}_z D(G(z)) \\"
-    r"\text{WGAN-GP:} & L_D \mathrel{+}= \lambda\, \mathbb{E}_{\hat x} (\lVert \nabla_{\hat x} D(\hat x) \rVert_2 - 1)^2"
-    r"\end{array}")
+# Eqs. 2-9 as the pages show them under the "Loss" control, the chosen loss only (the notes'
+# notation: D(x) is D's probability or score for x, E_x over the data, E_z over the noise)
+_BCE_D = r"L_D = -\mathbb{E}_x \log D(x) - \mathbb{E}_z \log(1 - D(G(z)))"
+_CRITIC = r"L_D = \mathbb{E}_z D(G(z)) - \mathbb{E}_x D(x)"
+LOSSES_LATEX = {
+    "minimax": rf"\begin{{array}}{{l}} {_BCE_D} \\ L_G = \mathbb{{E}}_z \log(1 - D(G(z))) \end{{array}}",
+    "non_saturating": rf"\begin{{array}}{{l}} {_BCE_D} \\ L_G = -\mathbb{{E}}_z \log D(G(z)) \end{{array}}",
+    "lsgan": (r"\begin{array}{l} L_D = \mathbb{E}_x (D(x) - 1)^2 + \mathbb{E}_z D(G(z))^2 \\"
+              r" L_G = \mathbb{E}_z (D(G(z)) - 1)^2 \end{array}"),
+    "wgan": rf"\begin{{array}}{{l}} {_CRITIC} \\ L_G = -\mathbb{{E}}_z D(G(z)) \end{{array}}",
+    "wgan_gp": (rf"\begin{{array}}{{l}} {_CRITIC} \\ \quad + \lambda\, \mathbb{{E}}_{{\hat x}}"
+                r" (\lVert \nabla_{\hat x} D(\hat x) \rVert_2 - 1)^2 \\ L_G = -\mathbb{E}_z D(G(z)) \end{array}"),
+}
 # the notes' alternating training: k descent steps on L_D (ascent on V), then one on L_G
 ALTERNATION_LATEX = (r"\begin{array}{l} k \times:\ \theta_D \leftarrow \theta_D - \eta_D \nabla_{\theta_D} L_D \\"
                      r"\text{then } \theta_G \leftarrow \theta_G - \eta_G \nabla_{\theta_G} L_G \end{array}")
