@@ -52,7 +52,11 @@ def test_each_formula_is_balanced_latex(where, latex):
 
 
 def setting_formula(module, cls, name):
-    return getattr(importlib.import_module(module), cls).settings()[name].formula
+    """The setting's formula; for a formula per choice, every choice's, one after another."""
+    setting = getattr(importlib.import_module(module), cls).settings()[name]
+    if setting.choices and not isinstance(setting.formula, str):
+        return " ".join(filter(None, (setting.formula_for(choice) for choice in setting.choices)))
+    return setting.formula
 
 
 @pytest.mark.parametrize(("module", "cls", "name", "expected"), [

@@ -71,7 +71,7 @@ for cell, name in zip(knobs, ("lr", "activation", "optimizer", "loss", "reg", "r
         widget(name, *((dataclasses.replace(SPECS[name], choices=pg.LOSSES[task]), f"{KEY}.loss.{task}")
                        if name == "loss" else ()), formula=False)
 # what the knobs above change, in a row wide enough for the formulas (the narrow columns cut them)
-widths = {"optimizer": 2.4, "activation": 1.4, "loss": 1.1, "reg": 1.3, "batch": 1.6}  # Adam's rule is the widest
+widths = {"optimizer": 2.2, "activation": 1.4, "loss": 1.0, "reg": 1.3, "batch": 2.2}  # Adam's rule and ĝ are the widest
 formulas = {name: SPECS[name].formula_for(values[name]) for name in widths}
 formulas = {name: formula for name, formula in formulas.items() if formula}
 for cell, formula in zip(formula_row.columns([widths[name] for name in formulas]), formulas.values()):

@@ -60,7 +60,8 @@ def _float_widget(spec, label, value, common):
                            step=spec.step, format="%g", **common)
 
 
-FORMULA_COLUMNS = 3  # a form with more columns draws its formulas in rows of this many, under its controls
+FORMULA_COLUMNS = 3  # a form with more columns draws its formulas in rows under its controls,
+FORMULA_ROW = 2  # this many to a row (a loss's two lines need about 400 px)
 
 _WIDGETS = {
     "bool": lambda s, label, v, c: (st.toggle if s.widget == "toggle" else st.checkbox)(label, value=bool(v), **c),
@@ -124,11 +125,11 @@ def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str 
 
 
 def _formula_rows(specs: Sequence[Setting], values: dict) -> None:
-    """What each control changes, named by its label, `FORMULA_COLUMNS` to a row."""
+    """What each control changes, named by its label, `FORMULA_ROW` to a row."""
     shown = [(spec.title, spec.formula_for(values[spec.name])) for spec in specs]
     shown = [(title, formula) for title, formula in shown if formula]
-    for start in range(0, len(shown), FORMULA_COLUMNS):
-        for cell, (title, formula) in zip(st.columns(FORMULA_COLUMNS), shown[start:start + FORMULA_COLUMNS]):
+    for start in range(0, len(shown), FORMULA_ROW):
+        for cell, (title, formula) in zip(st.columns(FORMULA_ROW), shown[start:start + FORMULA_ROW]):
             cell.caption(title)
             cell.latex(formula)
 

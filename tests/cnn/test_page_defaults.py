@@ -15,7 +15,8 @@ import pytest
 from toolkit.cnn import ARCHITECTURES, TrainingConfig, run_architectures
 from toolkit.data import load
 
-pytestmark = pytest.mark.slow
+# one process trains the module fixture once (pytest-xdist would otherwise train it in both)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 
 
 @pytest.fixture(scope="module")

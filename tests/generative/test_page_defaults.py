@@ -20,7 +20,8 @@ from toolkit.generative.gan_lab import GanLab, GanLabConfig
 from toolkit.generative.gan_losses import LOSS_LABELS
 from toolkit.generative.metrics import glyph_judge
 
-pytestmark = pytest.mark.slow
+# one process trains the module fixture once (pytest-xdist would otherwise train it in both)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 EPOCHS = 2
 
 

@@ -20,7 +20,8 @@ from toolkit.regularization.lab import SPARSE_BELOW
 SEEDS = (0, 1, 2)
 CLEAR_MARGIN = 0.07  # a third of the unregularized network's gap (0.23 at the defaults)
 
-pytestmark = pytest.mark.slow
+# one process trains the module fixture once (pytest-xdist would otherwise train it in both)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 
 
 @pytest.fixture(scope="module")
