@@ -60,7 +60,7 @@ def _float_widget(spec, label, value, common):
                            step=spec.step, format="%g", **common)
 
 
-FORMULA_COLUMNS = 3  # a form with more columns draws its formulas in rows under its controls,
+FORMULA_COLUMNS = 2  # a form with more columns draws its formulas in rows under its controls,
 FORMULA_ROW = 2  # this many to a row (a loss's two lines need about 400 px)
 
 _WIDGETS = {
@@ -103,7 +103,7 @@ def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str 
     if query.lesson is not None:
         st.info(f"**Lesson: {query.lesson.title}.** {query.lesson.explanation}", icon=":material/school:")
     values = {}
-    narrow = columns > FORMULA_COLUMNS  # formulas wider than a column go in a row of their own
+    narrow = min(columns, len(specs)) > FORMULA_COLUMNS  # formulas wider than a column: rows of their own
     with st.form(key=f"{page_key}.form"):
         cells = st.columns(max(1, min(columns, len(specs)))) if specs else []
         for index, spec in enumerate(specs):

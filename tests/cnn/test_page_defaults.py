@@ -15,11 +15,11 @@ import pytest
 from toolkit.cnn import ARCHITECTURES, TrainingConfig, run_architectures
 from toolkit.data import load
 
-# one process trains the module fixture once (pytest-xdist would otherwise train it in both)
+# one process trains the shared fixture (pytest-xdist would otherwise train it in both)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # trained once per process, however xdist orders the tests
 def result():
     """The page's default ResNet run with LeNet-5 beside it (same seed, same batches)."""
     config = TrainingConfig(archs=("lenet5", "resnet"))

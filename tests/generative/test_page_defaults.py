@@ -20,7 +20,7 @@ from toolkit.generative.gan_lab import GanLab, GanLabConfig
 from toolkit.generative.gan_losses import LOSS_LABELS
 from toolkit.generative.metrics import glyph_judge
 
-# one process trains the module fixture once (pytest-xdist would otherwise train it in both)
+# one process trains the shared fixture (pytest-xdist would otherwise train it in both)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 EPOCHS = 2
 
@@ -39,7 +39,7 @@ def test_the_dcgan_learns_to_draw_and_both_losses_are_recorded():
     assert history["d_real"][-1] > history["d_fake"][-1]  # D still tells real (D(x)) from fake (D(G(z)))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # trained once per process, however xdist orders the tests
 def vae_runs():
     """β -> the LabResult of the Autoencoders page's default VAE (EPOCHS epochs)."""
     return {beta: lab.run_lab(lab.AutoencoderLabConfig(epochs=EPOCHS, beta=beta)) for beta in (1.0, 5.0)}
@@ -145,7 +145,7 @@ def test_the_minimax_generator_starts_on_the_flat_part_of_its_loss():
     assert non_saturating["g_loss"][0] >= 2.0, non_saturating  # −log D(G(z)): the steep end
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # trained once per process, however xdist orders the tests
 def generative_comparison():
     """The Compare generative models page's default comparison, 1 of its 3 epochs per model."""
     config = ComparisonConfig(epochs=1)

@@ -20,11 +20,11 @@ from toolkit.regularization.lab import SPARSE_BELOW
 SEEDS = (0, 1, 2)
 CLEAR_MARGIN = 0.07  # a third of the unregularized network's gap (0.23 at the defaults)
 
-# one process trains the module fixture once (pytest-xdist would otherwise train it in both)
+# one process trains the shared fixture (pytest-xdist would otherwise train it in both)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # trained once per process, however xdist orders the tests
 def results():
     """Seed -> the LabResult of the page's default comparison."""
     return {seed: run_lab(LabConfig(seed=seed)) for seed in SEEDS}
