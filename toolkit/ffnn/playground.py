@@ -39,7 +39,6 @@ from toolkit.optim import OPTIMIZERS as SCRATCH_OPTIMIZERS
 from toolkit.optim import UPDATE_RULES, keras_builtin
 from toolkit.train import Callback, Run, fit
 from toolkit.train.callbacks import as_callbacks
-from toolkit.train.diagnosis import why_not_learned
 
 DATASETS = CLASSIFICATION_NAMES + REGRESSION_NAMES
 # Playground's optimizer names -> the toolkit.optim (and keras.optimizers) class name
@@ -431,9 +430,10 @@ class PlaygroundSession:
         return self.run
 
     def hint(self):
-        """Why the network did not learn, in words, from the run's own numbers (its loss curve,
-        learning rate and test accuracy against chance, 1/K); None while training, before two
-        epochs, or when the loss fell (``Run.learned``)."""
+        """What the Playground adds to the live panel's "did not learn" sentence (which reads
+        the loss curve: ``toolkit.train.diagnosis``): test accuracy against chance, 1/K, and the
+        loss against ln K. None while training, when the loss fell (``Run.learned``), or when
+        there is nothing to add to the panel's sentence."""
         if self.training or self.run.learned() is not False:
             return None
         classes = max(self.num_classes, 2)
@@ -449,7 +449,7 @@ class PlaygroundSession:
                             "unit saturated where the gradient is almost zero. The first steps at "
                             f"η = {self.config.learning_rate:g} threw the weights that far: lower the "
                             f"learning rate (the default, {default:g}, learns).")
-        return start + why_not_learned(self.run)
+        return start if accuracy is not None and accuracy < 1 / classes + 0.1 else None
 
     def snapshot(self):
         """The ``Snapshot`` of the network now (one compiled call), reused until the next epoch."""
