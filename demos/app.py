@@ -58,6 +58,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "5 Convolutional networks": [
         ("app_pages/convolutions.py", "Convolutions", ":material/grid_on:", "convolutions"),
         ("app_pages/cnn_architectures.py", "CNN architectures", ":material/layers:", "cnn_architectures"),
+        ("app_pages/detection.py", "Detection & segmentation", ":material/center_focus_strong:", "detection"),
     ],
     "9 Generative models": [
         ("app_pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),

@@ -23,6 +23,7 @@ import toolkit
 from toolkit import saving
 from toolkit.cnn import blocks, layers, regularization as cnn_regularization
 from toolkit.cnn.architectures import build_architecture
+from toolkit.detection import faster_rcnn, mask_rcnn, rcnn, roi, two_stage, yolo
 from toolkit.ffnn import activations, losses, mlp, units
 from toolkit.generative import gan_lab, tricks, vae, vqvae
 from toolkit.generative.autoencoder import Autoencoder, build_decoder, build_encoder
@@ -146,6 +147,40 @@ def translator(kind):
                     patchgan_discriminator(filters=4, conditional=False, name="db")), images(size=28)
 
 
+def roi_layer(layer):
+    features, rois = keras.Input((8, 8, 2)), keras.Input((3, 4))
+    boxes = np.sort(RNG.uniform(0, 32, size=(4, 3, 2, 2)), axis=2).transpose(0, 1, 3, 2).reshape(4, 3, 4)
+    return keras.Model([features, rois], layer(features, rois)), [RNG.uniform(size=(4, 8, 8, 2)).astype("float32"),
+                                                                 boxes.astype("float32")]
+
+
+def detector(build, proposals=False):
+    x = RNG.uniform(size=(2, 64, 64, 3)).astype("float32")
+    if proposals:
+        corners = np.sort(RNG.uniform(0, 64, size=(2, 3, 2, 2)), axis=2).transpose(0, 1, 3, 2).reshape(2, 3, 4)
+        return build(), [x, corners.astype("float32")]
+    return build(), x
+
+
+def detection_cases() -> dict:
+    """The detection chapter's layers and detectors, at a tiny size."""
+    small = {"num_classes": 3, "units": 8, "seed": 0}
+    return {
+        "RoiAlign": lambda: roi_layer(roi.RoiAlign((2, 2), spatial_scale=0.25)),
+        "RoiPooling": lambda: roi_layer(roi.RoiPooling((2, 2), spatial_scale=0.25)),
+        "BoxHead": lambda: around(two_stage.BoxHead(3, 8), 5, 2, 2, 4),
+        "RegionProposalNetwork": lambda: around(faster_rcnn.RegionProposalNetwork(3, 4), 4, 4, 4),
+        "MaskHead": lambda: around(mask_rcnn.MaskHead(3, 4), 2, 7, 7, 4),
+        "YOLO": lambda: detector(lambda: yolo.YOLO(num_classes=3, filters=(4, 4, 4))),
+        "RCNN": lambda: detector(lambda: rcnn.RCNN(channels=4, proposals_per_image=3, **small), proposals=True),
+        "FastRCNN": lambda: detector(lambda: rcnn.FastRCNN(channels=4, proposals_per_image=3, **small),
+                                     proposals=True),
+        "FasterRCNN": lambda: detector(lambda: faster_rcnn.FasterRCNN(channels=4, test_proposals=5, **small)),
+        "MaskRCNN": lambda: detector(lambda: mask_rcnn.MaskRCNN(channels=4, test_proposals=5, mask_channels=4,
+                                                                **small)),
+    }
+
+
 def cases():
     """Registered name -> a function building (model, x[, y]) that uses the class."""
     labels, onehot = np.array([0, 2, 1, 0]), np.eye(3)[[0, 2, 1, 0]]
@@ -209,6 +244,7 @@ def cases():
         "L2": lambda: with_regularizer(penalties.L2(0.1)),
         "RepeatedDense": lambda: around(sharing.RepeatedDense(4, repeats=2), 4),
         "TiedAutoencoder": lambda: around(sharing.TiedAutoencoder(3, seed=0), 6),
+        **detection_cases(),
     }
     return {f"toolkit>{name}": build for name, build in table.items()}
 

@@ -7,7 +7,9 @@ import streamlit as st
 from demos import ui
 from toolkit.data import BUILTIN_NAMES, catalog
 from toolkit.data.external import missing_files
+from toolkit.data.shapes import BACKGROUNDS
 from toolkit.viz import dataset_gallery, dataset_scatter, image_grid
+from toolkit.viz.detection import scene_grid
 
 INFO = {info.name: info for info in catalog()}
 PARAMS = {spec.name: spec for spec in (
@@ -19,7 +21,13 @@ PARAMS = {spec.name: spec for spec in (
     ui.Param("seed", int, 0, lo=0, hi=9999, widget="number", label="Seed",
              help="The same seed always gives the same points, split and order."),
     ui.Param("samples", int, 50, lo=10, hi=100, step=10, label="Images shown"),
+    ui.Param("background", "choice", "plain", choices=BACKGROUNDS, label="Background",
+             help="Plain grey, grey with Gaussian noise, or faint stripes and checks."),
+    ui.Param("max_objects", int, 3, lo=1, hi=6, label="Objects per scene (at most)"),
+    ui.Param("overlap", bool, True, label="Objects may overlap",
+             help="A later object hides part of an earlier one; each stays at least 40 % visible."),
 )}
+SCENES_SHOWN = 8
 
 
 
@@ -34,7 +42,16 @@ def settings_for(info) -> tuple[str, ...]:
         return ("samples",)
     if info.input_shape == (2,):
         return ("noise", "n", "classes", "seed") if info.name == "spiral_k" else ("noise", "n", "seed")
+    if info.task == "detection":
+        return ("background", "max_objects", "overlap", "seed")
     return ("seed", "samples")
+
+
+def scene_notes(scenes) -> list[str]:
+    """One caption and one question per scene, taking the i-th of each so that every kind shows up."""
+    picked = [(texts[i % len(texts)], pairs[i % len(pairs)])
+              for i, (texts, pairs) in enumerate(zip(scenes.captions, scenes.questions))]
+    return [f"{caption}<br><i>{question}</i> {answer}" for caption, (question, answer) in picked]
 
 
 def load_line(spec: dict) -> str:
@@ -47,7 +64,8 @@ def load_line(spec: dict) -> str:
 st.title("Datasets")
 st.markdown(
     "Every dataset the toolkit ships, offline first: TensorFlow Playground's 2-D sets, small "
-    "digit and glyph images, and three classics that are downloaded only when you ask. "
+    "digit and glyph images, scenes of coloured shapes with boxes, masks and captions, and three "
+    "classics that are downloaded only when you ask. "
     "Pick one to see its samples and the line of code that loads it in a notebook."
 )
 gallery, table = st.tabs(["Gallery", f"All {len(INFO)} datasets"])
@@ -93,7 +111,10 @@ with view:
         except Exception as error:
             ui.show_error(error, doing=f"loading {name}")
 
-    if dataset is not None:
+    if dataset is not None and info.task == "detection":
+        st.caption(f"{len(dataset)} scenes · {int(dataset.counts.sum())} objects · {info.num_classes} shapes, "
+                   "each with a box, an instance mask, captions and questions")
+    elif dataset is not None:
         st.caption(f"{dataset.n_train} training and {dataset.n_test} test samples · "
                    f"{dataset.num_classes or 'no'} classes ({dataset.task})")
         if dataset.input_shape == (2,):
@@ -106,3 +127,8 @@ with view:
                              label_names=dataset.classes, title=f"{name}: the first {count} training images")
         st.plotly_chart(fig)
     st.code(f"import toolkit.data\n\nds = {load_line(dataset.spec) if dataset else info.code}", language="python")
+if dataset is not None and info.task == "detection":
+    first = dataset.take(slice(0, SCENES_SHOWN))
+    st.plotly_chart(scene_grid(first.images, first.boxes, first.classes, first.class_names,
+                               captions=scene_notes(first),
+                               title=f"{name}: the first {SCENES_SHOWN} scenes, their boxes, a caption and a question"))

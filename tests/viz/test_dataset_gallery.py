@@ -2,7 +2,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from toolkit.data import BUILTIN_NAMES, preview
+from toolkit.data import BUILTIN_NAMES, catalog, preview
 from toolkit.viz import dataset_gallery
 
 
@@ -17,9 +17,16 @@ def test_one_panel_per_dataset_with_the_right_trace_kind():
     fig.to_json()
 
 
+def test_scenes_of_shapes_become_an_rgb_mosaic():
+    fig = dataset_gallery([preview("shapes")], cols=1)
+    assert [type(t).__name__ for t in fig.data] == ["Image"]
+    assert np.shape(fig.data[0].z) == (4 * 65 - 1, 4 * 65 - 1, 3)
+
+
 def test_preview_covers_every_builtin_dataset_and_refuses_downloads():
+    input_shapes = {row.name: row.input_shape for row in catalog()}
     for name in BUILTIN_NAMES:
-        assert preview(name).n_train > 0
+        assert preview(name).input_shape == input_shapes[name]
     with pytest.raises(ValueError, match="built-in datasets"):
         preview("mnist")
 

@@ -161,8 +161,11 @@ def _generative():
 def _datasets():
     from toolkit.data import preview
 
+    scenes = preview("shapes").take(slice(0, 6))
     return {"dataset_gallery": (viz.dataset_gallery([preview(n) for n in ("circle", "xor", "spiral", "digits")]),
-                                PAGE)}
+                                PAGE),
+            "scene_grid": (viz.scene_grid(scenes.images, scenes.boxes, scenes.classes, scenes.class_names,
+                                          masks=scenes.masks, captions=[c[0] for c in scenes.captions]), PAGE)}
 
 
 FIGURES = {**_ffnn(), **_cnn(), **_optimization(), **_regularization(), **_generative(), **_datasets()}

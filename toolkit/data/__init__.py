@@ -4,11 +4,13 @@
                        multigauss) plus moons and a k-arm spiral, generated from a seed
     digits(...)        scikit-learn's bundled 8x8 handwritten digits
     glyphs(...)        an MNIST-sized stand-in rendered from fonts with affine + elastic warps
+    scenes(...)        scenes of coloured shapes with boxes, instance masks, captions and questions
+                       (toolkit.data.shapes; a `Scenes`, task "detection")
     mnist(), fashion_mnist(), cifar10()   downloaded once through Keras (toolkit.data.external)
 
 `catalog()` lists them all with the line of code that loads each; `load(name, **kw)` builds
-any of them by name. Every builder returns a `Dataset`. Importing this package does not import
-TensorFlow or Keras.
+any of them by name. Every builder but `scenes` returns a `Dataset`. Importing this package
+does not import TensorFlow or Keras.
 """
 
 from toolkit.data.bundled_digits import digits
@@ -17,11 +19,13 @@ from toolkit.data.catalog import BUILTIN_NAMES, NAMES, DatasetInfo, catalog, loa
 from toolkit.data.dataset import Dataset
 from toolkit.data.external import DatasetUnavailable, cifar10, fashion_mnist, mnist
 from toolkit.data.playground import TOY2D_NAMES, toy2d
+from toolkit.data.shapes import Scenes, scenes
 from toolkit.data.synthetic_glyphs import glyphs
 
 __all__ = [
     "BUILTIN_NAMES",
     "NAMES",
+    "Scenes",
     "TOY2D_NAMES",
     "Dataset",
     "DatasetInfo",
@@ -37,5 +41,6 @@ __all__ = [
     "load",
     "mnist",
     "preview",
+    "scenes",
     "toy2d",
 ]

@@ -2,7 +2,8 @@
 
 `catalog()` is what the app's dataset picker shows: shape, classes, where the data comes
 from, and the one line of code that loads it. `load(name, **kw)` dispatches on the name, so
-`load(**ds.spec)` rebuilds any dataset from its record.
+`load(**ds.spec)` rebuilds any dataset from its record. The scenes of shapes (task "detection")
+are a `toolkit.data.shapes.Scenes`, not a `Dataset`: images with boxes, masks and captions.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from toolkit.data.bundled_digits import digits
 from toolkit.data.dataset import Dataset
 from toolkit.data.playground import DESCRIPTIONS as TOY2D_DESCRIPTIONS
 from toolkit.data.playground import REGRESSION_NAMES, TOY2D_NAMES, toy2d
+from toolkit.data.shapes import DESCRIPTION as SHAPES_DESCRIPTION
+from toolkit.data.shapes import SHAPES, Scenes, scenes
 from toolkit.data.synthetic_glyphs import DESCRIPTION as GLYPHS_DESCRIPTION
 from toolkit.data.synthetic_glyphs import glyphs
 
-BUILTIN_NAMES = TOY2D_NAMES + ("digits", "glyphs")
+BUILTIN_NAMES = TOY2D_NAMES + ("digits", "glyphs", "shapes")
 NAMES = BUILTIN_NAMES + external.EXTERNAL_NAMES
 
 
@@ -61,7 +64,7 @@ def external_info(name: str) -> DatasetInfo:
 
 
 def catalog() -> list[DatasetInfo]:
-    """Every dataset `load` accepts: the 2-D toys, digits, glyphs, then the downloads."""
+    """Every dataset `load` accepts: the 2-D toys, digits, glyphs, shapes, then the downloads."""
     rows = [toy2d_info(name) for name in TOY2D_NAMES]
     rows.append(
         DatasetInfo("digits", "classification", (8, 8, 1), 10, "scikit-learn (bundled)", DIGITS_DESCRIPTION, 'toolkit.data.load("digits", size=8)')
@@ -69,14 +72,17 @@ def catalog() -> list[DatasetInfo]:
     rows.append(
         DatasetInfo("glyphs", "classification", (28, 28, 1), 10, "generated", GLYPHS_DESCRIPTION, 'toolkit.data.load("glyphs", n=10000)')
     )
+    rows.append(
+        DatasetInfo("shapes", "detection", (64, 64, 3), len(SHAPES), "generated", SHAPES_DESCRIPTION, 'toolkit.data.load("shapes", n=1000)')
+    )
     rows.extend(external_info(name) for name in external.EXTERNAL_NAMES)
     return rows
 
 
-PREVIEW_KWARGS = {"digits": {}, "glyphs": {"n": 200}}
+PREVIEW_KWARGS = {"digits": {}, "glyphs": {"n": 200}, "shapes": {"n": 16}}
 
 
-def preview(name: str) -> Dataset:
+def preview(name: str) -> Dataset | Scenes:
     """A small, fixed-seed version of built-in dataset `name`, for galleries and thumbnails."""
     if name not in BUILTIN_NAMES:
         raise ValueError(f"`preview` covers the built-in datasets {', '.join(BUILTIN_NAMES)}; "
@@ -85,7 +91,7 @@ def preview(name: str) -> Dataset:
     return load(name, **kwargs)
 
 
-def load(name: str, **kwargs) -> Dataset:
+def load(name: str, **kwargs) -> Dataset | Scenes:
     """Build dataset `name` with the builder's keyword arguments, e.g. load("circle", noise=10)."""
     if name in TOY2D_NAMES:
         return toy2d(name, **kwargs)
@@ -93,6 +99,8 @@ def load(name: str, **kwargs) -> Dataset:
         return digits(**kwargs)
     if name == "glyphs":
         return glyphs(**kwargs)
+    if name == "shapes":
+        return scenes(**kwargs)
     if name in external.EXTERNAL_NAMES:
         if kwargs:
             raise ValueError(f"`{name}` takes no arguments, received {sorted(kwargs)}; its train/test split is fixed.")

@@ -13,6 +13,7 @@ it and above the plot, named axes, one colour per run (`theme.run_colors`). Bad 
 - `weight_histogram`  overlaid histograms of each layer's weights
 - `dataset_scatter`   a 2-D dataset's train and test points in Playground's colours, no model
 - `dataset_gallery`   every dataset at a glance: one small scatter or image mosaic per dataset
+- `scene_grid`        scenes with boxes labelled by class (and score), instance masks and captions
 - `trajectory_contour`, `loss_per_step`   optimizer paths over a 2-D loss surface, animated
 - `loss_vs_time`, `gradient_variance_plot`, `learning_rate_histogram`   real-network optimization
 - `preactivation_histograms`, `moving_statistics`, `mode_outputs`, `normalization_cubes`
@@ -49,6 +50,7 @@ from toolkit.viz.boundary import decision_boundary, grid
 from toolkit.viz.convolution import convolution_animation, kernel_gallery, pooling_comparison
 from toolkit.viz.curves import learning_curves
 from toolkit.viz.datasets import dataset_scatter
+from toolkit.viz.detection import scene_grid
 from toolkit.viz.ensembles import ensemble_votes
 from toolkit.viz.feature_maps import feature_map_grid, filter_grid
 from toolkit.viz.gallery import dataset_gallery
@@ -105,6 +107,7 @@ __all__ = [
     "moving_statistics",
     "network_diagram",
     "playground_figures",
+    "scene_grid",
     "normalization_cubes",
     "pooling_comparison",
     "preactivation_histograms",

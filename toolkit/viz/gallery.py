@@ -2,7 +2,8 @@
 
 2-D sets are drawn as their training points (classes in Playground's colours, regression
 targets on Playground's orange -> white -> blue scale); image sets as a 4 x 4 mosaic of their
-first training images. Used by the Datasets page; pure: datasets in, ``go.Figure`` out.
+first training images (of their first scenes for a detection set, ``toolkit.data.shapes.Scenes``).
+Used by the Datasets page; pure: datasets in, ``go.Figure`` out.
 """
 
 import math
@@ -22,7 +23,8 @@ def dataset_gallery(datasets, *, cols=5, title="Every built-in dataset") -> go.F
 
     Args:
         datasets: objects with ``name``, ``x_train``, ``y_train`` and ``task`` (a
-            ``toolkit.data.Dataset``); 2-D inputs become scatter panels, images mosaics.
+            ``toolkit.data.Dataset``), or ``Scenes`` (task "detection", ``images``); 2-D
+            inputs become scatter panels, images mosaics.
         cols: panels per row, in [1, 8].
         title: figure title.
     """
@@ -38,12 +40,17 @@ def dataset_gallery(datasets, *, cols=5, title="Every built-in dataset") -> go.F
         row, col = index // cols + 1, index % cols + 1
         for trace in _panel_traces(dataset):
             fig.add_trace(trace, row=row, col=col)
-        _style_axes(fig, row, col, images=np.ndim(dataset.x_train) > 2)
+        _style_axes(fig, row, col, images=np.ndim(_inputs(dataset)) > 2)
     return apply_layout(fig, title=title, height=rows * PANEL_HEIGHT + 60, showlegend=False, wide=True)
 
 
+def _inputs(dataset):
+    """The training inputs of a dataset, the images of a detection set."""
+    return dataset.images if dataset.task == "detection" else dataset.x_train
+
+
 def _panel_traces(dataset):
-    x = np.asarray(dataset.x_train)
+    x = np.asarray(_inputs(dataset))
     if x.ndim == 2 and x.shape[1] == 2:
         return [_points(dataset.name, x, np.asarray(dataset.y_train), dataset.task)]
     if x.ndim in (3, 4):

@@ -248,10 +248,11 @@ def legend_entries(fig):
     shown = fig.layout.showlegend
     if shown is False:
         return []
-    entries = [(trace.legendgroup or f"#{index}", str(trace.name)) for index, trace in enumerate(fig.data)
-               if trace.name and (trace.showlegend or (trace.showlegend is None
-                                                       and trace.type not in NO_LEGEND_TYPES))]
-    explicit = any(trace.showlegend for trace in fig.data)
+    flags = [getattr(trace, "showlegend", None) for trace in fig.data]  # image traces have none
+    entries = [(getattr(trace, "legendgroup", None) or f"#{index}", str(trace.name))
+               for index, (trace, flag) in enumerate(zip(fig.data, flags))
+               if trace.name and (flag or (flag is None and trace.type not in NO_LEGEND_TYPES))]
+    explicit = any(flags)
     return entries if shown or explicit or len(entries) >= 2 else []
 
 

@@ -1,0 +1,29 @@
+"""The Datasets page shows the scenes of shapes: their settings, boxes, captions and questions."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from tests.demos.conftest import DEMOS, assert_no_exception
+
+PAGE = str(DEMOS / "app_pages" / "datasets.py")
+
+
+def test_shapes_show_scenes_with_boxes_a_caption_and_a_question():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({"dataset": "shapes", "background": "texture", "max_objects": "2"})
+    at.run()
+    assert_no_exception(at, "the Datasets page on shapes")
+    assert not at.error
+    assert {"Background", "Objects per scene (at most)", "Seed"} <= {w.label for w in (*at.selectbox, *at.slider,
+                                                                                        *at.number_input)}
+    assert any("1000 scenes" in c.value and "objects" in c.value for c in at.caption)
+    assert "background='texture'" in at.code[-1].value and "max_objects=2" in at.code[-1].value
+    figure = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    layout = figure["layout"]
+    assert "the first 8 scenes" in layout["title"]["text"]
+    assert 8 <= len(layout["shapes"]) <= 16  # one box per object, 1-2 objects a scene
+    captions = [n["text"] for n in layout["annotations"] if n.get("xref") == "paper"]
+    assert len(captions) == 8 and all("?" in text for text in captions)
