@@ -100,7 +100,7 @@ def anchor_figure(image, cell_anchors, positives, truth, *, title) -> go.Figure:
         fig.layout[axis].range = (-24, image.shape[1] + 24)
     for axis in ("yaxis", "yaxis2"):
         fig.layout[axis].range = (image.shape[0] + 24, -24)
-    return apply_layout(fig, title=title, wide=True, height=380, margin={"l": 10, "r": 10, "b": 10})
+    return apply_layout(fig, title=title, wide=True, height=460, margin={"l": 10, "r": 10, "b": 10})
 
 
 def _bin_edges(low, high, bins):
@@ -117,7 +117,7 @@ def roi_bins(feature_map, roi, quantized, pooled, aligned, *, spatial_scale, tit
     bins = np.asarray(pooled).shape
     fig = subplots(1, 3, column_widths=[0.5, 0.25, 0.25], horizontal_spacing=0.06,
                    titles=["feature map, ROI in cells", "ROI pooling (max)", "ROI Align (bilinear)"])
-    scale = dict(zmin=float(feature_map.min()), zmax=float(feature_map.max()), colorscale="Greys", showscale=False)
+    scale = dict(zmin=float(feature_map.min()), zmax=float(feature_map.max()), colorscale=[[0, "#000000"], [1, "#ffffff"]], showscale=False)
     fig.add_trace(go.Heatmap(z=feature_map, **scale, hovertemplate="cell (%{y}, %{x}): %{z:.2f}<extra></extra>"),
                   row=1, col=1)
     for col, values in ((2, pooled), (3, aligned)):
