@@ -150,6 +150,7 @@ def rss_mb() -> float:
 # the toolkit traces two graphs per model (step 0 and the epoch loop), hence about 5-6 MB.
 # The app itself keeps nothing: models, frames and compiled loops of ended runs are freed.
 MEMORY_PER_RUN_MB = 8
+RUNS = 25
 
 
 def tiny_training(live):
@@ -167,10 +168,11 @@ def tiny_training(live):
 
 
 @pytest.mark.timeout(600)
-def test_memory_after_fifty_runs_stays_within_the_stated_bound():
-    """50 runs through the panel's Job, each one replacing the last as a new click does."""
+def test_memory_after_many_runs_stays_within_the_stated_bound():
+    """RUNS runs through the panel's Job, each one replacing the last as a new click does (a leak
+    of MEMORY_PER_RUN_MB per run already shows after 25; each run costs about 1.5 s of tracing)."""
     state = live.PanelState()
-    for index in range(55):
+    for index in range(5 + RUNS):
         if index == 5:  # the first runs warm TensorFlow's caches
             gc.collect()
             before = rss_mb()
@@ -180,5 +182,5 @@ def test_memory_after_fifty_runs_stays_within_the_stated_bound():
     live._release(state)
     gc.collect()
     growth = rss_mb() - before
-    assert growth < 50 * MEMORY_PER_RUN_MB, f"RSS grew {growth:.0f} MB over 50 runs"
+    assert growth < RUNS * MEMORY_PER_RUN_MB, f"RSS grew {growth:.0f} MB over {RUNS} runs"
     assert threading.active_count() < 20, "threads of ended runs are still alive"
