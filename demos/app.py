@@ -60,6 +60,9 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("app_pages/cnn_architectures.py", "CNN architectures", ":material/layers:", "cnn_architectures"),
         ("app_pages/detection.py", "Detection & segmentation", ":material/center_focus_strong:", "detection"),
     ],
+    "6 Recurrent networks": [
+        ("app_pages/recurrent.py", "Recurrent networks", ":material/repeat:", "recurrent"),
+    ],
     "9 Generative models": [
         ("app_pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),
         ("app_pages/gan_glyphs.py", "GANs on glyphs", ":material/draw:", "gan_glyphs"),

@@ -33,6 +33,7 @@ from toolkit.generative.image_to_image import CycleGAN, Pix2Pix, patchgan_discri
 from toolkit.optim import normalization, optimizers
 from toolkit.regularization import (
     BaggingEnsemble, MultiTaskNetwork, augmentation, dropout, noise, penalties, sharing)
+from toolkit.rnn import bptt, cells, lab
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -162,6 +163,21 @@ def detector(build, proposals=False):
     return build(), x
 
 
+def with_metric(metric):
+    """A compiled network whose metric must reload with it (Keras rebuilds the compile config)."""
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile(optimizer="adam", loss="mse", metrics=[metric])
+    return model, RNG.uniform(size=(4, 4)).astype("float32")
+
+
+def truncated_bptt():
+    """A many-to-many network trained by truncated BPTT, compiled (its optimizer is saved too)."""
+    model = bptt.TruncatedBPTT(cells.LSTMCell(3), keras.layers.Dense(1), k1=4, k2=2)
+    model.build((None, 6, 2))
+    model.compile(optimizer="adam", loss="mse")
+    return model, RNG.uniform(size=(4, 6, 2)).astype("float32")
+
+
 def detection_cases() -> dict:
     """The detection chapter's layers and detectors, at a tiny size."""
     small = {"num_classes": 3, "units": 8, "seed": 0}
@@ -245,6 +261,11 @@ def cases():
         "RepeatedDense": lambda: around(sharing.RepeatedDense(4, repeats=2), 4),
         "TiedAutoencoder": lambda: around(sharing.TiedAutoencoder(3, seed=0), 6),
         **detection_cases(),
+        **{name: (lambda name=name: around(keras.layers.RNN(getattr(cells, name)(3), return_sequences=True), 5, 2))
+           for name in ("GRUCell", "LSTMCell", "VanillaRNNCell")},
+        "TruncatedBPTT": truncated_bptt,
+        "WithinTolerance": lambda: with_metric(lab.WithinTolerance()),
+        "CopiedAccuracy": lambda: with_metric(lab.CopiedAccuracy()),
     }
     return {f"toolkit>{name}": build for name, build in table.items()}
 

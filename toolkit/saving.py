@@ -62,6 +62,9 @@ REGISTERED = {
                                      "SmoothedSparseCategoricalCrossentropy"),
     "toolkit.regularization.penalties": ("L1", "L1L2", "L2"),
     "toolkit.regularization.sharing": ("RepeatedDense", "TiedAutoencoder"),
+    "toolkit.rnn.bptt": ("TruncatedBPTT",),
+    "toolkit.rnn.cells": ("GRUCell", "LSTMCell", "VanillaRNNCell"),
+    "toolkit.rnn.lab": ("CopiedAccuracy", "WithinTolerance"),
 }
 MODULE_OF = {f"{PACKAGE}>{name}": module for module, names in REGISTERED.items() for name in names}
 # Classes of these packages Keras imports by their module path; they need no registration.

@@ -5,10 +5,11 @@ import dataclasses
 import streamlit as st
 
 from demos import ui
-from toolkit.data import BUILTIN_NAMES, catalog
+from toolkit.data import BUILTIN_NAMES, SEQUENCE_NAMES, catalog
 from toolkit.data.external import missing_files
 from toolkit.data.shapes import BACKGROUNDS
 from toolkit.viz import dataset_gallery, dataset_scatter, image_grid
+from toolkit.viz.recurrent import sequence_preview
 from toolkit.viz.detection import scene_grid
 
 INFO = {info.name: info for info in catalog()}
@@ -40,6 +41,8 @@ def settings_for(info) -> tuple[str, ...]:
     """Which settings apply to a dataset (the others are hidden)."""
     if info.external:
         return ("samples",)
+    if info.name in SEQUENCE_NAMES:
+        return ("seed",)
     if info.input_shape == (2,):
         return ("noise", "n", "classes", "seed") if info.name == "spiral_k" else ("noise", "n", "seed")
     if info.task == "detection":
@@ -64,13 +67,14 @@ def load_line(spec: dict) -> str:
 st.title("Datasets")
 st.markdown(
     "Every dataset the toolkit ships, offline first: TensorFlow Playground's 2-D sets, small "
-    "digit and glyph images, scenes of coloured shapes with boxes, masks and captions, and three "
+    "digit and glyph images, scenes of coloured shapes with boxes, masks and captions, sequences "
+    "and reviews for recurrent networks, and three "
     "classics that are downloaded only when you ask. "
     "Pick one to see its samples and the line of code that loads it in a notebook."
 )
 gallery, table = st.tabs(["Gallery", f"All {len(INFO)} datasets"])
 with gallery:
-    st.plotly_chart(dataset_gallery([ui.cached_preview(name) for name in BUILTIN_NAMES],
+    st.plotly_chart(dataset_gallery([ui.cached_preview(name) for name in BUILTIN_NAMES if name not in SEQUENCE_NAMES],
                                     title="The built-in datasets: training points and first images"))
 with table:
     ui.table([{"name": i.name, "task": i.task, "input shape": str(i.input_shape),
@@ -117,7 +121,13 @@ with view:
     elif dataset is not None:
         st.caption(f"{dataset.n_train} training and {dataset.n_test} test samples · "
                    f"{dataset.num_classes or 'no'} classes ({dataset.task})")
-        if dataset.input_shape == (2,):
+        if name == "sentiment":
+            fig = None  # words, not numbers: the reviews themselves
+            ui.table([{"review": text, "label": dataset.classes[label]}
+                      for text, label in zip(dataset.attrs_train["text"][:8], dataset.y_train[:8])])
+        elif name in SEQUENCE_NAMES:
+            fig = sequence_preview(dataset)
+        elif dataset.input_shape == (2,):
             fig = dataset_scatter(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test,
                                   task=dataset.task, classes=dataset.classes or None,
                                   title=f"{name}: train (circles) and test (diamonds)")
@@ -125,7 +135,8 @@ with view:
             count = values["samples"]
             fig = image_grid(dataset.x_train[:count], dataset.y_train[:count],
                              label_names=dataset.classes, title=f"{name}: the first {count} training images")
-        st.plotly_chart(fig)
+        if fig is not None:
+            st.plotly_chart(fig)
     st.code(f"import toolkit.data\n\nds = {load_line(dataset.spec) if dataset else info.code}", language="python")
 if dataset is not None and info.task == "detection":
     first = dataset.take(slice(0, SCENES_SHOWN))

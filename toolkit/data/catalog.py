@@ -16,12 +16,19 @@ from toolkit.data.bundled_digits import digits
 from toolkit.data.dataset import Dataset
 from toolkit.data.playground import DESCRIPTIONS as TOY2D_DESCRIPTIONS
 from toolkit.data.playground import REGRESSION_NAMES, TOY2D_NAMES, toy2d
+from toolkit.data.sequences import DESCRIPTIONS as SEQUENCE_DESCRIPTIONS
+from toolkit.data.sequences import adding_problem, copy_memory, sine_waves
 from toolkit.data.shapes import DESCRIPTION as SHAPES_DESCRIPTION
 from toolkit.data.shapes import SHAPES, Scenes, scenes
 from toolkit.data.synthetic_glyphs import DESCRIPTION as GLYPHS_DESCRIPTION
 from toolkit.data.synthetic_glyphs import glyphs
+from toolkit.data.text import CLASSES as SENTIMENT_CLASSES
+from toolkit.data.text import DESCRIPTION as SENTIMENT_DESCRIPTION
+from toolkit.data.text import sentiment
 
-BUILTIN_NAMES = TOY2D_NAMES + ("digits", "glyphs", "shapes")
+SEQUENCE_NAMES = ("sine", "adding", "copy", "sentiment")  # inputs are sequences (chapter 6), not points or images
+BUILTIN_NAMES = TOY2D_NAMES + ("digits", "glyphs", "shapes") + SEQUENCE_NAMES
+SEQUENCE_BUILDERS = {"sine": sine_waves, "adding": adding_problem, "copy": copy_memory, "sentiment": sentiment}
 NAMES = BUILTIN_NAMES + external.EXTERNAL_NAMES
 
 
@@ -63,8 +70,22 @@ def external_info(name: str) -> DatasetInfo:
     )
 
 
+def sequence_infos() -> list[DatasetInfo]:
+    """The rows of the sequence datasets at their default arguments."""
+    return [
+        DatasetInfo("sine", "regression", (50, 1), "regression", "generated", SEQUENCE_DESCRIPTIONS["sine"],
+                    'toolkit.data.load("sine", n=1000, noise=0.1)'),
+        DatasetInfo("adding", "regression", (50, 2), "regression", "generated", SEQUENCE_DESCRIPTIONS["adding"],
+                    'toolkit.data.load("adding", n=2000, length=50)'),
+        DatasetInfo("copy", "classification", (30,), 10, "generated", SEQUENCE_DESCRIPTIONS["copy"],
+                    'toolkit.data.load("copy", delay=20, copy_length=5, symbols=8)'),
+        DatasetInfo("sentiment", "classification", (30,), len(SENTIMENT_CLASSES), "generated", SENTIMENT_DESCRIPTION,
+                    'toolkit.data.load("sentiment", n=3000, max_words=30)'),
+    ]
+
+
 def catalog() -> list[DatasetInfo]:
-    """Every dataset `load` accepts: the 2-D toys, digits, glyphs, shapes, then the downloads."""
+    """Every dataset `load` accepts: the 2-D toys, digits, glyphs, shapes, the sequences, then the downloads."""
     rows = [toy2d_info(name) for name in TOY2D_NAMES]
     rows.append(
         DatasetInfo("digits", "classification", (8, 8, 1), 10, "scikit-learn (bundled)", DIGITS_DESCRIPTION, 'toolkit.data.load("digits", size=8)')
@@ -75,11 +96,13 @@ def catalog() -> list[DatasetInfo]:
     rows.append(
         DatasetInfo("shapes", "detection", (64, 64, 3), len(SHAPES), "generated", SHAPES_DESCRIPTION, 'toolkit.data.load("shapes", n=1000)')
     )
+    rows.extend(sequence_infos())
     rows.extend(external_info(name) for name in external.EXTERNAL_NAMES)
     return rows
 
 
-PREVIEW_KWARGS = {"digits": {}, "glyphs": {"n": 200}, "shapes": {"n": 16}}
+PREVIEW_KWARGS = {"digits": {}, "glyphs": {"n": 200}, "shapes": {"n": 16}, "sine": {"n": 100}, "adding": {"n": 100},
+                  "copy": {"n": 100}, "sentiment": {"n": 150}}
 
 
 def preview(name: str) -> Dataset | Scenes:
@@ -101,6 +124,8 @@ def load(name: str, **kwargs) -> Dataset | Scenes:
         return glyphs(**kwargs)
     if name == "shapes":
         return scenes(**kwargs)
+    if name in SEQUENCE_BUILDERS:
+        return SEQUENCE_BUILDERS[name](**kwargs)
     if name in external.EXTERNAL_NAMES:
         if kwargs:
             raise ValueError(f"`{name}` takes no arguments, received {sorted(kwargs)}; its train/test split is fixed.")

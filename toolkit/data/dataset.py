@@ -26,7 +26,8 @@ class Dataset:
     """Train and test arrays of one dataset, with what is needed to describe and rebuild it.
 
     Classification targets are int32 class ids 0..K-1 naming `classes[k]`; regression targets
-    are float32 of shape (N,) and `classes` is (). `attrs_train` / `attrs_test` hold per-sample
+    are float32 of shape (N,) and `classes` is (). Sequence tasks may have one target per step,
+    (N, T) or (N, T, 1) (toolkit.data.sequences). `attrs_train` / `attrs_test` hold per-sample
     attributes sampled by a generator (the glyphs' rotation, thickness, ...), aligned with x.
     """
 
@@ -50,6 +51,16 @@ class Dataset:
                 f"x and y must have the same length, received {len(self.x_train)} x_train vs "
                 f"{len(self.y_train)} y_train and {len(self.x_test)} x_test vs {len(self.y_test)} y_test."
             )
+
+    @classmethod
+    def from_indices(cls, name: str, x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, *,
+                     attrs: dict | None = None, **fields) -> "Dataset":
+        """The Dataset of all N examples `x`, `y` (and per-example `attrs`) split by the index
+        arrays `train` and `test` (from `shuffled_split` or `stratified_split`)."""
+        attrs = attrs or {}
+        return cls(name=name, x_train=x[train], y_train=y[train], x_test=x[test], y_test=y[test],
+                   attrs_train={key: values[train] for key, values in attrs.items()},
+                   attrs_test={key: values[test] for key, values in attrs.items()}, **fields)
 
     @property
     def num_classes(self) -> int:

@@ -200,14 +200,5 @@ def toy2d(name: str, n: int = 500, noise: float = 0.0, test_ratio: float = 0.5, 
     description = DESCRIPTIONS[name]
     if name == "spiral_k":
         description = description.replace("k interleaved", f"{classes} interleaved")
-    return Dataset(
-        name=name,
-        x_train=x[train],
-        y_train=y[train],
-        x_test=x[test],
-        y_test=y[test],
-        task="regression" if name in REGRESSION_NAMES else "classification",
-        classes=class_names(name, classes),
-        description=description,
-        spec=spec,
-    )
+    return Dataset.from_indices(name, x, y, train, test, task="regression" if name in REGRESSION_NAMES else "classification",
+                                classes=class_names(name, classes), description=description, spec=spec)

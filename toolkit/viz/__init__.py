@@ -35,6 +35,9 @@ it and above the plot, named axes, one colour per run (`theme.run_colors`). Bad 
   `few_labels_curves` the autoencoder page (codes coloured by class, the 2-D VAE grid, VQ code usage
                       with dead codes, β's KL / reconstruction trade-off, GAN / VAE / VQ-VAE paths,
                       pretrained-encoder vs from-scratch accuracy with few labels)
+- `unrolled_diagram`, `gradient_heatmap`, `gate_heatmap`, `continuation_figure`, `sequence_preview`
+                      the recurrent-networks page (the cell folded and unfolded, log₁₀ ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖
+                      per run and step, LSTM gates word by word, a generated continuation, sequences)
 - `generalization_gap`, `mark_early_stopping`, `penalty_balance`, `weight_magnitudes`,
   `ensemble_votes`    the regularization lab (gap per epoch with early stopping marked, the L₁
                       diamond and L₂ circle, log₁₀|w| per variant, members against the vote)
