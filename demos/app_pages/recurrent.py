@@ -10,7 +10,7 @@ from toolkit.viz.recurrent import continuation_figure, gate_heatmap, gradient_he
 
 KEY = "recurrent"
 LESSONS = [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in lab.PRESETS]
-SENTENCE = "I bought this phone last month and it is not good, the battery and the screen are fine though"
+SENTENCE = "The camera is not good, I bought it last week and it arrived on Monday, my sister recommended it to me"
 
 st.title("Recurrent networks")
 st.markdown(
@@ -39,8 +39,9 @@ def draw(frame):
     st.plotly_chart(learning_curves(frame.histories(), metric, title=f"{task.title}: held-out {metric}, epoch "
                                     f"{frame.epoch} (train dashed)"), key=f"{KEY}.live")
     if frame.extras.get("gradients"):
-        st.plotly_chart(gradient_heatmap(frame.extras["gradients"], title=f"Gradient reaching step t, epoch "
-                                         f"{frame.epoch}: log₁₀ ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖"), key=f"{KEY}.live.grad")
+        st.plotly_chart(gradient_heatmap(frame.extras["gradients"], epochs=frame.extras["gradient_epochs"],
+                                         title="How much of the last step's error reaches step t: log₁₀ ‖∂L/∂h_t‖ / "
+                                               "‖∂L/∂h_T‖ (each network at the epoch named)"), key=f"{KEY}.live.grad")
 
 
 job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, metric="loss")
@@ -57,8 +58,7 @@ if result is not None and result.runs:
              r"\frac{\partial h_k}{\partial h_{k-1}},\qquad \text{vanilla: } \frac{\partial h_k}{\partial h_{k-1}}"
              r" = \mathrm{diag}(1 - h_k^2)\, W_h^\top,\quad \text{LSTM: } \frac{\partial c_k}{\partial c_{k-1}} = "
              r"\mathrm{diag}(f_k)")
-    if result.gradients:
-        st.plotly_chart(gradient_heatmap(result.gradients), key=f"{KEY}.fig.gradients")
+    if result.gradients:  # the live panel's heatmap holds every network's last curve
         st.caption("At initialization every cell's gradient vanishes (the LSTM's forget gates start near "
                    "σ(1) ≈ 0.73, the GRU's update gate at ½); training can open the gated cells' path, "
                    "never the vanilla cell's product of tanh′ · W_h.")
@@ -73,6 +73,8 @@ if result is not None and result.runs:
         reading = lab.read_sentence(result, text)
         ui.table([{"Network": label, **{name: round(float(p), 3) for name, p in zip(result.data.classes, probs)}}
                   for label, probs in reading.predictions.items()])
+        st.caption(f"The corpus's rule (the last opinion word, flipped by a negation just before it) says: "
+                   f"**{result.data.classes[reading.rule]}**.")
         if reading.gates is not None:
             st.latex(r"i_t, f_t, o_t = \sigma(W_{i,f,o}\tbinom{x_t}{h_{t-1}}),\quad g_t = "
                      r"\tanh(W_g\tbinom{x_t}{h_{t-1}})")

@@ -234,7 +234,7 @@ def test_continuation_views_give_seeds_true_continuations_and_each_runs_generate
 
 
 # ---------------------------------------------------------------- the live gradient monitor
-def test_gradient_monitor_recomputes_once_per_new_epoch_and_keeps_earlier_runs(monkeypatch):
+def test_gradient_monitor_recomputes_at_most_once_per_new_epoch_and_keeps_earlier_runs(monkeypatch):
     calls = []
 
     def fake_curve(model, probe, task):
@@ -243,7 +243,7 @@ def test_gradient_monitor_recomputes_once_per_new_epoch_and_keeps_earlier_runs(m
 
     monkeypatch.setattr(lab, "gradient_curve", fake_curve)
     data = SimpleNamespace(x_test=np.zeros((100, 3, 2), "float32"), y_test=np.zeros(100, "float32"))
-    monitor = GradientMonitor(data, "adding")
+    monitor = GradientMonitor(data, "adding", every=0.0)
     vanilla = SimpleNamespace(name="vanilla RNN", model="vanilla model", epochs_done=0)
     monitor(vanilla)
     assert monitor(vanilla)["gradients"]["vanilla RNN"][0] == 1 and len(calls) == 1
@@ -258,6 +258,20 @@ def test_gradient_monitor_recomputes_once_per_new_epoch_and_keeps_earlier_runs(m
     assert monitor(SimpleNamespace(name="GRU", model=None, epochs_done=0))["gradients"] == shown  # not built yet
     assert len(calls) == 3
     assert calls[0] == ("vanilla model", lab.PROBE_SEQUENCES, "adding")  # 64 held-out sequences
+
+
+def test_gradient_monitor_waits_between_curves_but_always_takes_the_final_one(monkeypatch):
+    calls = []
+    monkeypatch.setattr(lab, "gradient_curve", lambda model, probe, task: calls.append(model) or np.ones(3))
+    data = SimpleNamespace(x_test=np.zeros((10, 3, 2), "float32"), y_test=np.zeros(10, "float32"))
+    monitor = GradientMonitor(data, "adding", every=3600.0)
+    run = SimpleNamespace(name="GRU", model="gru model", epochs_done=1)
+    monitor(run)  # a run's first curve comes at once
+    run.epochs_done = 2
+    monitor(run)  # within the hour: skipped
+    assert len(calls) == 1
+    monitor(run, final=True)
+    assert len(calls) == 2
 
 
 # ---------------------------------------------------------------- a finished run
@@ -311,14 +325,15 @@ def test_backprop_steps_are_t_for_full_bptt_and_eq_8_for_truncated(task, k1, k2,
 
 def test_read_sentence_gives_each_networks_answer_and_the_lstms_gates(sentiment):
     reading = read_sentence(sentiment, "The phone is not good.")
-    assert reading.words == ["·"] * (T - 5) + ["the", "phone", "is", "not", "good"]  # pre-padded to T
+    assert reading.words == ["·", "the", "phone", "is", "not", "good"]  # one pad of the T - 5 shown
+    assert reading.rule == 0  # the corpus's rule: "not good" is negative
     assert list(reading.predictions) == ["LSTM"]
     for probabilities in reading.predictions.values():
         assert probabilities.shape == (3,) and np.all(probabilities > 0)
         assert float(probabilities.sum()) == pytest.approx(1.0, abs=1e-6)
     assert reading.gates_of == "LSTM"
     assert set(reading.gates) == {"i", "f", "g", "o", "c", "h"}
-    assert all(values.shape == (T, UNITS) for values in reading.gates.values())
+    assert all(values.shape == (6, UNITS) for values in reading.gates.values())
     assert all(0 < reading.gates[name].min() and reading.gates[name].max() < 1 for name in ("i", "f", "o"))
     # the gates are the network's own: its last h_t, read out, gives its answer
     readout = network_parts(sentiment.runs["LSTM"].model).readout

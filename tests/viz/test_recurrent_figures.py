@@ -99,8 +99,14 @@ def test_gradient_heatmap_of_a_zero_last_norm_compares_with_the_largest():
 
 
 def test_gradient_heatmap_writes_values_only_on_short_sequences():
-    assert gradient_heatmap({"run": np.ones(30)}).data[0].text is not None
-    assert gradient_heatmap({"run": np.ones(31)}).data[0].text is None
+    assert gradient_heatmap({"run": np.ones(20)}).data[0].text is not None
+    assert gradient_heatmap({"run": np.ones(21)}).data[0].text is None
+
+
+def test_gradient_heatmap_names_the_epoch_of_each_row_and_spans_the_decades_shown():
+    fig = gradient_heatmap({"vanilla RNN": [1e-3, 1e-1, 1.0], "GRU": [0.5, 0.5, 1.0]}, epochs={"vanilla RNN": 12})
+    assert list(fig.data[0].y) == ["vanilla RNN · epoch 12", "GRU"]
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (-3.0, 0)  # not FLOOR: three decades fill the scale
 
 
 @pytest.mark.parametrize(("norms", "message"), [
@@ -123,14 +129,14 @@ def test_gate_heatmap_draws_each_gate_units_by_words():
         np.testing.assert_allclose(np.asarray(trace.z, float), gates[name][:, :12].T)  # (units, T)
         assert trace.zmin == (-1.0 if name == "g" else 0.0) and trace.zmax == 1.0
         assert list(trace.x) == [f"{t + 1}:{word}" for t, word in enumerate(WORDS)]
-    axes = [fig.layout[name] for name in ("xaxis", "xaxis2", "xaxis3", "xaxis4")]
-    assert all(list(axis.ticktext) == WORDS for axis in axes)  # the tick labels are the words
+    assert list(fig.layout.xaxis4.ticktext) == WORDS  # the words label the last heatmap's columns
+    assert fig.layout.xaxis.showticklabels is False  # and only it: labels would cover the next title
 
 
 def test_gate_heatmap_keeps_repeated_words_apart():
     words = ["not", "good", "not", "bad"]
     fig = gate_heatmap(sentence_gates(steps=4), words)
-    assert len(set(fig.data[0].x)) == 4 and list(fig.layout.xaxis.ticktext) == words
+    assert len(set(fig.data[0].x)) == 4 and list(fig.layout.xaxis4.ticktext) == words
 
 
 @pytest.mark.parametrize(("gates", "words", "message"), [

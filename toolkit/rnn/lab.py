@@ -41,9 +41,9 @@ from toolkit.data.dataset import Dataset
 CELL_NAMES = ("vanilla", "lstm", "gru")
 CELL_TITLES = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 CELL_FORMULAS = {
-    "vanilla": r"h_t = \tanh(W_x x_t + W_h h_{t-1})",
-    "lstm": r"c_t = f_t \odot c_{t-1} + i_t \odot g_t,\ h_t = o_t \odot \tanh(c_t)",
-    "gru": r"h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tanh W\binom{x_t}{r_t \odot h_{t-1}}",
+    "vanilla": r"\text{vanilla: } h_t = \tanh(W_x x_t + W_h h_{t-1})",
+    "lstm": r"\text{LSTM: } c_t = f_t \odot c_{t-1} + i_t \odot g_t,\ h_t = o_t \odot \tanh(c_t)",
+    "gru": r"\text{GRU: } h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tanh W\binom{x_t}{r_t \odot h_{t-1}}",
 }
 BPTT_NAMES = ("full", "truncated")
 EMBEDDING_DIM = 16
@@ -246,22 +246,27 @@ def gradient_curve(model: keras.Model, probe: tuple, task: str) -> np.ndarray:
 
 
 class GradientMonitor:
-    """``live.watch`` function: the current network's gradient curve, once per new epoch.
+    """``live.watch`` function: the current network's gradient curve, at most once per new epoch
+    and once per `every` seconds (a curve costs 0.1-0.3 s of the training thread on 2 cores).
 
     Returns {"gradients": run name -> (T,) norms} holding every run's latest curve, so the
-    heatmap keeps finished runs' rows while the next one trains.
+    heatmap keeps finished runs' rows while the next one trains; ``run_recurrent`` takes every
+    run's curve at its last epoch after training.
     """
 
-    def __init__(self, data: Dataset, task: str):
+    def __init__(self, data: Dataset, task: str, every: float = 1.0):
         count = min(PROBE_SEQUENCES, len(data.x_test))
-        self.probe, self.task = (data.x_test[:count], data.y_test[:count]), task
-        self.curves, self._seen = {}, {}
+        self.probe, self.task, self.every = (data.x_test[:count], data.y_test[:count]), task, every
+        self.curves, self.epochs, self._seen, self._last = {}, {}, {}, -float("inf")
 
-    def __call__(self, run) -> dict:
-        if run.model is not None and self._seen.get(run.name) != run.epochs_done:
-            self._seen[run.name] = run.epochs_done
+    def __call__(self, run, *, final: bool = False) -> dict:
+        final = final or getattr(run, "finished", False)  # a run's last curve is never skipped
+        fresh = run.name not in self.curves or time.monotonic() - self._last >= self.every
+        if run.model is not None and self._seen.get(run.name) != run.epochs_done and (fresh or final):
+            self._seen[run.name], self._last = run.epochs_done, time.monotonic()
             self.curves = {**self.curves, run.name: gradient_curve(run.model, self.probe, self.task)}
-        return {"gradients": self.curves}
+            self.epochs = {**self.epochs, run.name: run.epochs_done}
+        return {"gradients": self.curves, "gradient_epochs": self.epochs}
 
 
 # ---------------------------------------------------------------- the run
@@ -327,7 +332,7 @@ def run_recurrent(config: RecurrentConfig, data: Dataset | None = None, *, callb
     monitor = monitor or GradientMonitor(data, config.task)
     for run in runs.values():
         if run.model is not None:
-            monitor(run)
+            monitor(run, final=True)
     return RecurrentResult(config, runs, {name: monitor.curves[name] for name in runs if name in monitor.curves},
                            data)
 
@@ -374,18 +379,21 @@ def continuation_views(result: RecurrentResult, series: int = 3) -> dict:
 class SentenceReading(NamedTuple):
     words: list
     predictions: dict  # run label -> class probabilities
-    gates: dict | None  # the first LSTM run's gates, {"i", "f", "g", "o", "c", "h"} -> (T, units)
+    gates: dict | None  # the first LSTM run's gates, {"i", "f", "g", "o", "c", "h"} -> (words, units)
     gates_of: str | None
+    rule: int  # the corpus's own label for the text (toolkit.data.text.label_review)
 
 
 def read_sentence(result: RecurrentResult, text: str) -> SentenceReading:
-    """The sentiment task's view of a typed review: each network's answer and the LSTM's gates."""
-    from toolkit.data.text import sentiment_tokenizer
+    """The sentiment task's view of a typed review: each network's answer, the LSTM's gates and the
+    corpus rule's label. Words and gates start one step before the first word (the rest is padding)."""
+    from toolkit.data.text import label_review, sentiment_tokenizer
     from toolkit.rnn.cells import lstm_gates
 
     tokenizer = sentiment_tokenizer()
     ids = tokenizer.encode([text], length=result.config.length, padding="pre")  # (1, T)
-    words = [tokenizer.vocabulary[i] if i else "·" for i in ids[0]]
+    first = max(int(np.argmax(ids[0] > 0)) - 1, 0) if ids[0].any() else len(ids[0]) - 1  # one pad shown
+    words = [tokenizer.vocabulary[i] if i else "·" for i in ids[0, first:]]
     predictions, gates, gates_of = {}, None, None
     for label, run in result.runs.items():
         if run.model is None:
@@ -395,8 +403,9 @@ def read_sentence(result: RecurrentResult, text: str) -> SentenceReading:
         cell = result.config.variants()[label][0]
         if cell == "lstm" and gates is None:
             parts = network_parts(run.model)
-            gates, gates_of = lstm_gates(parts.cell, keras.ops.convert_to_numpy(parts.embedding(ids))[0]), label
-    return SentenceReading(words, predictions, gates, gates_of)
+            gates = lstm_gates(parts.cell, keras.ops.convert_to_numpy(parts.embedding(ids))[0])
+            gates, gates_of = {name: values[first:] for name, values in gates.items()}, label
+    return SentenceReading(words, predictions, gates, gates_of, label_review(text))
 
 
 def timed(fn, *args, **kwargs):

@@ -19,6 +19,7 @@ from toolkit.viz.theme import SMALLEST_FONT, apply_layout, run_colors, subplots
 from toolkit.viz.validation import as_array
 
 FLOOR = -8.0  # log10 ratios below this are drawn as this (float32 gradients underflow near 1e-38)
+TEXT_UP_TO = 20  # steps up to which each cell's value is written in it
 CELL_TEXT = {"vanilla": "tanh", "lstm": "LSTM<br>g i f o", "gru": "GRU<br>r z"}
 GATE_NAMES = {"i": "input gate i", "f": "forget gate f", "o": "output gate o", "g": "candidate g"}
 
@@ -56,7 +57,7 @@ def unrolled_diagram(kind: str = "vanilla", steps: int = 4, title=None) -> go.Fi
     fig.add_annotation(x=0, y=1.25, text="y<sub>t</sub>", showarrow=False, font={"size": 16}, **left)
     fig.add_shape(type="path", path="M 0.35,0.1 C 0.9,0.1 0.9,0.6 0.4,0.6 L 0.1,0.6 C -0.2,0.6 -0.2,0.4 -0.1,0.32",
                   line={"color": "#374151", "width": 2}, **left)
-    fig.add_annotation(x=0.78, y=0.5, text="W<sub>h</sub>", showarrow=False, font={"size": 15}, **left)
+    fig.add_annotation(x=0.95, y=0.62, text="W<sub>h</sub>", showarrow=False, font={"size": 15}, **left)
     state = "h, c" if kind == "lstm" else "h"
     for t in range(steps):
         _box(fig, 1.5 * t, 0, CELL_TEXT[kind], **right)
@@ -74,16 +75,17 @@ def unrolled_diagram(kind: str = "vanilla", steps: int = 4, title=None) -> go.Fi
                              marker={"size": 40, "opacity": 0}, hoverinfo="text",
                              hovertext=[f"step {t + 1}: {equation.replace('_t', f'_{t + 1}')}" for t in range(steps)]),
                   row=1, col=2)
-    fig.update_xaxes(visible=False, range=[-0.8, 1.0], row=1, col=1)
+    fig.update_xaxes(visible=False, range=[-0.8, 1.2], row=1, col=1)
     fig.update_xaxes(visible=False, range=[-1.3, 1.5 * steps - 0.8], row=1, col=2)
     fig.update_yaxes(visible=False, range=[-1.5, 1.5])
-    return apply_layout(fig, title=title or "One cell, the same weights at every step: W_x x_t in, W_h h_{t−1} "
-                        "carried, y_t = softmax(W_y h_t + b_y) out", height=300, wide=True,
+    return apply_layout(fig, title=title or "One cell with the same weights at every step: folded (a loop through "
+                        "W_h) and unfolded over time", height=300, wide=True,
                         margin={"l": 10, "r": 10, "b": 10}, showlegend=False)
 
 
-def gradient_heatmap(norms, title=None) -> go.Figure:
-    """Eq. 1 per run (rows) and time step (columns). `norms`: run -> (T,) of ||∂L/∂h_t||."""
+def gradient_heatmap(norms, title=None, epochs=None) -> go.Figure:
+    """Eq. 1 per run (rows) and time step (columns). `norms`: run -> (T,) of ||∂L/∂h_t||;
+    `epochs`: run -> the epoch its curve was measured at, written in the row's label."""
     if not norms:
         raise ValueError("`norms` must map at least one run to its (T,) gradient norms, received none.")
     rows = {name: as_array(f"norms[{name!r}]", values, ndims=(1,), expected="a (T,) array")
@@ -93,15 +95,17 @@ def gradient_heatmap(norms, title=None) -> go.Figure:
         raise ValueError(f"every run's norms must have the same length T, received lengths {sorted(lengths)}.")
     z = np.array([_log_ratio(values) for values in rows.values()])  # (runs, T)
     steps = np.arange(1, z.shape[1] + 1)
-    text = [[f"{v:.1f}" for v in row] for row in z] if z.shape[1] <= 30 else None
-    fig = go.Figure(go.Heatmap(z=z, x=steps, y=list(rows), zmin=FLOOR, zmax=0, colorscale="Viridis",
+    text = [[f"{v:.1f}" for v in row] for row in z] if z.shape[1] <= TEXT_UP_TO else None
+    labels = [f"{name} · epoch {epochs[name]}" if epochs and name in epochs else name for name in rows]
+    low = max(FLOOR, min(-1.0, float(np.floor(z.min()))))  # the colours span the decades shown
+    fig = go.Figure(go.Heatmap(z=z, x=steps, y=labels, zmin=low, zmax=0, colorscale="Viridis",
                                text=text, texttemplate="%{text}" if text else None, textfont={"size": SMALLEST_FONT},
                                colorbar={"title": {"text": "log₁₀ ratio"}},
                                hovertemplate="%{y}, step %{x}: ‖∂L/∂h_t‖ = 10^%{z:.1f} of ‖∂L/∂h_T‖<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     return apply_layout(fig, title=title or "How much of the last step's error reaches step t: "
                         "log₁₀ ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖", x_title="time step t", height=120 + 45 * len(rows),
-                        wide=True, margin={"l": 110})
+                        wide=True, margin={"l": 170 if epochs else 110})
 
 
 def _log_ratio(values):
@@ -137,7 +141,9 @@ def gate_heatmap(gates, words, *, max_units: int = 12, title=None) -> go.Figure:
                                  colorbar={"len": 0.45, "y": 0.78 if row == 1 else 0.2},
                                  hovertemplate=f"{name}, %{{y}}, word %{{x}}: %{{z:.2f}}<extra></extra>"),
                       row=row, col=1)
-    fig.update_xaxes(tickangle=-45, tickvals=labels, ticktext=list(words))
+    fig.update_xaxes(showticklabels=False)
+    fig.update_xaxes(showticklabels=True, tickangle=-45, tickvals=labels, ticktext=list(words), row=len(GATE_NAMES),
+                     col=1)
     fig.update_yaxes(showticklabels=False)
     return apply_layout(fig, title=title or "LSTM gates word by word (0 = closed, 1 = open; g in [−1, 1])",
                         height=170 * len(GATE_NAMES), wide=True)
