@@ -34,6 +34,7 @@ from toolkit.optim import normalization, optimizers
 from toolkit.regularization import (
     BaggingEnsemble, MultiTaskNetwork, augmentation, dropout, noise, penalties, sharing)
 from toolkit.rnn import bptt, cells, lab
+from toolkit.sequence import attention
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -163,6 +164,13 @@ def detector(build, proposals=False):
     return build(), x
 
 
+def attending(layer):
+    """An attention layer over a query (3 steps) and values (5 steps)."""
+    query, values = keras.Input((3, 4)), keras.Input((5, 4))
+    model = keras.Model([query, values], layer([query, values]))
+    return model, [RNG.normal(size=(4, 3, 4)).astype("float32"), RNG.normal(size=(4, 5, 4)).astype("float32")]
+
+
 def with_metric(metric):
     """A compiled network whose metric must reload with it (Keras rebuilds the compile config)."""
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
@@ -266,6 +274,8 @@ def cases():
         "TruncatedBPTT": truncated_bptt,
         "WithinTolerance": lambda: with_metric(lab.WithinTolerance()),
         "CopiedAccuracy": lambda: with_metric(lab.CopiedAccuracy()),
+        "AdditiveAttention": lambda: attending(attention.AdditiveAttention(4)),
+        "LocalAttention": lambda: attending(attention.LocalAttention(window=2, units=4)),
     }
     return {f"toolkit>{name}": build for name, build in table.items()}
 

@@ -65,6 +65,7 @@ REGISTERED = {
     "toolkit.rnn.bptt": ("TruncatedBPTT",),
     "toolkit.rnn.cells": ("GRUCell", "LSTMCell", "VanillaRNNCell"),
     "toolkit.rnn.lab": ("CopiedAccuracy", "WithinTolerance"),
+    "toolkit.sequence.attention": ("AdditiveAttention", "LocalAttention"),
 }
 MODULE_OF = {f"{PACKAGE}>{name}": module for module, names in REGISTERED.items() for name in names}
 # Classes of these packages Keras imports by their module path; they need no registration.

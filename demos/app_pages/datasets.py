@@ -67,7 +67,7 @@ def load_line(spec: dict) -> str:
 st.title("Datasets")
 st.markdown(
     "Every dataset the toolkit ships, offline first: TensorFlow Playground's 2-D sets, small "
-    "digit and glyph images, scenes of coloured shapes with boxes, masks and captions, sequences "
+    "digit and glyph images, scenes of coloured shapes with boxes, masks and captions, sequences, dates "
     "and reviews for recurrent networks, and three "
     "classics that are downloaded only when you ask. "
     "Pick one to see its samples and the line of code that loads it in a notebook."
@@ -125,6 +125,10 @@ with view:
             fig = None  # words, not numbers: the reviews themselves
             ui.table([{"review": text, "label": dataset.classes[label]}
                       for text, label in zip(dataset.attrs_train["text"][:8], dataset.y_train[:8])])
+        elif name == "dates":
+            fig = None  # characters, not numbers: the date pairs themselves
+            ui.table([{"source": source, "target": target}
+                      for source, target in zip(dataset.attrs_train["source"][:8], dataset.attrs_train["target"][:8])])
         elif name in SEQUENCE_NAMES:
             fig = sequence_preview(dataset)
         elif dataset.input_shape == (2,):

@@ -31,9 +31,10 @@ def test_shapes_show_scenes_with_boxes_a_caption_and_a_question():
 
 def test_sequence_datasets_show_their_first_sequences():
     """Sequences have no gallery panel: the page shows their sizes, a preview and the load line
-    (the first sequences as a figure, the first reviews as a table)."""
+    (the first sequences as a figure, the first reviews and the first date pairs as tables)."""
     cases = (("sentiment", "3 classes (classification)"), ("sine", "no classes (regression)"),
-             ("adding", "no classes (regression)"), ("copy", "10 classes (classification)"))
+             ("adding", "no classes (regression)"), ("copy", "10 classes (classification)"),
+             ("dates", "13 classes (classification)"))
     for name, caption in cases:
         at = AppTest.from_file(PAGE, default_timeout=120)
         at.query_params.update({"dataset": name, "seed": "3"})
@@ -45,6 +46,10 @@ def test_sequence_datasets_show_their_first_sequences():
         assert f'"{name}"' in at.code[-1].value and "seed=3" in at.code[-1].value
         if name == "sentiment":
             assert list(at.dataframe[-1].value.columns) == ["review", "label"]
+        elif name == "dates":
+            table = at.dataframe[-1].value
+            assert list(table.columns) == ["source", "target"] and len(table) == 8
+            assert all(len(target) == 10 and target[4] == target[7] == "-" for target in table["target"])
         else:
             figure = json.loads(at.get("plotly_chart")[-1].proto.spec)
             assert name in figure["layout"]["title"]["text"]

@@ -11,6 +11,8 @@
                        problem, copy memory (toolkit.data.sequences)
     sentiment(...)     templated three-class product reviews whose negations need word order,
                        with `WordTokenizer` and `sentiment_tokenizer()` (toolkit.data.text)
+    dates(...)         one day in 12 human forms -> ISO yyyy-mm-dd, character ids for
+                       sequence-to-sequence models, with `CharTokenizer` (toolkit.data.dates)
     mnist(), fashion_mnist(), cifar10()   downloaded once through Keras (toolkit.data.external)
 
 `catalog()` lists them all with the line of code that loads each; `load(name, **kw)` builds
@@ -22,6 +24,7 @@ from toolkit.data.bundled_digits import digits
 from toolkit.data.cache import cache_dir, cache_status, clear_cache
 from toolkit.data.catalog import BUILTIN_NAMES, NAMES, SEQUENCE_NAMES, DatasetInfo, catalog, load, preview
 from toolkit.data.dataset import Dataset
+from toolkit.data.dates import CharTokenizer, dates
 from toolkit.data.external import DatasetUnavailable, cifar10, fashion_mnist, mnist
 from toolkit.data.playground import TOY2D_NAMES, toy2d
 from toolkit.data.sequences import adding_problem, copy_memory, sine_waves
@@ -35,6 +38,7 @@ __all__ = [
     "SEQUENCE_NAMES",
     "Scenes",
     "TOY2D_NAMES",
+    "CharTokenizer",
     "Dataset",
     "DatasetInfo",
     "DatasetUnavailable",
@@ -46,6 +50,7 @@ __all__ = [
     "cifar10",
     "clear_cache",
     "copy_memory",
+    "dates",
     "digits",
     "fashion_mnist",
     "glyphs",

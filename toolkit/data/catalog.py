@@ -14,6 +14,8 @@ from toolkit.data import external
 from toolkit.data.bundled_digits import DESCRIPTION as DIGITS_DESCRIPTION
 from toolkit.data.bundled_digits import digits
 from toolkit.data.dataset import Dataset
+from toolkit.data.dates import DESCRIPTION as DATES_DESCRIPTION
+from toolkit.data.dates import SOURCE_LENGTH, TARGET_VOCAB, dates
 from toolkit.data.playground import DESCRIPTIONS as TOY2D_DESCRIPTIONS
 from toolkit.data.playground import REGRESSION_NAMES, TOY2D_NAMES, toy2d
 from toolkit.data.sequences import DESCRIPTIONS as SEQUENCE_DESCRIPTIONS
@@ -26,9 +28,10 @@ from toolkit.data.text import CLASSES as SENTIMENT_CLASSES
 from toolkit.data.text import DESCRIPTION as SENTIMENT_DESCRIPTION
 from toolkit.data.text import sentiment
 
-SEQUENCE_NAMES = ("sine", "adding", "copy", "sentiment")  # inputs are sequences (chapter 6), not points or images
+SEQUENCE_NAMES = ("sine", "adding", "copy", "sentiment", "dates")  # inputs are sequences (chapter 6), not points or images
 BUILTIN_NAMES = TOY2D_NAMES + ("digits", "glyphs", "shapes") + SEQUENCE_NAMES
-SEQUENCE_BUILDERS = {"sine": sine_waves, "adding": adding_problem, "copy": copy_memory, "sentiment": sentiment}
+SEQUENCE_BUILDERS = {"sine": sine_waves, "adding": adding_problem, "copy": copy_memory, "sentiment": sentiment,
+                     "dates": dates}
 NAMES = BUILTIN_NAMES + external.EXTERNAL_NAMES
 
 
@@ -81,6 +84,8 @@ def sequence_infos() -> list[DatasetInfo]:
                     'toolkit.data.load("copy", delay=20, copy_length=5, symbols=8)'),
         DatasetInfo("sentiment", "classification", (30,), len(SENTIMENT_CLASSES), "generated", SENTIMENT_DESCRIPTION,
                     'toolkit.data.load("sentiment", n=3000, max_words=30)'),
+        DatasetInfo("dates", "classification", (SOURCE_LENGTH,), len(TARGET_VOCAB), "generated", DATES_DESCRIPTION,
+                    'toolkit.data.load("dates", n=10000)'),
     ]
 
 
@@ -102,7 +107,7 @@ def catalog() -> list[DatasetInfo]:
 
 
 PREVIEW_KWARGS = {"digits": {}, "glyphs": {"n": 200}, "shapes": {"n": 16}, "sine": {"n": 100}, "adding": {"n": 100},
-                  "copy": {"n": 100}, "sentiment": {"n": 150}}
+                  "copy": {"n": 100}, "sentiment": {"n": 150}, "dates": {"n": 100}}
 
 
 def preview(name: str) -> Dataset | Scenes:

@@ -300,7 +300,7 @@ class WordTokenizer:
     def fit(self, texts) -> WordTokenizer:
         """Vocabulary = every word of `texts`, by decreasing count, ties alphabetically; returns self."""
         counts: dict[str, int] = {}
-        for text in self._texts(texts):
+        for text in as_texts(texts):
             for word in tokenize(text, self.lowercase):
                 counts[word] = counts.get(word, 0) + 1
         self.set_vocabulary(sorted(counts, key=lambda word: (-counts[word], word)))
@@ -320,30 +320,14 @@ class WordTokenizer:
         T is `length`, or the longest text. "pre" pads with zeros in front and keeps the last T
         words of a longer text; "post" pads after and keeps the first T words (TextVectorization).
         """
-        check_choice("padding", padding, ("pre", "post"))
-        if length is not None:
-            length = check_int("length", length, 1, 100_000)
         self._fitted_words()
-        rows = [[self._ids.get(word, 1) for word in tokenize(text, self.lowercase)] for text in self._texts(texts)]
-        width = length if length is not None else max((len(row) for row in rows), default=0)
-        ids = np.zeros((len(rows), width), np.int32)
-        for i, row in enumerate(rows):
-            kept = row[max(len(row) - width, 0):] if padding == "pre" else row[:width]
-            start = width - len(kept) if padding == "pre" else 0
-            ids[i, start:start + len(kept)] = kept
-        return ids
+        rows = [[self._ids.get(word, 1) for word in tokenize(text, self.lowercase)] for text in as_texts(texts)]
+        return pad_ids(rows, length, padding)
 
     def decode(self, ids) -> list[str]:
         """One text per row of ids (N, T), or [text] for one row (T,): words joined by spaces, pads dropped."""
-        ids = np.asarray(ids)
-        if ids.ndim not in (1, 2) or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
-            raise ValueError(f"`ids` must be integer ids of shape (T,) or (N, T), received shape {ids.shape} "
-                             f"and dtype {ids.dtype}.")
         vocabulary = self.vocabulary
-        if ids.size and (ids.min() < 0 or ids.max() >= len(vocabulary)):
-            raise ValueError(f"`ids` must lie in [0, {len(vocabulary) - 1}], the ids of this vocabulary, "
-                             f"received ids from {ids.min()} to {ids.max()}.")
-        return [" ".join(vocabulary[i] for i in row if i != 0) for row in np.atleast_2d(ids)]
+        return [" ".join(vocabulary[i] for i in row if i != 0) for row in checked_ids(ids, len(vocabulary))]
 
     def get_config(self) -> dict:
         """Every constructor argument, JSON-ready: `WordTokenizer.from_config(config)` rebuilds it."""
@@ -362,10 +346,39 @@ class WordTokenizer:
             raise ValueError("This WordTokenizer has no vocabulary yet: call fit(texts) or pass vocabulary=[...].")
         return self._words
 
-    @staticmethod
-    def _texts(texts) -> list[str]:
-        texts = [texts] if isinstance(texts, str) else list(np.asarray(texts, dtype=object).ravel())
-        bad = [t for t in texts if not isinstance(t, str)]
-        if bad:
-            raise ValueError(f"`texts` must be strings, received {bad[0]!r} ({type(bad[0]).__name__}).")
-        return texts
+
+# ---------------------------------------------------------------- shared by the tokenizers
+def as_texts(texts) -> list[str]:
+    """A list of strings: a single string is a batch of one; anything else must hold strings."""
+    texts = [texts] if isinstance(texts, str) else list(np.asarray(texts, dtype=object).ravel())
+    bad = [t for t in texts if not isinstance(t, str)]
+    if bad:
+        raise ValueError(f"`texts` must be strings, received {bad[0]!r} ({type(bad[0]).__name__}).")
+    return texts
+
+
+def pad_ids(rows: list[list[int]], length: int | None, padding: str) -> np.ndarray:
+    """(N, T) int32 ids, 0 as padding. T is `length`, or the longest row. "pre" pads in front and
+    keeps the last T ids of a longer row; "post" pads after and keeps the first T (TextVectorization)."""
+    check_choice("padding", padding, ("pre", "post"))
+    if length is not None:
+        length = check_int("length", length, 1, 100_000)
+    width = length if length is not None else max((len(row) for row in rows), default=0)
+    ids = np.zeros((len(rows), width), np.int32)
+    for i, row in enumerate(rows):
+        kept = row[max(len(row) - width, 0):] if padding == "pre" else row[:width]
+        start = width - len(kept) if padding == "pre" else 0
+        ids[i, start:start + len(kept)] = kept
+    return ids
+
+
+def checked_ids(ids, size: int) -> np.ndarray:
+    """`ids` as a 2-D integer array (one row for (T,)), each in [0, size)."""
+    ids = np.asarray(ids)
+    if ids.ndim not in (1, 2) or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+        raise ValueError(f"`ids` must be integer ids of shape (T,) or (N, T), received shape {ids.shape} "
+                         f"and dtype {ids.dtype}.")
+    if ids.size and (ids.min() < 0 or ids.max() >= size):
+        raise ValueError(f"`ids` must lie in [0, {size - 1}], the ids of this vocabulary, "
+                         f"received ids from {ids.min()} to {ids.max()}.")
+    return np.atleast_2d(ids)
