@@ -87,6 +87,19 @@ def test_local_attention_follows_eq_4_to_7_in_numpy():
     assert np.all((np.asarray(weights) > 0).sum(axis=-1) <= 2 * 2 + 1)  # at most 2D + 1 positions
 
 
+def test_local_attention_aligns_within_each_sources_own_length():
+    """Eq. 4's S is the source's length: a source padded after 3 steps gets p_t in [0, 3]."""
+    query, values = arrays(9)
+    mask = np.zeros((B, S), bool)
+    mask[0, :3], mask[1] = True, True
+    layer = LocalAttention(window=1, units=4, score="dot")
+    _, weights = layer([query, values], mask=[None, mask], return_attention_scores=True)
+    unmasked = layer.positions(query, S)  # (B, T) with S = 7
+    np.testing.assert_allclose(layer.positions(query, np.array([[3.0], [7.0]], "float32")),
+                               np.asarray(unmasked) * np.array([[3 / 7], [1.0]]), atol=1e-5)
+    assert np.all(np.asarray(weights)[0, :, 3:] == 0) and np.all(np.asarray(weights)[0].sum(-1) > 0)
+
+
 def test_local_attention_respects_the_value_mask():
     query, values = arrays(6)
     mask = np.zeros((B, S), bool)

@@ -13,7 +13,7 @@ context c_t made for that step:
 (Luong, Pham & Manning 2015, "local-p") looks only at a window of 2D + 1 source positions around
 a position it predicts from the decoder state:
 
-    (4) p_t = S · σ(v_pᵀ tanh(W_p s))                                    aligned position, in [0, S]
+    (4) p_t = S · σ(v_pᵀ tanh(W_p s))                    aligned position, in [0, S] (S: the source's length)
     (5) score(s, h_j) = sᵀ W_a h_j  ("general")   or   sᵀ h_j  ("dot")
     (6) a_tj = softmax_{j : |j − p_t| ≤ D}(score(s, h_j)) · exp(−(j − p_t)² / (2σ²)),  σ = D / 2
     (7) c_t = Σ_j a_tj h_j          (a_tj = 0 outside the window; Eq. 6 is not renormalized)
@@ -142,21 +142,25 @@ class LocalAttention(_Attention):
             self.score_kernel = self.add_weight(name="score_kernel", shape=(query_shape[-1], value_shape[-1]),
                                                 initializer="glorot_uniform")
 
-    def positions(self, query, source_length: int):
-        """Eq. 4: p_t = S · σ(v_pᵀ tanh(W_p s)), shape (B, T)."""
+    def positions(self, query, source_length):
+        """Eq. 4: p_t = S · σ(v_pᵀ tanh(W_p s)), shape (B, T); `source_length` is S, or (B, 1) of
+        each source's own length."""
         hidden = ops.tanh(ops.matmul(query, self.position_kernel))  # (B, T, U)
         return source_length * ops.sigmoid(ops.sum(hidden * self.position_vector, axis=-1))
 
     def call(self, inputs, mask=None, return_attention_scores=False):
         query, values = inputs
-        source_length = ops.shape(values)[1]
-        p = ops.expand_dims(self.positions(query, source_length), -1)  # (B, T, 1)
-        j = ops.cast(ops.arange(source_length), p.dtype)  # (S,)
+        steps = ops.shape(values)[1]
+        value_mask = _value_mask(mask)
+        # S of Eq. 4 is the source's length: with a mask, each source's unpadded steps (else a
+        # window placed at the middle of a padded source would see only padding and never learn)
+        lengths = steps if value_mask is None else ops.sum(ops.cast(value_mask, query.dtype), axis=-1, keepdims=True)
+        p = ops.expand_dims(self.positions(query, lengths), -1)  # (B, T, 1)
+        j = ops.cast(ops.arange(steps), p.dtype)  # (S,)
         # Eq. 5: (B, T, S)
         keys = values if self.score == "dot" else ops.matmul(values, ops.transpose(self.score_kernel))
         scores = ops.matmul(query, ops.transpose(keys, (0, 2, 1)))
         keep = ops.abs(j - p) <= self.window  # the window |j − p_t| ≤ D
-        value_mask = _value_mask(mask)
         if value_mask is not None:
             keep = ops.logical_and(keep, ops.expand_dims(ops.cast(value_mask, "bool"), 1))
         sigma = self.window / 2
