@@ -345,3 +345,12 @@ def test_read_sentence_keeps_the_last_t_words_of_a_long_review(sentiment):
     text = "I bought it last week. The delivery took three days. The phone is really good."
     reading = read_sentence(sentiment, text)
     assert len(reading.words) == T and reading.words[-3:] == ["is", "really", "good"] and "·" not in reading.words
+
+
+def test_run_recurrent_takes_copy_data_the_page_already_one_hot_encoded():
+    """The page converts the cached dataset once (network_inputs) and hands it to run_recurrent."""
+    config = RecurrentConfig(task="copy", length=12, n=200, epochs=1, units=4, cells=("gru",))
+    data = network_inputs(load(**data_spec(config)))
+    assert network_inputs(data) is data
+    result = run_recurrent(config, data)
+    assert result.runs["GRU"].epochs_done == 1

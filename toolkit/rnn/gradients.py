@@ -76,10 +76,15 @@ def _unroll(cell, x):
     sequence = ops.convert_to_tensor(x, dtype=cell.compute_dtype)
     states, hidden = zero_state(cell, x.shape[0]), []
     for t in range(x.shape[1]):
-        h, states = cell(sequence[:, t], states)
-        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        h, states = cell_step(cell, sequence[:, t], states)
         hidden.append(h)
     return hidden
+
+
+def cell_step(cell, x_t, states):
+    """One step h_t, S_t = cell(x_t, S_{t−1}), with S_t always a list (Keras cells differ)."""
+    h, states = cell(x_t, states)
+    return h, list(states) if isinstance(states, (list, tuple)) else [states]
 
 
 def _loss(readout, loss, hidden, y, per_step):

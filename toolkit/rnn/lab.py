@@ -134,8 +134,9 @@ def data_spec(config: RecurrentConfig) -> dict:
 
 
 def network_inputs(data: Dataset) -> Dataset:
-    """Copy memory's token ids as one-hot vectors (the cells read floats); other tasks unchanged."""
-    if data.name != "copy":
+    """Copy memory's token ids as one-hot vectors (the cells read floats); other tasks, and copy
+    data already one-hot, unchanged."""
+    if data.name != "copy" or data.x_train.ndim == 3:
         return data
     eye = np.eye(data.num_classes, dtype=np.float32)
     return dataclasses.replace(data, x_train=eye[data.x_train], x_test=eye[data.x_test])
@@ -158,26 +159,30 @@ def copied_accuracy(y_true, y_pred):
     return keras.ops.sum(right * copied) / keras.ops.maximum(keras.ops.sum(copied), 1.0)
 
 
-@keras.saving.register_keras_serializable(package="toolkit")
-class WithinTolerance(keras.metrics.MeanMetricWrapper):
-    """``within_tolerance`` as a metric a saved network reloads with (named "accuracy" in logs)."""
+class _TaskAccuracy(keras.metrics.MeanMetricWrapper):
+    """A task's accuracy function as a metric a saved network reloads with ("accuracy" in logs)."""
+
+    accuracy = None  # the function of (y_true, y_pred), set by each subclass
 
     def __init__(self, name="accuracy", dtype=None):
-        super().__init__(within_tolerance, name=name, dtype=dtype)
+        super().__init__(type(self).accuracy, name=name, dtype=dtype)
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class CopiedAccuracy(keras.metrics.MeanMetricWrapper):
-    """``copied_accuracy`` as a metric a saved network reloads with (the mean of batch values)."""
+class WithinTolerance(_TaskAccuracy):
+    """``within_tolerance``, the adding problem's accuracy."""
 
-    def __init__(self, name="accuracy", dtype=None):
-        super().__init__(copied_accuracy, name=name, dtype=dtype)
+    accuracy = staticmethod(within_tolerance)
 
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype}
+
+@keras.saving.register_keras_serializable(package="toolkit")
+class CopiedAccuracy(_TaskAccuracy):
+    """``copied_accuracy``, copy memory's accuracy (the mean of batch values)."""
+
+    accuracy = staticmethod(copied_accuracy)
 
 
 def loss_and_metrics(task: str):
@@ -343,24 +348,19 @@ def continue_series(model: keras.Model, seed: np.ndarray, steps: int) -> np.ndar
 
     Returns (S, steps): ŷ_{P+1} … ŷ_{P+steps}, where ŷ_{t+1} = readout(h_t) and x_{t+1} = ŷ_{t+1}.
     """
-    from toolkit.rnn.gradients import zero_state
+    from toolkit.rnn.gradients import cell_step, zero_state
 
     parts = network_parts(model)
     states = zero_state(parts.cell, len(seed))
     x = keras.ops.convert_to_tensor(np.asarray(seed, np.float32))
     for t in range(x.shape[1]):
-        h, states = _step(parts.cell, x[:, t], states)
+        h, states = cell_step(parts.cell, x[:, t], states)
     generated = []
     for _ in range(steps):
         y = parts.readout(h)  # (S, 1): the forecast of the next value, read back in
         generated.append(keras.ops.convert_to_numpy(y)[:, 0])
-        h, states = _step(parts.cell, y, states)
+        h, states = cell_step(parts.cell, y, states)
     return np.stack(generated, axis=1)
-
-
-def _step(cell, x_t, states):
-    h, states = cell(x_t, states)
-    return h, list(states) if isinstance(states, (list, tuple)) else [states]
 
 
 def continuation_views(result: RecurrentResult, series: int = 3) -> dict:
@@ -398,21 +398,13 @@ def read_sentence(result: RecurrentResult, text: str) -> SentenceReading:
     for label, run in result.runs.items():
         if run.model is None:
             continue
-        logits = keras.ops.convert_to_numpy(run.model(ids))[0]
-        predictions[label] = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        predictions[label] = keras.ops.convert_to_numpy(keras.ops.softmax(run.model(ids)))[0]
         cell = result.config.variants()[label][0]
         if cell == "lstm" and gates is None:
             parts = network_parts(run.model)
             gates = lstm_gates(parts.cell, keras.ops.convert_to_numpy(parts.embedding(ids))[0])
             gates, gates_of = {name: values[first:] for name, values in gates.items()}, label
     return SentenceReading(words, predictions, gates, gates_of, label_review(text))
-
-
-def timed(fn, *args, **kwargs):
-    """(fn(*args, **kwargs), seconds)."""
-    start = time.perf_counter()
-    value = fn(*args, **kwargs)
-    return value, time.perf_counter() - start
 
 
 class Preset(NamedTuple):
