@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import ops  # noqa: E402
 
+from benchmarks.host import machine  # noqa: E402
 from toolkit.cnn import ARCHITECTURES, Conv2D, TrainingConfig, classifier, train_architectures  # noqa: E402
 from toolkit.cnn.layers import H_AXIS, W_AXIS, _padded, _shifts  # noqa: E402
 from toolkit.data import digits, glyphs  # noqa: E402
@@ -51,11 +52,6 @@ LAYERS = [
     ("ResNet projection", (64, 14, 14, 16), 32, 3, 2, "same"),
     ("AlexNet conv2", (64, 14, 14, 32), 64, 5, 1, "same"),
 ]
-
-
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} CPU cores (os.cpu_count()), load average {load:.1f} at start"
 
 
 def time_to_accuracy(data, target: float, config: TrainingConfig, max_epochs: int = 15):

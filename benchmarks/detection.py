@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
 
+from benchmarks.host import machine  # noqa: E402
 from toolkit.data.shapes import SHAPES  # noqa: E402
 from toolkit.detection.metrics import MAP_50_95, mean_average_precision  # noqa: E402
 from toolkit.detection.training import DETECTOR_NAMES, DetectionConfig, detection_data, run_detectors  # noqa: E402
@@ -38,11 +39,6 @@ from toolkit.train import fit  # noqa: E402
 from toolkit.train.compare import seeded_build  # noqa: E402
 
 HELD_OUT = 500
-
-
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} CPU cores (os.cpu_count()), load average {load:.1f} at start"
 
 
 def defaults_table(models, epochs) -> None:

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from benchmarks.host import machine  # noqa: E402
 from toolkit.data.sequences import adding_problem  # noqa: E402
 from toolkit.rnn.cells import make_cell  # noqa: E402
 from toolkit.rnn.gradients import gradient_ratio  # noqa: E402
@@ -42,11 +43,6 @@ from toolkit.train import fit  # noqa: E402
 
 LENGTHS = (12, 20, 40, 60)
 SPEED_EPOCHS = 5
-
-
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} CPU cores (os.cpu_count()), load average {load:.1f} at start"
 
 
 def accuracy_against_length(lengths) -> None:

@@ -63,6 +63,9 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "6 Recurrent networks": [
         ("app_pages/recurrent.py", "Recurrent networks", ":material/repeat:", "recurrent"),
     ],
+    "7 Sequence models": [
+        ("app_pages/sequence.py", "Sequence models", ":material/translate:", "sequence"),
+    ],
     "9 Generative models": [
         ("app_pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),
         ("app_pages/gan_glyphs.py", "GANs on glyphs", ":material/draw:", "gan_glyphs"),

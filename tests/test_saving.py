@@ -34,7 +34,7 @@ from toolkit.optim import normalization, optimizers
 from toolkit.regularization import (
     BaggingEnsemble, MultiTaskNetwork, augmentation, dropout, noise, penalties, sharing)
 from toolkit.rnn import bptt, cells, lab
-from toolkit.sequence import attention
+from toolkit.sequence import attention, captioning
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -171,6 +171,14 @@ def attending(layer):
     return model, [RNG.normal(size=(4, 3, 4)).astype("float32"), RNG.normal(size=(4, 5, 4)).astype("float32")]
 
 
+def attending_decoder(attention_kind):
+    """Show, Attend and Tell's decoder over 3 embedded words and 5 annotation vectors (both outputs)."""
+    words, annotations = keras.Input((3, 4)), keras.Input((5, 6))
+    model = keras.Model([words, annotations], captioning.AttentionLSTMDecoder(4, attention=attention_kind)(
+        [words, annotations]))
+    return model, [RNG.normal(size=(4, 3, 4)).astype("float32"), RNG.normal(size=(4, 5, 6)).astype("float32")]
+
+
 def with_metric(metric):
     """A compiled network whose metric must reload with it (Keras rebuilds the compile config)."""
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
@@ -276,6 +284,7 @@ def cases():
         "CopiedAccuracy": lambda: with_metric(lab.CopiedAccuracy()),
         "AdditiveAttention": lambda: attending(attention.AdditiveAttention(4)),
         "LocalAttention": lambda: attending(attention.LocalAttention(window=2, units=4)),
+        "AttentionLSTMDecoder": lambda: attending_decoder("hard"),
     }
     return {f"toolkit>{name}": build for name, build in table.items()}
 

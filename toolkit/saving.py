@@ -66,6 +66,7 @@ REGISTERED = {
     "toolkit.rnn.cells": ("GRUCell", "LSTMCell", "VanillaRNNCell"),
     "toolkit.rnn.lab": ("CopiedAccuracy", "WithinTolerance"),
     "toolkit.sequence.attention": ("AdditiveAttention", "LocalAttention"),
+    "toolkit.sequence.captioning": ("AttentionLSTMDecoder",),
 }
 MODULE_OF = {f"{PACKAGE}>{name}": module for module, names in REGISTERED.items() for name in names}
 # Classes of these packages Keras imports by their module path; they need no registration.

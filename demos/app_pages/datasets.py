@@ -125,8 +125,8 @@ with view:
             fig = None  # words, not numbers: the reviews themselves
             ui.table([{"review": text, "label": dataset.classes[label]}
                       for text, label in zip(dataset.attrs_train["text"][:8], dataset.y_train[:8])])
-        elif name == "dates":
-            fig = None  # characters, not numbers: the date pairs themselves
+        elif name in ("dates", "reversal"):
+            fig = None  # characters, not numbers: the source -> target pairs themselves
             ui.table([{"source": source, "target": target}
                       for source, target in zip(dataset.attrs_train["source"][:8], dataset.attrs_train["target"][:8])])
         elif name in SEQUENCE_NAMES:

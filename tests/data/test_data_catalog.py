@@ -28,7 +28,7 @@ def test_every_builtin_code_line_runs(row):
 
 
 def test_unknown_name_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"Unknown dataset name='imagenet'; valid names are: circle, .*glyphs, shapes, sine, adding, copy, sentiment, dates, mnist"):
+    with pytest.raises(ValueError, match=r"Unknown dataset name='imagenet'; valid names are: circle, .*glyphs, shapes, sine, adding, copy, sentiment, dates, reversal, mnist"):
         load("imagenet")
 
 

@@ -13,6 +13,8 @@
                        with `WordTokenizer` and `sentiment_tokenizer()` (toolkit.data.text)
     dates(...)         one day in 12 human forms -> ISO yyyy-mm-dd, character ids for
                        sequence-to-sequence models, with `CharTokenizer` (toolkit.data.dates)
+    digit_reversal(...) random digit strings written backwards, with the ids of dates: a translation
+                       whose information grows with its length (toolkit.data.reversal, "reversal")
     mnist(), fashion_mnist(), cifar10()   downloaded once through Keras (toolkit.data.external)
 
 `catalog()` lists them all with the line of code that loads each; `load(name, **kw)` builds
@@ -27,6 +29,7 @@ from toolkit.data.dataset import Dataset
 from toolkit.data.dates import CharTokenizer, dates
 from toolkit.data.external import DatasetUnavailable, cifar10, fashion_mnist, mnist
 from toolkit.data.playground import TOY2D_NAMES, toy2d
+from toolkit.data.reversal import digit_reversal
 from toolkit.data.sequences import adding_problem, copy_memory, sine_waves
 from toolkit.data.shapes import Scenes, scenes
 from toolkit.data.synthetic_glyphs import glyphs
@@ -51,6 +54,7 @@ __all__ = [
     "clear_cache",
     "copy_memory",
     "dates",
+    "digit_reversal",
     "digits",
     "fashion_mnist",
     "glyphs",

@@ -18,6 +18,8 @@ from toolkit.data.dates import DESCRIPTION as DATES_DESCRIPTION
 from toolkit.data.dates import SOURCE_LENGTH, TARGET_VOCAB, dates
 from toolkit.data.playground import DESCRIPTIONS as TOY2D_DESCRIPTIONS
 from toolkit.data.playground import REGRESSION_NAMES, TOY2D_NAMES, toy2d
+from toolkit.data.reversal import DESCRIPTION as REVERSAL_DESCRIPTION
+from toolkit.data.reversal import digit_reversal
 from toolkit.data.sequences import DESCRIPTIONS as SEQUENCE_DESCRIPTIONS
 from toolkit.data.sequences import adding_problem, copy_memory, sine_waves
 from toolkit.data.shapes import DESCRIPTION as SHAPES_DESCRIPTION
@@ -28,10 +30,11 @@ from toolkit.data.text import CLASSES as SENTIMENT_CLASSES
 from toolkit.data.text import DESCRIPTION as SENTIMENT_DESCRIPTION
 from toolkit.data.text import sentiment
 
-SEQUENCE_NAMES = ("sine", "adding", "copy", "sentiment", "dates")  # inputs are sequences (chapter 6), not points or images
+# inputs are sequences (chapters 6-7), not points or images
+SEQUENCE_NAMES = ("sine", "adding", "copy", "sentiment", "dates", "reversal")
 BUILTIN_NAMES = TOY2D_NAMES + ("digits", "glyphs", "shapes") + SEQUENCE_NAMES
 SEQUENCE_BUILDERS = {"sine": sine_waves, "adding": adding_problem, "copy": copy_memory, "sentiment": sentiment,
-                     "dates": dates}
+                     "dates": dates, "reversal": digit_reversal}
 NAMES = BUILTIN_NAMES + external.EXTERNAL_NAMES
 
 
@@ -86,6 +89,8 @@ def sequence_infos() -> list[DatasetInfo]:
                     'toolkit.data.load("sentiment", n=3000, max_words=30)'),
         DatasetInfo("dates", "classification", (SOURCE_LENGTH,), len(TARGET_VOCAB), "generated", DATES_DESCRIPTION,
                     'toolkit.data.load("dates", n=10000)'),
+        DatasetInfo("reversal", "classification", (16,), len(TARGET_VOCAB), "generated", REVERSAL_DESCRIPTION,
+                    'toolkit.data.load("reversal", n=10000, max_length=16)'),
     ]
 
 
@@ -107,7 +112,8 @@ def catalog() -> list[DatasetInfo]:
 
 
 PREVIEW_KWARGS = {"digits": {}, "glyphs": {"n": 200}, "shapes": {"n": 16}, "sine": {"n": 100}, "adding": {"n": 100},
-                  "copy": {"n": 100}, "sentiment": {"n": 150}, "dates": {"n": 100}}
+                  "copy": {"n": 100}, "sentiment": {"n": 150}, "dates": {"n": 100},
+                  "reversal": {"n": 100}}
 
 
 def preview(name: str) -> Dataset | Scenes:

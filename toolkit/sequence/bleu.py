@@ -36,6 +36,9 @@ import numpy as np
 from toolkit.validation import check_bool, check_choice, check_positive_int
 
 REFERENCE_LENGTHS = ("closest", "shortest")  # the r of Eq. 3: the paper's, keras_hub's
+FORMULA = (r"\mathrm{BLEU} = \mathrm{BP}\cdot\exp\Big(\sum_{n=1}^{4} \tfrac14 \log p_n\Big),\quad "
+           r"p_n = \frac{\sum_g \mathrm{Count_{clip}}(g)}{\sum_g \mathrm{Count}(g)},\quad "
+           r"\mathrm{BP} = \min(1, e^{1 - r/c})")  # Eqs. 2-4, for the page
 
 
 class BleuScore(NamedTuple):

@@ -1,4 +1,4 @@
-"""Sequence to sequence: the plain encoder-decoder, and the same with Bahdanau or Luong attention.
+"""Sequence to sequence: the plain encoder-decoder, the same with Bahdanau or Luong attention, and GNMT.
 
 An encoder reads the source x_1 … x_S; a decoder writes the target y_1 … y_T one character at a
 time, each from the characters before it. The plain model (Sutskever, Vinyals & Le 2014; with
@@ -46,10 +46,51 @@ Local attention (D = 4) places its window within each source's own length (Eq. 4
 epochs 1-4, the row above. (With S the padded length, 29, a short source's window started on
 padding, where it got no weight and no gradient: 0.001, 0.008, 0.045, 0.215.)
 
+The bottleneck. A date holds about 15 bits (36,525 days) however long it is written, so its length
+does not test the fixed context vector. Random digit strings do: `toolkit.data.reversal` writes 4 to
+16 random digits backwards (3.3 bits a digit; Sutskever et al. reversed their sources, Bahdanau et al.
+plot BLEU against sentence length), S = T = 16. Preset "bottleneck": 10,000 strings, units 64, batch
+64, Adam 0.005, 3 epochs, greedy exact match on the 2,000 held-out strings by their number of digits:
+
+    digits                  4     5     6     7     8     9    10    11    12    13    14    15    16   all  training
+    seq2seq (LSTM)        0.99  0.99  0.93  0.86  0.78  0.60  0.40  0.25  0.14  0.09  0.01  0.01  0.00  0.476   9 s
+    Bahdanau              1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.000  17 s
+    Luong local, D = 4    1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  1.00  0.99  1.000  14 s
+
+(54 s in all with the data and the greedy translations; after 4 epochs the plain model is at 0.99, 0.59
+and 0.01 for 4, 10 and 16 digits: the curve moves right with training but keeps its fall.)
+
+GNMT (Wu et al. 2016) stacks L LSTM layers on each side (8 in the paper; `layers` here):
+
+    (8)  h^1_j = [→h_j ; ←h_j]                          the bottom encoder layer reads both ways (B, S, 2U)
+    (9)  h^2 = LSTM_2(h^1)                              one way from here up (B, S, U)
+    (10) h^l = h^{l−1} + LSTM_l(h^{l−1}),  l = 3 … L    residual connections from the third layer on
+    (11) s^1_t = LSTM^dec_1(E_y y_{t−1}, s^1_{t−1}),  c_t = Σ_j a_tj h^L_j,  a_t = attention(s^1_t, h^L)
+    (12) s^l_t = [s^{l−1}_t +] LSTM^dec_l([s^{l−1}_t ; c_t]),  P(y_t | y_<t, x) = softmax(W_s s^L_t)
+
+Wu et al. found plain stacks train well up to about 4 layers and badly beyond, and add residual
+connections "starting from the layer third from the bottom": layer 2 gets none (its input h^1 is 2U
+wide, its output U, so x + LSTM(x) would need a projection the paper does without); from layer 3 up
+input and output are both U wide. The decoder follows the same rule, its layer l reading [s^{l−1} ; c_t]
+but adding s^{l−1} only (the context is not part of the residual, as in TensorFlow NMT's GNMT). As the
+notes say, "only the output of the lower layer is used to derive attention context": s^1 queries
+AdditiveAttention (Eq. 5) and every upper layer reads c_t. Like Eqs. 5-7 the query is the current s^1_t
+(Wu et al. use s^1_{t−1}), so each layer is one teacher-forced pass; there is no W_c (Eq. 6), the top
+layer feeds the softmax. The decoder's bottom layer starts from the top encoder layer's last state,
+the others from 0. (Wu et al. also spread the 8 + 8 layers over 8 GPUs; not reproduced.) Preset "gnmt",
+L = 3, on dates as above, 3 epochs (measured while another process shared the 2 cores):
+
+    model                 parameters   exact match   training   s per epoch
+    Bahdanau                 101,837         0.985       22 s          7.4
+    GNMT, L = 3              266,637         0.998       42 s         14.0
+
 Symbols -> names: E_x, E_y = the "source_embedding" and "target_embedding" layers, LSTM_enc =
 "encoder", LSTM_dec = "decoder", W_c = "attentional", W_s = "readout", s_t = the decoder's outputs
-(the attention's query), h_j = the encoder's outputs (its values), S = ``SOURCE_LENGTH`` (29),
-T = 10 target characters.
+(the attention's query), h_j = the encoder's outputs (its values), S = ``SOURCE_LENGTH`` (29) for
+dates and the longest digit string for reversal, T = 10 target characters (dates) or S (reversal).
+GNMT: h^1 = "encoder_rnn" (bidirectional), LSTM_l = "encoder_rnn_l", the sums of Eq. 10 =
+"encoder_residual_l", LSTM^dec_1 = "decoder_rnn", LSTM^dec_l = "decoder_rnn_l" (its input
+"decoder_input_l", its residual "decoder_residual_l"), L = `layers`.
 """
 
 from __future__ import annotations
@@ -62,24 +103,36 @@ import numpy as np
 
 from toolkit.config import Config, setting
 from toolkit.data.dates import (SOURCE_LENGTH, SOURCE_VOCAB, START, TARGET_LENGTH, TARGET_VOCAB, character_accuracy,
-                                 decoder_inputs, exact_match, predicted_ids)
+                                 decoder_inputs, exact_match, predicted_ids, source_tokenizer, target_tokenizer)
+from toolkit.data.text import lower_ascii
+from toolkit.rnn.lab import Preset
 from toolkit.sequence.attention import AdditiveAttention, LocalAttention
-from toolkit.validation import check_choice, check_positive_int
+from toolkit.validation import check_choice, check_int, check_positive_int
 
 CELLS = ("lstm", "gru")
-MODEL_NAMES = ("seq2seq", "bahdanau", "luong_local")
-MODEL_TITLES = {"seq2seq": "Seq2seq (fixed context)", "bahdanau": "Bahdanau attention",
-                "luong_local": "Luong local attention"}
-MODEL_FORMULAS = {
-    "seq2seq": r"\text{seq2seq: } s_0 = h_S,\ P(y_t) = \mathrm{softmax}(W_s s_t)",
-    "bahdanau": r"\text{Bahdanau: } e_{tj} = v_a^\top \tanh(W_s s_t + W_h h_j),\ "
-                r"c_t = \sum_j a_{tj} h_j",
-    "luong_local": r"\text{local: } p_t = S\,\sigma(v_p^\top \tanh(W_p s_t)),\ "
-                   r"a_{tj} \propto e^{s_t^\top W_a h_j} e^{-(j - p_t)^2 / 2\sigma^2},\ |j - p_t| \le D",
+MODEL_NAMES = ("seq2seq", "rnn_encdec", "bahdanau", "luong_local", "gnmt")
+MODEL_TITLES = {"seq2seq": "Seq2seq (fixed context)", "rnn_encdec": "RNN Enc-Dec (GRU, fixed context)",
+                "bahdanau": "Bahdanau attention",
+                "luong_local": "Luong local attention", "gnmt": "GNMT (stacked, residual)"}
+MODEL_FORMULAS = {  # one line each: what distinguishes the model (the page's intro has c_t = Σ_j a_tj h_j)
+    "seq2seq": r"\text{seq2seq: } s_0 = h_S \text{ (LSTM)}",
+    "rnn_encdec": r"\text{RNN Enc-Dec: } s_0 = h_S \text{ (GRU)}",
+    "bahdanau": r"\text{Bahdanau: } e_{tj} = v_a^\top \tanh(W_s s_t + W_h h_j)",
+    "luong_local": r"\text{local: } p_t = S\,\sigma(v_p^\top \tanh(W_p s_t)),\ |j - p_t| \le D",
+    "gnmt": r"\text{GNMT: } h^l = h^{l-1} + \mathrm{LSTM}_l(h^{l-1}),\ l \ge 3",
 }
+TASKS = ("dates", "reversal")
+TASK_FORMULAS = {
+    "dates": r"x = \text{27 march 2019} \;\to\; y = \text{2019-03-27}",
+    "reversal": r"x = x_1 \dots x_L \;\to\; y = x_L \dots x_1 \text{-} \cdots \text{-}",
+}
+MIN_DIGITS = 4  # the lab's shortest digit string (reversal)
 EMBEDDING_DIM = 32
 START_ID = TARGET_VOCAB.index(START)
 # source lengths (characters, inclusive) whose exact match the table reports apart: the bottleneck
+MAX_LAYERS = 8  # Wu et al.'s depth
+MIN_PER_LENGTH = 10  # test sources a length needs to be a point of the accuracy-vs-length curve
+MAX_TYPED = 30  # characters of a typed source (the longest S of a task: 29 for dates, up to 30 digits)
 LENGTH_BUCKETS = ((1, 10), (11, 15), (16, 20), (21, SOURCE_LENGTH))
 
 
@@ -154,6 +207,59 @@ def _attention_model(attention, units, embedding_dim, source_vocab, target_vocab
     logits = keras.layers.Dense(target_vocab, name="readout")(attentional)  # Eq. 7 (softmax in the loss)
     decoder = keras.Model([source, memory, *initial, targets], logits, name="decoder")
     return _encoder_decoder(encoder, decoder, source_length, name)
+
+
+def gnmt(units: int = 64, *, layers: int = 3, embedding_dim: int = EMBEDDING_DIM,
+         source_vocab: int = len(SOURCE_VOCAB), target_vocab: int = len(TARGET_VOCAB),
+         source_length: int = SOURCE_LENGTH) -> keras.Model:
+    """Eqs. 8-12, GNMT's stacks (Wu et al. 2016) at `layers` encoder and `layers` decoder layers:
+    a bidirectional bottom layer, unidirectional layers above it, residual connections from the
+    third layer on, and attention queried by the bottom decoder layer only.
+
+    Inputs and output as ``seq2seq``; the attention weights come from ``attention_weights``.
+    """
+    units = check_positive_int("units", units)
+    layers = check_int("layers", layers, 2, MAX_LAYERS, hint="GNMT stacks a bidirectional layer and at least one "
+                                                              "unidirectional layer; Wu et al. use 8.")
+    encoder = _gnmt_encoder(units, layers, embedding_dim, source_vocab, source_length)
+    decoder = _gnmt_decoder(units, layers, embedding_dim, target_vocab, source_length)
+    return _encoder_decoder(encoder, decoder, source_length, name="gnmt")
+
+
+def _gnmt_encoder(units, layers, embedding_dim, source_vocab, source_length):
+    """source -> [h^L (B, S, U), h_S^L, c_S^L]: the top layer's outputs and its last state (Eqs. 8-10)."""
+    source = _source_input(source_length)
+    # Eq. 8: (B, S, E) -> (B, S, 2U), the bottom layer reads both ways (padding skipped)
+    outputs = keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=True), name="encoder_rnn")(
+        _source_embedding(source, embedding_dim, source_vocab))
+    for layer in range(2, layers + 1):
+        # Eq. 9: (B, S, 2U or U) -> (B, S, U), left to right; the last state starts the decoder
+        below = outputs
+        outputs, state, cell = keras.layers.LSTM(units, return_sequences=True, return_state=True,
+                                                 name=f"encoder_rnn_{layer}")(below)
+        if layer >= 3:  # Eq. 10: x^l = x^{l−1} + LSTM_l(x^{l−1}), both (B, S, U)
+            outputs = keras.layers.Add(name=f"encoder_residual_{layer}")([below, outputs])
+    return keras.Model(source, [outputs, state, cell], name="encoder")
+
+
+def _gnmt_decoder(units, layers, embedding_dim, target_vocab, source_length):
+    """[source, h^L, s_0, c_0, decoder inputs] -> logits (Eqs. 11-12), the inputs of ``_attention_model``'s decoder."""
+    source, targets = _source_input(source_length), _target_input()
+    memory, initial = keras.Input((source_length, units), name="memory"), _state_inputs(units, 2)
+    # Eq. 11: the bottom layer, (B, T, E) -> d^1 (B, T, U), s_0 = the top encoder layer's last state
+    outputs = keras.layers.LSTM(units, return_sequences=True, name="decoder_rnn")(
+        _target_embedding(targets, embedding_dim, target_vocab), initial_state=initial)
+    # Eq. 5, queried by d^1 only: values h^L (B, S, U), padding at weight 0 -> c (B, T, U)
+    contexts = AdditiveAttention(units, name="attention")([outputs, memory], mask=[None, keras.ops.greater(source, 0)])
+    for layer in range(2, layers + 1):
+        # Eq. 12: [d^{l−1} ; c_t] (B, T, 2U) -> (B, T, U); residual from the third layer on
+        below = outputs
+        outputs = keras.layers.LSTM(units, return_sequences=True, name=f"decoder_rnn_{layer}")(
+            keras.layers.Concatenate(name=f"decoder_input_{layer}")([below, contexts]))
+        if layer >= 3:
+            outputs = keras.layers.Add(name=f"decoder_residual_{layer}")([below, outputs])
+    logits = keras.layers.Dense(target_vocab, name="readout")(outputs)  # Eq. 12's softmax (in the loss)
+    return keras.Model([source, memory, *initial, targets], logits, name="decoder")
 
 
 def _encoder_decoder(encoder, decoder, source_length, name):
@@ -244,7 +350,7 @@ def _parts(model):
     """The "encoder" and "decoder" models a builder of this module chains."""
     names = [layer.name for layer in model.layers]
     if not isinstance(model, keras.Model) or "encoder" not in names or "decoder" not in names:
-        raise ValueError(f"`model` must be built by seq2seq, bahdanau or luong_local (a model chaining an "
+        raise ValueError(f"`model` must be built by seq2seq, bahdanau, luong_local or gnmt (a model chaining an "
                          f"'encoder' and a 'decoder'), received {getattr(model, 'name', model)!r}.")
     return model.get_layer("encoder"), model.get_layer("decoder")
 
@@ -252,7 +358,7 @@ def _parts(model):
 def _attention_layer(decoder, name):
     layer = next((layer for layer in decoder.layers if isinstance(layer, (AdditiveAttention, LocalAttention))), None)
     if layer is None:
-        raise ValueError(f"`model` must be an attention model (bahdanau or luong_local), received {name!r}, "
+        raise ValueError(f"`model` must be an attention model (bahdanau, luong_local or gnmt), received {name!r}, "
                          f"which has no attention layer: a plain seq2seq reads one fixed context vector.")
     return layer
 
@@ -301,12 +407,17 @@ class TranslationConfig(Config):
     The defaults race the plain encoder-decoder against Bahdanau attention for 3 epochs on 10,000
     dates: about 33 s of training on 2 cores (39 s with the greedy translations), after which
     attention translates 0.985 of the held-out dates exactly and the fixed context 0.578.
+    `PRESETS` holds the page's lessons (the bottleneck on digit reversal, GNMT's stack).
     """
 
+    task: str = setting("dates", choices=TASKS, label="Task", formula=TASK_FORMULAS,
+                        help="dates: 12 human forms -> ISO, about 15 bits whatever the length. reversal: random "
+                             "digit strings written backwards, 3.3 bits a digit: the longer, the more the fixed "
+                             "context vector must hold.")
     models: tuple = setting(("seq2seq", "bahdanau"), choices=MODEL_NAMES, min_count=1, label="Models",
                             formula=MODEL_FORMULAS, help="Each trains in turn from the same seed on the same batches.")
-    n: int = setting(10_000, lo=1000, hi=50_000, step=1000, widget="number", label="Dates",
-                     help="Examples drawn; 80% train, 20% are held out for the exact-match table.")
+    n: int = setting(10_000, lo=1000, hi=50_000, step=1000, widget="number", label="Examples",
+                     help="Sources drawn; 80% train, 20% are held out for the exact-match table.")
     epochs: int = setting(3, lo=1, hi=50, widget="number", label="Epochs")
     batch: int = setting(64, choices=(32, 64, 128, 256), label="Batch size")
     lr: float = setting(0.005, lo=1e-4, hi=0.1, step=1e-3, label="Learning rate (Adam)")
@@ -315,6 +426,13 @@ class TranslationConfig(Config):
     window: int = setting(4, lo=1, hi=(SOURCE_LENGTH - 1) // 2, label="Local window D",
                           formula=r"|j - p_t| \le D,\ \sigma = D / 2",
                           help="Luong local attention only: it reads 2D + 1 source characters.")
+    layers: int = setting(3, lo=2, hi=MAX_LAYERS, label="GNMT layers L",
+                          formula=r"x^l = x^{l-1} + \mathrm{LSTM}_l(x^{l-1}),\ l = 3 \dots L",
+                          help="GNMT only: L encoder layers (the bottom one bidirectional) and L decoder layers, "
+                               "residual from the third on. Wu et al. use 8.")
+    digits: int = setting(16, lo=MIN_DIGITS + 2, hi=30, label="Longest digit string",
+                          formula=r"L \sim U\{4, \dots, L_{\max}\},\ S = T = L_{\max}",
+                          help="Reversal only: sources of 4 to this many digits.")
     seed: int = setting(0, lo=0, hi=9999, widget="number", label="Seed")
 
     def variants(self) -> dict[str, str]:
@@ -322,18 +440,53 @@ class TranslationConfig(Config):
         return {MODEL_TITLES[name]: name for name in self.models}
 
 
+PRESETS = (
+    Preset("dates", "Attention translates dates (the defaults)",
+           "Dates in 12 human forms, 3 epochs. Bahdanau attention translates 0.985 of the held-out dates "
+           "exactly, the fixed context 0.578; per second of training the plain model keeps up, and its exact "
+           "match does not fall with the source's length: a date holds about 15 bits however it is written.",
+           {}),
+    Preset("bottleneck", "The fixed context vector is a bottleneck",
+           "Random strings of 4 to 16 digits, written backwards: 3.3 bits a digit, so the longer the source, "
+           "the more the encoder's last state must hold. After 3 epochs the plain encoder-decoder reverses "
+           "0.99 of the 4-digit strings, 0.4 of the 10-digit ones and none of the 16-digit ones; Bahdanau's "
+           "and Luong's local attention reverse all of them, whatever their length: at each step they read "
+           "the one digit they write (see the attention matrix: the anti-diagonal).",
+           {"task": "reversal", "models": ("seq2seq", "bahdanau", "luong_local"), "digits": 16}),
+    Preset("gnmt", "GNMT: a deep stack with residual connections",
+           "Wu et al.'s encoder: a bidirectional bottom layer, unidirectional layers above, residual "
+           "connections from the third layer on; the bottom decoder layer alone queries the attention, "
+           "whose context every upper decoder layer reads. Against one-layer Bahdanau attention on dates.",
+           {"models": ("bahdanau", "gnmt"), "layers": 3}),
+)
+
+
 def data_spec(config: TranslationConfig) -> dict:
-    """The ``toolkit.data.load`` arguments of the config's dates (the page caches on them)."""
+    """The ``toolkit.data.load`` arguments of the config's task (the page caches on them)."""
+    if config.task == "reversal":
+        return {"name": "reversal", "n": config.n, "min_length": MIN_DIGITS, "max_length": config.digits,
+                "seed": config.seed}
     return {"name": "dates", "n": config.n, "seed": config.seed}
 
 
-def build_translator(config: TranslationConfig, name: str) -> keras.Model:
+def task_source_length(config: TranslationConfig) -> int:
+    """S of the config's task: the dates' SOURCE_LENGTH (29) or the longest digit string."""
+    return config.digits if config.task == "reversal" else SOURCE_LENGTH
+
+
+def build_translator(config: TranslationConfig, name: str, source_length: int | None = None) -> keras.Model:
     """The model `name` (one of MODEL_NAMES) at the config's size, compiled with Adam(lr) and the
-    cross-entropy of Eq. 3 / 7 from logits, with the per-character accuracy."""
+    cross-entropy of Eq. 3 / 7 / 12 from logits, with the per-character accuracy.
+
+    `source_length`: S, the data's x.shape[1] (None: that of the config's task, ``task_source_length``).
+    """
+    length = task_source_length(config) if source_length is None else source_length
     builders = {"seq2seq": functools.partial(seq2seq, config.units),
+                "rnn_encdec": functools.partial(seq2seq, config.units, cell="gru"),
                 "bahdanau": functools.partial(bahdanau, config.units),
-                "luong_local": functools.partial(luong_local, config.units, window=config.window)}
-    model = builders[check_choice("name", name, MODEL_NAMES)]()
+                "luong_local": functools.partial(luong_local, config.units, window=config.window),
+                "gnmt": functools.partial(gnmt, config.units, layers=config.layers)}
+    model = builders[check_choice("name", name, MODEL_NAMES)](source_length=length)
     model.compile(optimizer=keras.optimizers.Adam(config.lr),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
@@ -346,10 +499,19 @@ def teacher_forcing(data) -> tuple:
             [data.x_test, decoder_inputs(data.y_test)], data.y_test)
 
 
+def length_buckets(data) -> tuple:
+    """The (first, last) source lengths the table reports apart: LENGTH_BUCKETS for dates, four
+    near-equal ranges of the digit strings' lengths for reversal."""
+    if data.name != "reversal":
+        return LENGTH_BUCKETS
+    lengths = np.arange(data.spec["min_length"], data.spec["max_length"] + 1)
+    return tuple((int(part[0]), int(part[-1])) for part in np.array_split(lengths, min(4, len(lengths))))
+
+
 @dataclasses.dataclass
 class TranslationResult:
     """What ``run_translation`` returns: the runs and each trained model's greedy translations of
-    the test sources (run label -> (N_test, 10) ids)."""
+    the test sources (run label -> (N_test, T) ids)."""
 
     config: TranslationConfig
     runs: dict
@@ -359,14 +521,13 @@ class TranslationResult:
     def table(self) -> list[dict]:
         """One row per run: exact match of its greedy translations, overall and per source length."""
         rows = []
-        for label, run in self.runs.items():
-            if label not in self.translations:
-                continue
-            predicted, truth = self.translations[label], self.data.y_test
+        for label, predicted in self.translations.items():
+            run, truth = self.runs[label], self.data.y_test
             row = {"Model": label, "Parameters": run.model.count_params(),
                    "Exact match": round(exact_match(truth, predicted), 4),
                    "Character accuracy": round(character_accuracy(truth, predicted), 4)}
-            by_length = exact_match_by_length(truth, predicted, self.data.attrs_test["length"])
+            by_length = exact_match_by_length(truth, predicted, self.data.attrs_test["length"],
+                                              length_buckets(self.data))
             for (first, last), (score, _) in by_length.items():
                 row[f"Exact, {bucket_label(first, last)} characters"] = None if score is None else round(score, 4)
             row["Training (s)"] = round(run.wall_time, 1)
@@ -374,20 +535,94 @@ class TranslationResult:
             rows.append(row)
         return rows
 
+    def by_length(self, min_count: int = MIN_PER_LENGTH) -> dict[str, list[tuple[int, float, int]]]:
+        """Run label -> [(source length, exact match, count), ...], one point per length held by at
+        least `min_count` test sources, shortest first: the accuracy-vs-length curve of each translator
+        (rarer lengths would be points of chance)."""
+        min_count = check_int("min_count", min_count, 1)
+        lengths = self.data.attrs_test["length"]
+        values, counts = np.unique(lengths, return_counts=True)
+        found = [int(length) for length, count in zip(values, counts) if count >= min_count]
+        curves = {}
+        for label, predicted in self.translations.items():
+            scores = exact_match_by_length(self.data.y_test, predicted, lengths, [(length, length) for length in found])
+            curves[label] = [(first, score, count) for (first, _), (score, count) in scores.items()]
+        return curves
+
+
+    def example(self) -> str:
+        """The first held-out source, as written (the page's "translate your own" starts from it)."""
+        return str(self.data.attrs_test["source"][0])
+
+    def read(self, text: str) -> Reading:
+        """Every trained model's greedy translation of the typed source `text`, with its attention.
+
+        Dates: any characters, case-folded, outside the vocabulary read as "<unk>"; reversal: digits
+        only. Either way at most S characters (the task's source length).
+        """
+        length = self.data.x_train.shape[1]
+        source = _typed_source(text, length, self.data.name)
+        ids = source_tokenizer().encode([source], length=length)  # (1, S)
+        target_vocab = target_tokenizer().vocabulary
+        outputs, weights = {}, {}
+        for label, run in self.runs.items():
+            if label not in self.translations:
+                continue
+            predicted = translate(run.model, ids, max_length=self.data.y_test.shape[1])  # (1, T)
+            outputs[label] = [target_vocab[i] for i in predicted[0]]
+            if _has_attention(run.model):
+                shifted = np.concatenate([[[START_ID]], predicted[:, :-1]], axis=1).astype(np.int32)
+                weights[label] = attention_weights(run.model, ids, shifted)[0, :, :len(source)]  # (T, len(source))
+        return Reading(list(lower_ascii(source)), outputs, weights)
+
+
+@dataclasses.dataclass
+class Reading:
+    """What ``TranslationResult.read`` returns: the typed source's characters, each model's output
+    characters (label -> list) and the attention models' a_tj (label -> (T, len(source)))."""
+
+    source: list
+    outputs: dict
+    weights: dict
+
+    def rows(self) -> list[dict]:
+        return [{"Model": label, "Translation": "".join(characters)} for label, characters in self.outputs.items()]
+
+
+def _typed_source(text, length, task) -> str:
+    text = text.strip() if isinstance(text, str) else text
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"The source must be some text of at most {length} characters, received {text!r}.")
+    if len(text) > length:
+        raise ValueError(f"The source must have at most {length} characters (S of this task), received "
+                         f"{len(text)}: {text[:40]!r}.")
+    if task == "reversal" and not text.isdigit():
+        raise ValueError(f"The source must be digits only for the reversal task, received {text!r}.")
+    return text
+
+
+def _has_attention(model) -> bool:
+    return any(isinstance(layer, (AdditiveAttention, LocalAttention)) for layer in _parts(model)[1].layers)
+
 
 def run_translation(config: TranslationConfig, data=None, *, callbacks=(), stop=None) -> TranslationResult:
     """Trains every chosen model from the same seed on the same batches (``toolkit.train.compare``),
-    then translates the test sources greedily with each.
+    then translates the test sources greedily with each (as many steps as the targets have).
 
-    `data`: a dates dataset (``toolkit.data.load(**data_spec(config))`` when None).
+    `data`: a dataset of the config's task (``toolkit.data.load(**data_spec(config))`` when None).
     """
     from toolkit.data import load
     from toolkit.train import compare
 
     data = data if data is not None else load(**data_spec(config))
-    builders = {label: functools.partial(build_translator, config, name) for label, name in config.variants().items()}
+    if data.name != config.task:
+        raise ValueError(f"`data` must be the config's task, {config.task!r}, received a {data.name!r} dataset; "
+                         f"load it with toolkit.data.load(**data_spec(config)).")
+    length = data.x_train.shape[1]
+    builders = {label: functools.partial(build_translator, config, name, length)
+                for label, name in config.variants().items()}
     runs = compare(builders, teacher_forcing(data), epochs=config.epochs, batch_size=config.batch, seed=config.seed,
-                   callbacks=callbacks, stop=stop, config={"n": config.n, "units": config.units})
-    translations = {label: translate(run.model, data.x_test) for label, run in runs.items()
-                    if run.model is not None and run.epochs_done > 0}
+                   callbacks=callbacks, stop=stop, config={"task": config.task, "n": config.n, "units": config.units})
+    translations = {label: translate(run.model, data.x_test, max_length=data.y_test.shape[1])
+                    for label, run in runs.items() if run.model is not None and run.epochs_done > 0}
     return TranslationResult(config, runs, translations, data)

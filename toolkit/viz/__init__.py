@@ -38,6 +38,10 @@ it and above the plot, named axes, one colour per run (`theme.run_colors`). Bad 
 - `unrolled_diagram`, `gradient_heatmap`, `gate_heatmap`, `continuation_figure`, `sequence_preview`
                       the recurrent-networks page (the cell folded and unfolded, log₁₀ ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖
                       per run and step, LSTM gates word by word, a generated continuation, sequences)
+- `attention_grid`, `caption_gallery`, `attention_matrix`, `accuracy_by_length`   the sequence-models
+                      page (α_t over the image word by word, captions under their scenes, a_tj of a
+                      translation, exact match against the source's length); in `toolkit.viz.captioning`
+                      and `toolkit.viz.translation`
 - `generalization_gap`, `mark_early_stopping`, `penalty_balance`, `weight_magnitudes`,
   `ensemble_votes`    the regularization lab (gap per epoch with early stopping marked, the L₁
                       diamond and L₂ circle, log₁₀|w| per variant, members against the vote)
