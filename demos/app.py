@@ -66,6 +66,9 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "7 Sequence models": [
         ("app_pages/sequence.py", "Sequence models", ":material/translate:", "sequence"),
     ],
+    "8 Transformers": [
+        ("app_pages/transformers.py", "Transformers", ":material/join_inner:", "transformers"),
+    ],
     "9 Generative models": [
         ("app_pages/gan_lab.py", "GAN lab (2-D)", ":material/scatter_plot:", "gan_lab"),
         ("app_pages/gan_glyphs.py", "GANs on glyphs", ":material/draw:", "gan_glyphs"),

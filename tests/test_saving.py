@@ -35,6 +35,7 @@ from toolkit.regularization import (
     BaggingEnsemble, MultiTaskNetwork, augmentation, dropout, noise, penalties, sharing)
 from toolkit.rnn import bptt, cells, lab
 from toolkit.sequence import attention, captioning
+from toolkit.transformers import attention as transformer_attention, convs2s, tcn, transformer, vision
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -213,6 +214,49 @@ def detection_cases() -> dict:
     }
 
 
+def two_sequences(layer):
+    """A layer of two sequences (queries of 3 steps, keys and values of 5), called layer(first, second)."""
+    first, second = keras.Input((3, 4)), keras.Input((5, 4))
+    return keras.Model([first, second], layer(first, second)), [RNG.normal(size=(4, n, 4)).astype("float32")
+                                                                for n in (3, 5)]
+
+
+def date_translator(build):
+    """A translator of dates: [source ids (4, 29), decoder ids (4, 6)] -> logits."""
+    source = RNG.integers(0, 20, size=(4, 29)).astype("int32")
+    return build(), [source, RNG.integers(1, 12, size=(4, 6)).astype("int32")]
+
+
+def transformer_cases() -> dict:
+    """Chapter 8's layers, each inside the smallest model that uses it."""
+    def small_tcn():
+        return tcn.tcn((6, 2), 1, filters=4, dilations=(1, 2)), RNG.uniform(size=(4, 6, 2)).astype("float32")
+
+    def small_vit():
+        return vision.vit((8, 8, 1), 3, patch_size=4, dim=8, depth=1, heads=2, mlp_dim=8), images()
+
+    def small_swin():
+        return vision.swin((8, 8, 1), 3, patch_size=2, dim=8, depths=(2, 2), heads=(2, 2), window=2), images()
+
+    def small_transformer():
+        return date_translator(lambda: transformer.transformer(8, 2, 1, 8))
+
+    def small_convs2s():
+        return date_translator(lambda: convs2s.convs2s(8, 1))
+
+    return {
+        "MultiHeadAttention": lambda: two_sequences(transformer_attention.MultiHeadAttention(2, 2)),
+        "SinusoidalPositionEncoding": lambda: around(transformer_attention.SinusoidalPositionEncoding(), 5, 4),
+        "EncoderBlock": lambda: around(transformer_attention.EncoderBlock(4, 2, 8), 5, 4),
+        "DecoderBlock": lambda: two_sequences(transformer_attention.DecoderBlock(4, 2, 8, norm_first=True)),
+        "TokenAndPosition": small_transformer,
+        **dict.fromkeys(("ConvAttention", "GatedConv1D", "TokenAndLearnedPosition"), small_convs2s),
+        **dict.fromkeys(("CausalConv1D", "LastStep", "TemporalBlock"), small_tcn),
+        **dict.fromkeys(("ClassToken", "ClassTokenOutput", "PatchEmbedding", "PositionEmbedding"), small_vit),
+        **dict.fromkeys(("PatchMerging", "SwinBlock", "WindowAttention"), small_swin),
+    }
+
+
 def cases():
     """Registered name -> a function building (model, x[, y]) that uses the class."""
     labels, onehot = np.array([0, 2, 1, 0]), np.eye(3)[[0, 2, 1, 0]]
@@ -277,6 +321,7 @@ def cases():
         "RepeatedDense": lambda: around(sharing.RepeatedDense(4, repeats=2), 4),
         "TiedAutoencoder": lambda: around(sharing.TiedAutoencoder(3, seed=0), 6),
         **detection_cases(),
+        **transformer_cases(),
         **{name: (lambda name=name: around(keras.layers.RNN(getattr(cells, name)(3), return_sequences=True), 5, 2))
            for name in ("GRUCell", "LSTMCell", "VanillaRNNCell")},
         "TruncatedBPTT": truncated_bptt,

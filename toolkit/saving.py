@@ -67,6 +67,13 @@ REGISTERED = {
     "toolkit.rnn.lab": ("CopiedAccuracy", "WithinTolerance"),
     "toolkit.sequence.attention": ("AdditiveAttention", "LocalAttention"),
     "toolkit.sequence.captioning": ("AttentionLSTMDecoder",),
+    "toolkit.transformers.attention": ("DecoderBlock", "EncoderBlock", "MultiHeadAttention",
+                                       "SinusoidalPositionEncoding"),
+    "toolkit.transformers.convs2s": ("ConvAttention", "GatedConv1D", "TokenAndLearnedPosition"),
+    "toolkit.transformers.tcn": ("CausalConv1D", "LastStep", "TemporalBlock"),
+    "toolkit.transformers.transformer": ("TokenAndPosition",),
+    "toolkit.transformers.vision": ("ClassToken", "ClassTokenOutput", "PatchEmbedding", "PatchMerging",
+                                    "PositionEmbedding", "SwinBlock", "WindowAttention"),
 }
 MODULE_OF = {f"{PACKAGE}>{name}": module for module, names in REGISTERED.items() for name in names}
 # Classes of these packages Keras imports by their module path; they need no registration.

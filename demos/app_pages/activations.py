@@ -34,11 +34,6 @@ def settings_form(name, config_class, label):
         st.stop()
 
 
-def finished(job):
-    """What the experiment's ``train`` returned, once its run has ended."""
-    return job.result if job is not None and not job.running and job.result else None
-
-
 st.title("Activations & losses")
 st.markdown(
     "The modelling choices of chapter 1, one experiment each: the activation h(z) and its "
@@ -89,7 +84,7 @@ with dying:
         if frame.extras.get("dead_units"):
             st.plotly_chart(dead_units_plot(frame.extras["dead_units"]), key=f"{KEY}.dying.live")
 
-    records = finished(ui.live_panel(f"{KEY}.dying", start=form.submitted, train=train_dying, draw=draw_dying))
+    records = ui.finished(ui.live_panel(f"{KEY}.dying", start=form.submitted, train=train_dying, draw=draw_dying))
     if records:
         st.caption(" · ".join(f"{name}: {r.overall[-1]:.0%} of the hidden units dead after "
                               f"{r.epochs[-1]} epochs" for name, r in records.items()))
@@ -105,7 +100,7 @@ with losses:
     if form.submitted:
         state.lines = lines
     points = lines.data()
-    fits = finished(ui.live_panel(f"{KEY}.lines", start=form.submitted, train=lambda live: run_line_fits(
+    fits = ui.finished(ui.live_panel(f"{KEY}.lines", start=form.submitted, train=lambda live: run_line_fits(
         lines, points, callbacks=live.callbacks, stop=live.stop)))
     if fits and state.lines is not None:
         x, y, is_outlier = state.lines.data()
@@ -131,7 +126,7 @@ with approximation:
         st.plotly_chart(learning_curves(frame.histories(), "loss", log_y=True, title=(
             f"J = Σ MSE of the networks trained together, epoch {frame.epoch}")), key=f"{KEY}.fit.live")
 
-    result = finished(ui.live_panel(f"{KEY}.fit", start=form.submitted, draw=draw_fit, train=lambda live: (
+    result = ui.finished(ui.live_panel(f"{KEY}.fit", start=form.submitted, draw=draw_fit, train=lambda live: (
         run_approximation(approx, callbacks=live.callbacks, stop=live.stop))))
     if result:
         widths, fits = result["widths"], result["widths"]["fits"]

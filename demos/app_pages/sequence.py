@@ -5,7 +5,6 @@ import streamlit as st
 from demos import ui
 from toolkit.sequence import captioning, seq2seq
 from toolkit.sequence.bleu import FORMULA as BLEU_FORMULA
-from toolkit.viz import learning_curves
 from toolkit.viz.captioning import attention_grid, caption_gallery
 from toolkit.viz.translation import accuracy_by_length, attention_matrix
 
@@ -23,18 +22,6 @@ LENGTH_LESSON = {  # what the accuracy-vs-length figure shows, per task
 }
 
 
-def finished(job):
-    """What the panel's ``train`` returned, once its run has ended."""
-    return job.result if job is not None and not job.running and job.result else None
-
-
-def curves(key, metric, what):
-    def draw(frame):
-        st.plotly_chart(learning_curves(frame.histories(), metric, title=f"{what}, epoch {frame.epoch} "
-                                        "(train dashed, held-out solid)"), key=f"{key}.live")
-    return draw
-
-
 st.title("Sequence models")
 st.markdown(
     "A decoder writes a sequence one token at a time, each from the tokens before it and from what it reads: "
@@ -50,8 +37,8 @@ with caption_tab:
     config = ui.config_or_stop(captioning.CaptionConfig, form.values)
     job = ui.live_panel(CAPTION_KEY, start=form.submitted, metric="loss",
                         train=lambda live: captioning.run_captioning(config, callbacks=live.callbacks, stop=live.stop),
-                        draw=curves(CAPTION_KEY, "loss", "Cross-entropy per word"))
-    result = finished(job)
+                        draw=ui.curves(CAPTION_KEY, "loss", "Cross-entropy per word"))
+    result = ui.finished(job)
     if result is not None and result.models:
         st.header("Captions of held-out scenes")
         decoding = ui.config_or_stop(captioning.DecodingConfig, {
@@ -92,8 +79,8 @@ with translation_tab:
     job = ui.live_panel(TRANSLATION_KEY, start=form.submitted, metric="loss",
                         train=lambda live: seq2seq.run_translation(config, data, callbacks=live.callbacks,
                                                                    stop=live.stop),
-                        draw=curves(TRANSLATION_KEY, "val_accuracy", "Held-out characters right (teacher forced)"))
-    result = finished(job)
+                        draw=ui.curves(TRANSLATION_KEY, "val_accuracy", "Held-out characters right (teacher forced)"))
+    result = ui.finished(job)
     if result is not None and result.translations:
         st.header("Greedy translations of the held-out sources")
         ui.table(result.table())

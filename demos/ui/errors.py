@@ -45,6 +45,15 @@ def config_or_stop(build: Callable[..., T], values: dict) -> T:
         st.stop()
 
 
+def config_or_none(build: Callable[..., T], values: dict) -> T | None:
+    """``build(**values)``; on bad values, one error and None: on a page with tabs, the other tabs go on."""
+    try:
+        return build(**values)
+    except ValueError as error:
+        show_error(error)
+        return None
+
+
 def first_line(text: str, limit: int = 200) -> str:
     line = text.splitlines()[0] if text else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"

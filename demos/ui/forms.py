@@ -92,14 +92,15 @@ def widget_key(page_key: str, name: str) -> str:
 
 def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str = "Train",
                   columns: int = 3, lessons: Sequence[Lesson] = (), url: bool = True,
-                  outside: Sequence[tuple[Setting, Any]] = ()) -> Form:
+                  outside: Sequence[tuple[Setting, Any]] = (), elsewhere: Sequence[Lesson] = ()) -> Form:
     """The settings `specs` as an ``st.form`` with one submit button, a lesson box and the link tools.
 
+    `elsewhere`: the lessons of the page's other forms (tabs), which this form ignores quietly.
     `outside` holds (setting, value) pairs of controls drawn outside the form (e.g. a task
     choice that changes the form's defaults); the form's link carries them too.
     """
     specs = list(specs)
-    query = read_params(specs, lessons) if url else Query({s.name: s.default for s in specs})
+    query = read_params(specs, lessons, elsewhere=elsewhere) if url else Query({s.name: s.default for s in specs})
     if query.lesson is not None:
         st.info(f"**Lesson: {query.lesson.title}.** {query.lesson.explanation}", icon=":material/school:")
     values = {}

@@ -308,6 +308,21 @@ def live_panel(key: str, *, start: bool, train: Callable[[LiveRun], Any],
     return state.job
 
 
+def finished(job: Job | None):
+    """What the panel's ``train`` returned, once its run has ended (None while it trains or before)."""
+    return job.result if job is not None and not job.running and job.result else None
+
+
+def curves(key: str, metric: str, what: str) -> Callable[[Frame], None]:
+    """A panel's `draw`: every run's `metric` against the epoch, titled with `what` and the frame's epoch."""
+    from toolkit.viz import learning_curves
+
+    def draw(frame: Frame) -> None:
+        st.plotly_chart(learning_curves(frame.histories(), metric, title=f"{what}, epoch {frame.epoch} "
+                                        "(train dashed, held-out solid)"), key=f"{key}.live")
+    return draw
+
+
 def _release(state: PanelState) -> None:
     """Drops the previous job (its models, frames and compiled functions) before a new one.
 

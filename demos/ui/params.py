@@ -148,19 +148,23 @@ def _raw(query: Mapping[str, Any], name: str):
 
 
 def read_values(specs: Sequence[Setting], query: Mapping[str, Any],
-                lessons: Sequence[Lesson] = ()) -> Query:
-    """Pure part of `read_params`: defaults, then the lesson's values, then the URL's own."""
+                lessons: Sequence[Lesson] = (), elsewhere: Sequence[Lesson] = ()) -> Query:
+    """Pure part of `read_params`: defaults, then the lesson's values, then the URL's own.
+
+    `elsewhere`: the lessons of the page's other forms (a page with tabs); theirs leave this one at
+    its defaults without a warning."""
     specs = list(specs)
     result = Query(values={spec.name: spec.default for spec in specs})
     lesson_name = _raw(query, LESSON)
     if lesson_name is not None:
         by_name = {lesson.name: lesson for lesson in lessons}
         result.lesson = by_name.get(str(lesson_name).strip())
-        if result.lesson is None:
-            known = ", ".join(f"'{n}'" for n in by_name) or "none on this page"
+        names = [*by_name, *(lesson.name for lesson in elsewhere)]
+        if result.lesson is None and str(lesson_name).strip() not in names:
+            known = ", ".join(f"'{n}'" for n in names) or "none on this page"
             result.warnings.append(f"URL parameter `lesson` must be one of {known}, "
                                    f"received {str(lesson_name)[:40]!r}; showing the defaults.")
-        else:
+        elif result.lesson is not None:
             result.values.update(result.lesson.values)
     for spec in specs:
         raw = _raw(query, spec.name)
@@ -181,9 +185,11 @@ def read_values(specs: Sequence[Setting], query: Mapping[str, Any],
     return result
 
 
-def read_params(specs: Iterable[Setting], lessons: Sequence[Lesson] = (), *, warn: bool = True) -> Query:
-    """The page's settings from ``st.query_params``; one ``st.warning`` per bad value."""
-    query = read_values(list(specs), st.query_params, lessons)
+def read_params(specs: Iterable[Setting], lessons: Sequence[Lesson] = (), *, warn: bool = True,
+                elsewhere: Sequence[Lesson] = ()) -> Query:
+    """The page's settings from ``st.query_params``; one ``st.warning`` per bad value (`elsewhere`:
+    as in ``read_values``)."""
+    query = read_values(list(specs), st.query_params, lessons, elsewhere)
     if warn:
         for message in query.warnings:
             st.warning(message)

@@ -21,6 +21,8 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "detection": {"models": "yolo", "n": "200", "test": "20", "epochs": "1"},
     "recurrent": {"cells": "gru", "n": "200", "epochs": "1", "length": "12"},
     "sequence": {"captioners": "soft", "scenes": "500", "caption_epochs": "1", "caption_units": "16"},
+    "transformers": {"models": "transformer", "n": "1000", "epochs": "1", "dim": "16", "heads": "2", "blocks": "1",
+                     "ffn": "32"},
     "race": {"optimizers": "SGD,Adam", "epochs": "1", "width": "8"},
     "minibatch": {"epochs": "1", "draws": "2", "minibatch": "256", "width": "8"},
     "normalization": {"epochs": "1", "depth": "1"},

@@ -196,6 +196,15 @@ def test_an_unknown_lesson_or_lock_is_one_warning_each():
     assert "colour" in query.warnings[1]
 
 
+def test_a_lesson_of_another_tab_leaves_this_form_at_its_defaults_without_a_warning():
+    other = [ui.Lesson("wide", "Another tab's lesson", "…", {"width": 9})]
+    query = read_values(ui.settings(LabConfig), {"lesson": "wide"}, LESSONS, elsewhere=other)
+    assert query.lesson is None and not query.warnings
+    assert query.values == {spec.name: spec.default for spec in ui.settings(LabConfig)}
+    query = read_values(ui.settings(LabConfig), {"lesson": "nope"}, LESSONS, elsewhere=other)
+    assert query.warnings[0].startswith("URL parameter `lesson` must be one of 'slow', 'long', 'wide'")
+
+
 def lesson_page():
     import dataclasses
 

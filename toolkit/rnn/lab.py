@@ -293,9 +293,9 @@ class RecurrentResult:
             history, curve = run.history, self.gradients.get(label)
             row = {"Network": label, "Parameters": run.model.count_params() if run.model is not None else None,
                    "Backprop steps per sequence": backprop_steps(self.config, mode),
-                   "Held-out loss": _last(history, "val_loss")}
+                   "Held-out loss": last_value(history, "val_loss")}
             if "val_accuracy" in history:
-                row["Held-out accuracy"] = _last(history, "val_accuracy")
+                row["Held-out accuracy"] = last_value(history, "val_accuracy")
             row["log₁₀ ‖∂L/∂h₁‖/‖∂L/∂h_T‖"] = (round(float(np.log10(max(gradient_ratio(curve), 1e-30))), 1)
                                               if curve is not None and curve[-1] > 0 else None)
             row["Training (s)"] = round(run.wall_time, 1)
@@ -304,7 +304,8 @@ class RecurrentResult:
         return rows
 
 
-def _last(history, key):
+def last_value(history, key):
+    """The last value of `key` in a run history, rounded to 4 decimals (None when absent or empty)."""
     values = history.get(key)
     return None if values is None or not len(values) else round(float(values[-1]), 4)
 

@@ -150,18 +150,18 @@ def seq2seq(units: int = 64, *, cell: str = "lstm", embedding_dim: int = EMBEDDI
     """
     units, cell = check_positive_int("units", units), check_choice("cell", cell, CELLS)
     rnn = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
-    source = _source_input(source_length)
+    source = source_input(source_length)
     # Eq. 1: (B, S, E) -> the last state, [h_S, c_S] (LSTM) or [h_S] (GRU)
     _, *context = rnn(units, return_state=True, name="encoder_rnn")(
         _source_embedding(source, embedding_dim, source_vocab))
     encoder = keras.Model(source, context, name="encoder")
-    initial, targets = _state_inputs(units, len(context)), _target_input()
+    initial, targets = _state_inputs(units, len(context)), target_input()
     # Eq. 2: (B, T, E) -> (B, T, U), s_0 = the context
     states = rnn(units, return_sequences=True, name="decoder_rnn")(
         _target_embedding(targets, embedding_dim, target_vocab), initial_state=initial)
     logits = keras.layers.Dense(target_vocab, name="readout")(states)  # Eq. 3 (softmax in the loss)
     decoder = keras.Model([*initial, targets], logits, name="decoder")
-    return _encoder_decoder(encoder, decoder, source_length, name=f"seq2seq_{cell}")
+    return encoder_decoder(encoder, decoder, source_length, name=f"seq2seq_{cell}")
 
 
 def bahdanau(units: int = 64, *, embedding_dim: int = EMBEDDING_DIM, source_vocab: int = len(SOURCE_VOCAB),
@@ -187,14 +187,14 @@ def luong_local(units: int = 64, *, window: int = 4, embedding_dim: int = EMBEDD
 
 def _attention_model(attention, units, embedding_dim, source_vocab, target_vocab, source_length, name):
     """Encoder: source -> [h (B, S, 2U), ←h_1, ←c_1]; decoder: [source, h, s_0, c_0, decoder inputs] -> logits."""
-    source = _source_input(source_length)
+    source = source_input(source_length)
     # Eq. 4: (B, S, E) -> h (B, S, 2U) (padding skipped); the backward LSTM's last state is ←h_1
     bidirectional = keras.layers.Bidirectional(
         keras.layers.LSTM(units, return_sequences=True, return_state=True), name="encoder_rnn")
     memory, _, _, backward_h, backward_c = bidirectional(_source_embedding(source, embedding_dim, source_vocab))
     encoder = keras.Model(source, [memory, backward_h, backward_c], name="encoder")
 
-    source, targets = _source_input(source_length), _target_input()
+    source, targets = source_input(source_length), target_input()
     memory, initial = keras.Input((source_length, 2 * units), name="memory"), _state_inputs(units, 2)
     # Eq. 2: (B, T, E) -> s (B, T, U), s_0 = ←h_1
     states = keras.layers.LSTM(units, return_sequences=True, name="decoder_rnn")(
@@ -206,7 +206,7 @@ def _attention_model(attention, units, embedding_dim, source_vocab, target_vocab
         keras.layers.Concatenate(name="context_and_state")([contexts, states]))
     logits = keras.layers.Dense(target_vocab, name="readout")(attentional)  # Eq. 7 (softmax in the loss)
     decoder = keras.Model([source, memory, *initial, targets], logits, name="decoder")
-    return _encoder_decoder(encoder, decoder, source_length, name)
+    return encoder_decoder(encoder, decoder, source_length, name)
 
 
 def gnmt(units: int = 64, *, layers: int = 3, embedding_dim: int = EMBEDDING_DIM,
@@ -223,12 +223,12 @@ def gnmt(units: int = 64, *, layers: int = 3, embedding_dim: int = EMBEDDING_DIM
                                                               "unidirectional layer; Wu et al. use 8.")
     encoder = _gnmt_encoder(units, layers, embedding_dim, source_vocab, source_length)
     decoder = _gnmt_decoder(units, layers, embedding_dim, target_vocab, source_length)
-    return _encoder_decoder(encoder, decoder, source_length, name="gnmt")
+    return encoder_decoder(encoder, decoder, source_length, name="gnmt")
 
 
 def _gnmt_encoder(units, layers, embedding_dim, source_vocab, source_length):
     """source -> [h^L (B, S, U), h_S^L, c_S^L]: the top layer's outputs and its last state (Eqs. 8-10)."""
-    source = _source_input(source_length)
+    source = source_input(source_length)
     # Eq. 8: (B, S, E) -> (B, S, 2U), the bottom layer reads both ways (padding skipped)
     outputs = keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=True), name="encoder_rnn")(
         _source_embedding(source, embedding_dim, source_vocab))
@@ -244,7 +244,7 @@ def _gnmt_encoder(units, layers, embedding_dim, source_vocab, source_length):
 
 def _gnmt_decoder(units, layers, embedding_dim, target_vocab, source_length):
     """[source, h^L, s_0, c_0, decoder inputs] -> logits (Eqs. 11-12), the inputs of ``_attention_model``'s decoder."""
-    source, targets = _source_input(source_length), _target_input()
+    source, targets = source_input(source_length), target_input()
     memory, initial = keras.Input((source_length, units), name="memory"), _state_inputs(units, 2)
     # Eq. 11: the bottom layer, (B, T, E) -> d^1 (B, T, U), s_0 = the top encoder layer's last state
     outputs = keras.layers.LSTM(units, return_sequences=True, name="decoder_rnn")(
@@ -262,18 +262,18 @@ def _gnmt_decoder(units, layers, embedding_dim, target_vocab, source_length):
     return keras.Model([source, memory, *initial, targets], logits, name="decoder")
 
 
-def _encoder_decoder(encoder, decoder, source_length, name):
+def encoder_decoder(encoder, decoder, source_length, name):
     """[source, decoder inputs] -> decoder([source (if it reads it), *encoder(source), decoder inputs])."""
-    source, targets = _source_input(source_length), _target_input()
+    source, targets = source_input(source_length), target_input()
     encoded = _as_list(encoder(source))
     return keras.Model([source, targets], decoder([*_source_if_read(decoder, source), *encoded, targets]), name=name)
 
 
-def _source_input(source_length):
+def source_input(source_length):
     return keras.Input((check_positive_int("source_length", source_length),), dtype="int32", name="source")
 
 
-def _target_input():
+def target_input():
     return keras.Input((None,), dtype="int32", name="decoder_inputs")
 
 
@@ -308,7 +308,7 @@ def translate(model: keras.Model, source_ids, max_length: int = TARGET_LENGTH, *
     a fixed (B, max_length) buffer whose entries after step t are still 0, which changes nothing
     at step t (the models are causal), so every step is one call of one compiled function.
     """
-    encoder, decoder = _parts(model)
+    encoder, decoder = translator_parts(model)
     source = _checked_ids("source_ids", source_ids, model.inputs[0].shape[1])
     max_length = check_positive_int("max_length", max_length)
     encoded = _as_list(encoder.predict(source, batch_size=batch_size, verbose=0))
@@ -331,7 +331,7 @@ def attention_weights(model: keras.Model, source_ids, decoder_ids) -> np.ndarray
     window) and is 0 on its padding. `decoder_ids`: teacher forcing (``decoder_inputs(y)``) or
     a translation shifted behind <start>.
     """
-    encoder, decoder = _parts(model)
+    encoder, decoder = translator_parts(model)
     attention = _attention_layer(decoder, model.name)
     source = _checked_ids("source_ids", source_ids, model.inputs[0].shape[1])
     decoder_ids = _checked_ids("decoder_ids", decoder_ids, None)
@@ -346,7 +346,7 @@ def attention_weights(model: keras.Model, source_ids, decoder_ids) -> np.ndarray
     return keras.ops.convert_to_numpy(weights)
 
 
-def _parts(model):
+def translator_parts(model):
     """The "encoder" and "decoder" models a builder of this module chains."""
     names = [layer.name for layer in model.layers]
     if not isinstance(model, keras.Model) or "encoder" not in names or "decoder" not in names:
@@ -486,8 +486,13 @@ def build_translator(config: TranslationConfig, name: str, source_length: int | 
                 "bahdanau": functools.partial(bahdanau, config.units),
                 "luong_local": functools.partial(luong_local, config.units, window=config.window),
                 "gnmt": functools.partial(gnmt, config.units, layers=config.layers)}
-    model = builders[check_choice("name", name, MODEL_NAMES)](source_length=length)
-    model.compile(optimizer=keras.optimizers.Adam(config.lr),
+    return compile_translator(builders[check_choice("name", name, MODEL_NAMES)](source_length=length), config.lr)
+
+
+def compile_translator(model: keras.Model, learning_rate: float) -> keras.Model:
+    """`model` compiled with Adam(`learning_rate`), the cross-entropy of Eq. 3 / 7 / 12 from logits
+    and the per-character accuracy (every translator of the labs trains the same way)."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     return model
@@ -602,14 +607,17 @@ def _typed_source(text, length, task) -> str:
 
 
 def _has_attention(model) -> bool:
-    return any(isinstance(layer, (AdditiveAttention, LocalAttention)) for layer in _parts(model)[1].layers)
+    return any(isinstance(layer, (AdditiveAttention, LocalAttention)) for layer in translator_parts(model)[1].layers)
 
 
-def run_translation(config: TranslationConfig, data=None, *, callbacks=(), stop=None) -> TranslationResult:
+def run_translation(config: TranslationConfig, data=None, *, callbacks=(), stop=None,
+                    build=build_translator) -> TranslationResult:
     """Trains every chosen model from the same seed on the same batches (``toolkit.train.compare``),
     then translates the test sources greedily with each (as many steps as the targets have).
 
     `data`: a dataset of the config's task (``toolkit.data.load(**data_spec(config))`` when None).
+    `build(config, name, source_length)`: the compiled model `name` (``build_translator``; the
+    Transformers page's lab adds its own models).
     """
     from toolkit.data import load
     from toolkit.train import compare
@@ -619,7 +627,7 @@ def run_translation(config: TranslationConfig, data=None, *, callbacks=(), stop=
         raise ValueError(f"`data` must be the config's task, {config.task!r}, received a {data.name!r} dataset; "
                          f"load it with toolkit.data.load(**data_spec(config)).")
     length = data.x_train.shape[1]
-    builders = {label: functools.partial(build_translator, config, name, length)
+    builders = {label: functools.partial(build, config, name, length)
                 for label, name in config.variants().items()}
     runs = compare(builders, teacher_forcing(data), epochs=config.epochs, batch_size=config.batch, seed=config.seed,
                    callbacks=callbacks, stop=stop, config={"task": config.task, "n": config.n, "units": config.units})
