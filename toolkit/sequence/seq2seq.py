@@ -559,8 +559,9 @@ class TranslationResult:
         """The first held-out source, as written (the page's "translate your own" starts from it)."""
         return str(self.data.attrs_test["source"][0])
 
-    def read(self, text: str) -> Reading:
-        """Every trained model's greedy translation of the typed source `text`, with its attention.
+    def read(self, text: str, labels=None) -> Reading:
+        """Every trained model's greedy translation of the typed source `text`, with its attention
+        (`labels`: only those runs).
 
         Dates: any characters, case-folded, outside the vocabulary read as "<unk>"; reversal: digits
         only. Either way at most S characters (the task's source length).
@@ -571,7 +572,7 @@ class TranslationResult:
         target_vocab = target_tokenizer().vocabulary
         outputs, weights = {}, {}
         for label, run in self.runs.items():
-            if label not in self.translations:
+            if label not in self.translations or (labels is not None and label not in labels):
                 continue
             predicted = translate(run.model, ids, max_length=self.data.y_test.shape[1])  # (1, T)
             outputs[label] = [target_vocab[i] for i in predicted[0]]

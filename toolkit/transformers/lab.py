@@ -152,7 +152,7 @@ def inside(result: seq2seq.TranslationResult, text: str, label: str = MODEL_TITL
     if label not in result.translations:
         raise ValueError(f"`label` must be a trained transformer of this result, received {label!r}; trained: "
                          f"{', '.join(result.translations)}.")
-    reading = result.read(text)
+    reading = result.read(text, labels=(label,))  # the other models' translations are not drawn here
     model, length = result.runs[label].model, len(reading.source)
     ids = seq2seq.source_tokenizer().encode(["".join(reading.source)], length=model.inputs[0].shape[1])
     target_vocab = seq2seq.target_tokenizer().vocabulary

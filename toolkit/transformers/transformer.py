@@ -136,7 +136,8 @@ def transformer_attention(model: keras.Model, source_ids, decoder_ids) -> dict:
     for block in _blocks(encoder, EncoderBlock):
         z, scores = block(z, source_mask=source, return_attention_scores=True)
         found["encoder"].append(scores)
-    memory = encoder(source)  # with the final norm of a pre-norm stack
+    names = {layer.name for layer in encoder.layers}
+    memory = encoder.get_layer("encoder_norm")(z) if "encoder_norm" in names else z  # a pre-norm stack's last LN
     s = decoder.get_layer("target_embedding")(targets)
     for block in _blocks(decoder, DecoderBlock):
         s, self_scores, cross_scores = block(s, memory, memory_mask=source, return_attention_scores=True)
