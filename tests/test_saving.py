@@ -257,6 +257,22 @@ def transformer_cases() -> dict:
     }
 
 
+def multimodal_cases() -> dict:
+    """Chapter 11's CLIP (its text encoder and clipped temperature inside) and a CoCoOp prompt learner."""
+    from toolkit.multimodal import clip, prompts
+
+    def small_clip():
+        model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
+        return model, [images(size=16, channels=3), model.tokenize(["a red circle", "two shapes", "a star",
+                                                                    "a small blue cross"])]
+
+    def small_learner():
+        model, data = small_clip()
+        return prompts.PromptLearner(model, ("circle", "square"), context=2, meta=True, meta_hidden=4), data[0]
+
+    return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner}
+
+
 def cases():
     """Registered name -> a function building (model, x[, y]) that uses the class."""
     labels, onehot = np.array([0, 2, 1, 0]), np.eye(3)[[0, 2, 1, 0]]
@@ -322,6 +338,7 @@ def cases():
         "TiedAutoencoder": lambda: around(sharing.TiedAutoencoder(3, seed=0), 6),
         **detection_cases(),
         **transformer_cases(),
+        **multimodal_cases(),
         **{name: (lambda name=name: around(keras.layers.RNN(getattr(cells, name)(3), return_sequences=True), 5, 2))
            for name in ("GRUCell", "LSTMCell", "VanillaRNNCell")},
         "TruncatedBPTT": truncated_bptt,

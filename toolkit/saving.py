@@ -52,6 +52,8 @@ REGISTERED = {
     "toolkit.generative.tricks": ("MinibatchDiscrimination", "VirtualBatchNormalization"),
     "toolkit.generative.vae": ("Reparameterization", "VAE"),
     "toolkit.generative.vqvae": ("VQVAE", "VectorQuantizer"),
+    "toolkit.multimodal.clip": ("CLIP", "LogitScaleClip", "TextEncoder"),
+    "toolkit.multimodal.prompts": ("PromptLearner",),
     "toolkit.optim.normalization": ("BatchNorm", "GroupNorm", "InstanceNorm", "LayerNorm"),
     "toolkit.optim.optimizers": ("Adagrad", "Adam", "Momentum", "Nesterov", "RMSProp", "SGD"),
     "toolkit.regularization.augmentation": ("RandomPointRotation",),

@@ -18,12 +18,7 @@ TYPED_DATE = "saturday 5 december 2026"
 
 
 def form_of(key, config_class, **options):
-    """The tab's settings form; a lesson of another tab leaves it at its defaults."""
-    elsewhere = [lesson for other, lessons in LESSONS.items() if other != key for lesson in lessons]
-    form = ui.settings_form(key, ui.settings(config_class), columns=4, lessons=LESSONS[key], elsewhere=elsewhere,
-                            **options)
-    ui.lesson_links(LESSONS[key], form.lesson)
-    return form, ui.config_or_none(config_class, form.values)
+    return ui.tab_form(key, config_class, LESSONS, **options)
 
 
 def trained(key, form, spec, run, metric, what):

@@ -17,7 +17,7 @@ A page imports this package as ``from demos import ui`` and calls the names belo
 from demos.ui.chapters import chapter_pages, page_link, section_chapters
 from demos.ui.data import cached_dataset, cached_preview, download_bundle_button
 from demos.ui.errors import config_or_none, config_or_stop, is_user_error, show_error
-from demos.ui.forms import Form, lesson_links, link_tools, param_widget, settings_form
+from demos.ui.forms import Form, lesson_links, link_tools, param_widget, settings_form, tab_form
 from demos.ui.live import Frame, LiveRun, curves, finished, live_panel, outcome
 from demos.ui.params import Lesson, Param, format_param, parse_param, read_params, settings, write_params
 from demos.ui.sidebar import sidebar
@@ -29,5 +29,5 @@ __all__ = [
     "config_or_none", "config_or_stop", "curves", "download_bundle_button", "finished", "format_param",
     "is_user_error", "lesson_links", "link_tools", "live_panel",
     "outcome", "page_link", "page_state", "param_widget", "parse_param", "read_params", "section_chapters",
-    "settings", "settings_form", "show_error", "sidebar", "table", "write_params",
+    "settings", "settings_form", "show_error", "sidebar", "table", "tab_form", "write_params",
 ]

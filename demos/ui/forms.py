@@ -125,6 +125,20 @@ def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str 
     return Form(values, submitted, query)
 
 
+def tab_form(key: str, config_class, lessons_by_tab: dict, **options):
+    """The settings form of one tab of a page with several: its config's settings, its lessons
+    (another tab's lesson in the URL leaves it at its defaults). Returns ``(form, config)``;
+    config is None (with the error shown) when the values are invalid together."""
+    from demos.ui.errors import config_or_none
+    from demos.ui.params import settings
+
+    elsewhere = [lesson for other, lessons in lessons_by_tab.items() if other != key for lesson in lessons]
+    form = settings_form(key, settings(config_class), lessons=lessons_by_tab[key], elsewhere=elsewhere,
+                         **{"columns": 4, **options})
+    lesson_links(lessons_by_tab[key], form.lesson)
+    return form, config_or_none(config_class, form.values)
+
+
 def _formula_rows(specs: Sequence[Setting], values: dict) -> None:
     """What each control changes, named by its label, `FORMULA_ROW` to a row."""
     shown = [(spec.title, spec.formula_for(values[spec.name])) for spec in specs]

@@ -36,6 +36,7 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "image_to_image": {"epochs": "1", "n": "100"},
     "autoencoders": {"epochs": "1", "n": "200", "batch": "64"},
     "generative_comparison": {"epochs": "1", "n": "200", "batch": "50", "samples": "40"},
+    "clip": {"clip_scenes": "500", "clip_epochs": "1", "clip_batch": "64", "clip_embed": "16"},
 }
 
 
@@ -89,6 +90,18 @@ def click_and_finish(at, label: str = "Train", *, timeout: float = 300):
     button.click().run(timeout=timeout)
     assert live.wait_all(timeout), f"a run started by {label!r} did not end within {timeout} s"
     return at.run(timeout=timeout)
+
+
+def chart_keys(at) -> set:
+    """The keys of the page's plotly charts."""
+    return {chart.key for chart in at.get("plotly_chart") if chart.key}
+
+
+def table_with(at, column: str):
+    """The first table (a DataFrame) of the page that has `column`."""
+    tables = [frame.value for frame in at.dataframe if column in frame.value.columns]
+    assert tables, f"no table with a {column!r} column"
+    return tables[0]
 
 
 def end_states(at) -> str:

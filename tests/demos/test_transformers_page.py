@@ -7,7 +7,7 @@ tests/demos/test_pages_apptest.py too; here it is trained to open the transforme
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.demos.conftest import DEMOS, assert_no_exception, click_and_finish, end_states
+from tests.demos.conftest import DEMOS, assert_no_exception, chart_keys, click_and_finish, end_states, table_with
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -28,22 +28,12 @@ def _train(at, label, what):
     assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
 
 
-def _charts(at):
-    return {chart.key for chart in at.get("plotly_chart") if chart.key}
-
-
-def _table(at, column):
-    tables = [frame.value for frame in at.dataframe if column in frame.value.columns]
-    assert tables, f"no table with a {column!r} column"
-    return tables[0]
-
-
 def test_first_render_draws_the_encoding_patches_and_windows_before_any_training():
     at = _page()
     assert_no_exception(at, "transformers page")
     assert not at.warning and not at.error
     assert {"transformers.translation.fig.pe", "transformers.vision.fig.patches",
-            "transformers.vision.fig.windows"} <= _charts(at)
+            "transformers.vision.fig.windows"} <= chart_keys(at)
     assert any("R = 125" in md.value and "R = 21" in md.value for md in at.markdown)  # the TCN's receptive fields
     assert len(at.latex) >= 10  # a formula beside each control
 
@@ -51,10 +41,10 @@ def test_first_render_draws_the_encoding_patches_and_windows_before_any_training
 def test_the_transformer_translates_and_opens_on_a_typed_date():
     at = _page(**SMALL_TRANSLATION)
     _train(at, "Train", "transformers page after training translators")
-    table = _table(at, "Exact match")
+    table = table_with(at, "Exact match")
     assert list(table["Model"]) == ["Transformer"] and {"Exact match", "Training (s)"} <= set(table.columns)
     assert {"transformers.translation.fig.steps", "transformers.translation.fig.heads",
-            "transformers.translation.fig.cross"} <= _charts(at)
+            "transformers.translation.fig.cross"} <= chart_keys(at)
     at.text_input(key="transformers.translation.text").set_value("1 jan 2000").run()
     at.slider(key="transformers.translation.head").set_value(2).run()
     assert_no_exception(at, "transformers page reading a typed date with head 2")
@@ -65,18 +55,18 @@ def test_the_transformer_translates_and_opens_on_a_typed_date():
 def test_the_tcn_tab_reports_receptive_fields_and_input_influence():
     at = _page(tcn_n="500", tcn_epochs="1", tcn_length="32", tcn_levels="3", tcn_filters="8")
     _train(at, "Train networks", "transformers page after training TCNs")
-    table = _table(at, "Receptive field R")
+    table = table_with(at, "Receptive field R")
     assert list(table["Network"]) == ["TCN, dilated", "TCN, no dilation"]
     assert list(table["Receptive field R"]) == [29, 13]
-    assert {"transformers.tcn.fig.influence.tcn", "transformers.tcn.fig.influence.tcn_undilated"} <= _charts(at)
+    assert {"transformers.tcn.fig.influence.tcn", "transformers.tcn.fig.influence.tcn_undilated"} <= chart_keys(at)
 
 
 def test_the_vision_tab_compares_models_and_shows_the_class_token():
     at = _page(vision_models="cnn,vit", vision_n="500", vision_epochs="1", vision_dim="16", vision_heads="2")
     _train(at, "Train vision models", "transformers page after training vision models")
-    table = _table(at, "test accuracy")
+    table = table_with(at, "test accuracy")
     assert list(table["architecture"]) == ["CNN", "ViT"]
-    assert "transformers.vision.fig.attention" in _charts(at)
+    assert "transformers.vision.fig.attention" in chart_keys(at)
 
 
 def test_lessons_of_each_tab_and_bad_settings_get_one_sentence():

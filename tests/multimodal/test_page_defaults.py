@@ -1,0 +1,43 @@
+"""The CLIP page's claims at its defaults (one CLIP trained at ``ClipConfig()``, about 100 s on 2 cores):
+zero-shot classification from captions alone, prompt ensembling, retrieval above chance, and CoOp /
+CoCoOp's base and novel accuracy (Chapter 11: CoOp overfits its base classes, CoCoOp generalizes better).
+
+Measured at seed 0 (lab's docstrings): zero-shot 0.94, ensemble 0.94; base / novel: hand 0.99 / 0.94,
+CoOp 0.94 / 0.86, CoCoOp 0.95 / 0.89. The bounds below leave room for another CPU's numerics.
+"""
+
+import numpy as np
+import pytest
+
+from toolkit.multimodal import lab
+
+pytestmark = pytest.mark.xdist_group(__name__)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return lab.run_clip(lab.ClipConfig())
+
+
+def test_the_default_clip_classifies_shapes_zero_shot_from_a_prompt(trained):
+    accuracy, _, confusion = trained.zero_shot([lab.HAND_PROMPT])
+    assert accuracy >= 0.88, accuracy  # the issue's target is 0.9; measured 0.94
+    assert np.all(np.diag(confusion) > confusion.sum(axis=1) / 2)  # every shape mostly right
+
+
+def test_the_ensemble_beats_the_average_single_prompt(trained):
+    singles = [trained.zero_shot([template])[0] for template in lab.ENSEMBLE]
+    assert trained.zero_shot(lab.ENSEMBLE)[0] > np.mean(singles)
+
+
+def test_retrieval_finds_the_own_caption_far_above_chance(trained):
+    recalls = trained.recalls()
+    chance = 5 / len(trained.captions)
+    assert recalls["text → image"][5] > 10 * chance and recalls["image → text"][5] > 10 * chance
+
+
+def test_coop_loses_the_novel_classes_and_cocoop_less(trained):
+    table = {row["prompt"]: row for row in lab.run_prompts(lab.PromptConfig(), trained).table()}
+    hand, coop, cocoop = table[f"hand-written '{lab.HAND_PROMPT}'"], table["CoOp"], table["CoCoOp"]
+    assert coop["novel"] < hand["novel"]  # fitted to the base classes
+    assert cocoop["novel"] > coop["novel"] and cocoop["H"] > coop["H"]

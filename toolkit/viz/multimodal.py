@@ -1,0 +1,97 @@
+"""Figures of the CLIP page (toolkit.multimodal): the similarity matrix, zero-shot accuracy while
+training, the scenes a caption retrieves, and prompt learning's base and novel accuracy.
+
+The similarity matrix is Eq. 2 of ``toolkit.multimodal.clip``: S_ij = e^s u_i · v_j for image i
+(a row, its thumbnail at the left) and caption j (a column); training pulls the diagonal up.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+from toolkit.viz.captioning import _panel_grid
+from toolkit.viz.detection import rgba
+from toolkit.viz.network import png_data_uri
+from toolkit.viz.theme import SMALLEST_FONT, WIDE_WIDTH, apply_layout, run_color, run_colors
+from toolkit.viz.validation import as_array
+
+CELL_PX = 58  # one row of the similarity matrix: a thumbnail fits beside it
+THUMB_MARGIN = 76  # left margin: the thumbnails
+TICKS_PX = 34  # the captions' numbers under the matrix, then the captions
+
+
+def similarity_matrix(similarity, images, captions, *, title=None) -> go.Figure:
+    """Eq. 2's (B, B) matrix as a heatmap: rows the images (thumbnails at the left), columns their
+    captions (numbered, listed under the matrix); the true pairs on the diagonal are outlined."""
+    similarity = as_array("similarity", similarity, ndims=(2,), expected="a (B, B) similarity matrix")
+    images = as_array("images", images, ndims=(4,), expected="a (B, H, W, C) array of images")
+    count = similarity.shape[0]
+    if similarity.shape[1] != count or len(images) != count or len(captions) != count:
+        raise ValueError(f"`similarity` must be square with one image and one caption per row, received "
+                         f"{similarity.shape}, {len(images)} images and {len(captions)} captions.")
+    labels = [f"t{j + 1}" for j in range(count)]
+    fig = go.Figure(go.Heatmap(
+        z=similarity[::-1], x=labels, y=[f"x{i + 1}" for i in range(count)][::-1], colorscale="Viridis",
+        colorbar={"title": {"text": "S<sub>ij</sub>"}}, text=np.round(similarity[::-1], 1), texttemplate="%{text}",
+        textfont={"size": SMALLEST_FONT}, hovertemplate="image %{y}, caption %{x}: S = %{z:.2f}<extra></extra>"))
+    for i in range(count):  # the true pairs
+        row = count - 1 - i
+        fig.add_shape(type="rect", x0=i - 0.5, x1=i + 0.5, y0=row - 0.5, y1=row + 0.5,
+                      line={"color": "#e4572e", "width": 3})
+        fig.add_layout_image(source=png_data_uri(rgba(np.clip(images[i], 0, 1))), xref="paper", yref="y",
+                             x=-0.01, y=row, sizex=0.9, sizey=0.9, xanchor="right", yanchor="middle", layer="above")
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False)
+    legend = "<br>".join(f"<b>t{j + 1}</b> {html.escape(str(c))}" for j, c in enumerate(captions))
+    lines = legend.count("<br>") + 1
+    fig.add_annotation(text=legend, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", yshift=-TICKS_PX,
+                       showarrow=False, align="left", font={"size": SMALLEST_FONT})
+    height = count * CELL_PX + 40 + TICKS_PX + lines * (SMALLEST_FONT + 6)
+    return apply_layout(fig, title=title or "Similarity of held-out images (rows) and captions (columns)", wide=True,
+                        height=height, margin={"l": THUMB_MARGIN, "b": lines * (SMALLEST_FONT + 6) + TICKS_PX + 8})
+
+
+def zero_shot_curve(accuracy_by_epoch: dict, *, chance: float | None = None, title=None) -> go.Figure:
+    """Zero-shot accuracy against the epoch (epoch 0: the untrained model), chance as a dashed line."""
+    epochs = sorted(int(epoch) for epoch in accuracy_by_epoch)
+    fig = go.Figure(go.Scatter(x=epochs, y=[accuracy_by_epoch[e] for e in epochs], mode="lines+markers",
+                               name="zero-shot", line={"color": run_color(0), "width": 3}))
+    if chance is not None:
+        fig.add_hline(y=chance, line={"dash": "dash", "color": "#888888"}, annotation_text="chance",
+                      annotation_position="bottom right")
+    fig.update_yaxes(range=[0, 1.02])
+    return apply_layout(fig, title=title or "Zero-shot accuracy on single shapes", x_title="epoch",
+                        y_title="accuracy", showlegend=False)
+
+
+def retrieved_scenes(images, scores, *, query: str, title=None) -> go.Figure:
+    """The scenes a caption retrieves, best first, each titled with its cosine similarity u · v."""
+    images = as_array("images", images, ndims=(4,), expected="a (k, H, W, C) array of images")
+    scores = as_array("scores", scores, ndims=(1,), expected="one similarity per image")
+    if len(scores) != len(images) or not len(images):
+        raise ValueError(f"`scores` must hold one value per image, received {len(scores)} for {len(images)} images.")
+    titles = [f"#{rank + 1}: {score:.2f}" for rank, score in enumerate(scores)]
+    fig = _panel_grid(list(images), titles, len(images))
+    panel = (WIDE_WIDTH - 20) / len(images)
+    return apply_layout(fig, title=title or f"Held-out scenes closest to “{query}” (cosine u·v)", wide=True,
+                        height=int(panel + 60), showlegend=False, margin={"l": 10, "r": 10, "b": 10})
+
+
+def base_novel_bars(rows: list[dict], *, colors: dict | None = None, title=None) -> go.Figure:
+    """Base and novel accuracy of each prompt (rows of ``lab.PromptResult.table()``), grouped by split."""
+    if not rows:
+        raise ValueError("`rows` must hold at least one prompt's accuracies.")
+    palette = run_colors([row["prompt"] for row in rows], colors)
+    fig = go.Figure()
+    for row in rows:
+        fig.add_trace(go.Bar(x=["base classes", "novel classes", "harmonic mean H"],
+                             y=[row["base"], row["novel"], row["H"]], name=row["prompt"],
+                             marker_color=palette[row["prompt"]], text=[f"{row[k]:.2f}" for k in ("base", "novel", "H")],
+                             textposition="outside", textfont={"size": SMALLEST_FONT}))
+    fig.update_yaxes(range=[0, 1.12])
+    return apply_layout(fig, title=title or "Prompt accuracy on the base classes and on the novel ones",
+                        y_title="accuracy", barmode="group", wide=True)
+
