@@ -124,6 +124,13 @@ def test_search_returns_the_most_similar_images_first():
     assert np.all(np.diff(scores) <= 0)
 
 
+def test_the_vit_image_encoder_gives_its_class_token():
+    model = small_clip(image_kind="vit")
+    assert model.image_encoder.output_shape == (None, 8)  # 2 × width
+    images = RNG.uniform(size=(2, 16, 16, 3)).astype("float32")
+    assert clip.embed_images(model, images).shape == (2, 8)
+
+
 def test_unknown_words_and_bad_settings_fail_clearly():
     model = small_clip()
     assert model.tokenize(["a purple circle"])[0, 1] == 1  # unknown words map to id 1

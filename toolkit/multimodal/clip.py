@@ -85,8 +85,8 @@ def image_encoder(image_shape, width: int = 16, kind: str = "cnn") -> keras.Mode
     if kind == "vit":
         from toolkit.transformers.vision import vit
 
-        return vit(tuple(image_shape), 2 * width, patch_size=8, dim=2 * width, depth=2, heads=4,
-                   mlp_dim=4 * width, name="image_encoder")
+        model = vit(tuple(image_shape), 2 * width, patch_size=8, dim=2 * width, depth=2, heads=4, mlp_dim=4 * width)
+        return keras.Model(model.input, model.get_layer("class_token_output").output, name="image_encoder")
     layers = [keras.Input(tuple(image_shape))]
     for index, channels in enumerate((width, 2 * width, 4 * width, 4 * width)):
         layers.append(keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name=f"conv{index + 1}"))
