@@ -19,6 +19,7 @@ word: measured at p = 0 the zero-shot accuracy on shapes stays near 0.4.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import keras
 import numpy as np
@@ -204,12 +205,27 @@ class ClipResult:
     def model(self):
         return self.run.model
 
+    @functools.cached_property
+    def probe_embeddings(self) -> np.ndarray:
+        """u of the probe shapes, computed once: every prompt the zero-shot tab tries reuses them."""
+        from toolkit.multimodal import clip
+
+        return clip.embed_images(self.model, self.probe[0])
+
+    @functools.cached_property
+    def test_embeddings(self) -> np.ndarray:
+        """u of the held-out scenes, computed once for every search and the recalls."""
+        from toolkit.multimodal import clip
+
+        return clip.embed_images(self.model, self.test.images)
+
     def zero_shot(self, templates) -> tuple[float, np.ndarray, np.ndarray]:
         """Eqs. 4-5 on the probe shapes: accuracy, predictions, and the (C, C) confusion counts."""
         from toolkit.data import shapes
         from toolkit.multimodal import clip
 
-        predicted = clip.zero_shot_predict(self.model, self.probe[0], shapes.SHAPES, templates)
+        w = clip.class_embeddings(self.model, shapes.SHAPES, templates)
+        predicted = np.argmax(self.probe_embeddings @ w.T, axis=1)
         confusion = np.zeros((len(shapes.SHAPES),) * 2, np.int64)
         np.add.at(confusion, (self.probe[1], predicted), 1)
         return float(np.mean(predicted == self.probe[1])), predicted, confusion
@@ -218,14 +234,17 @@ class ClipResult:
         """Eq. 6 on the held-out scenes with their captions, both ways, k = 1 and 5."""
         from toolkit.multimodal import clip
 
-        return clip.retrieval_recalls(self.model, self.test.images, self.captions)
+        similarity = self.test_embeddings @ clip.embed_texts(self.model, self.captions).T  # rows: images
+        return {"image → text": {k: clip.recall_at_k(similarity, k) for k in (1, 5)},
+                "text → image": {k: clip.recall_at_k(similarity.T, k) for k in (1, 5)}}
 
     def search(self, text: str, k: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The held-out scenes most similar to `text`: images, cosine similarities, indices."""
         from toolkit.multimodal import clip
 
-        order, scores = clip.search(self.model, text, self.test.images, k)
-        return self.test.images[order], scores, order
+        scores = self.test_embeddings @ clip.embed_texts(self.model, [text])[0]
+        order = np.argsort(-scores, kind="stable")[:k]
+        return self.test.images[order], scores[order], order
 
     def table(self) -> list[dict]:
         history = self.run.history
