@@ -273,6 +273,21 @@ def multimodal_cases() -> dict:
     return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner}
 
 
+def diffusion_cases() -> dict:
+    """Chapter 10's DDPM around a text-conditioned U-Net (Fourier time features and the caption mean inside)."""
+    from toolkit.diffusion import ddpm, unet
+
+    def small_ddpm():
+        network = unet.diffusion_unet((8, 8, 1), (4, 8), heads=2, vocabulary=6, text_length=3)
+        last = network.get_layer("epsilon")  # starts at zero: give the outputs something to compare
+        last.set_weights([RNG.normal(size=w.shape).astype("float32") * 0.1 for w in last.get_weights()])
+        model = ddpm.DDPM(network, schedule="cosine", steps=20, seed=0)
+        return model, [images(size=8), np.array([1, 5, 10, 20], "float32"),  # [x_t, t, tokens]
+                       np.array([[2, 3, 0], [4, 0, 0], [0, 0, 0], [5, 5, 1]], "int32")]
+
+    return dict.fromkeys(("DDPM", "MaskedMean", "TimeEmbedding"), small_ddpm)
+
+
 def cases():
     """Registered name -> a function building (model, x[, y]) that uses the class."""
     labels, onehot = np.array([0, 2, 1, 0]), np.eye(3)[[0, 2, 1, 0]]
@@ -339,6 +354,7 @@ def cases():
         **detection_cases(),
         **transformer_cases(),
         **multimodal_cases(),
+        **diffusion_cases(),
         **{name: (lambda name=name: around(keras.layers.RNN(getattr(cells, name)(3), return_sequences=True), 5, 2))
            for name in ("GRUCell", "LSTMCell", "VanillaRNNCell")},
         "TruncatedBPTT": truncated_bptt,

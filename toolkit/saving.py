@@ -35,6 +35,8 @@ REGISTERED = {
     "toolkit.cnn.blocks": ("LocalResponseNorm",),
     "toolkit.cnn.layers": ("AvgPool2D", "Conv2D", "MaxPool2D"),
     "toolkit.cnn.regularization": ("CutMixModel", "Cutout", "DropBlock2D", "SpatialDropout2D"),
+    "toolkit.diffusion.ddpm": ("DDPM",),
+    "toolkit.diffusion.unet": ("MaskedMean", "TimeEmbedding"),
     "toolkit.detection.faster_rcnn": ("FasterRCNN", "RegionProposalNetwork"),
     "toolkit.detection.mask_rcnn": ("MaskHead", "MaskRCNN"),
     "toolkit.detection.rcnn": ("FastRCNN", "RCNN"),
