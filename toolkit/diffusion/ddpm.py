@@ -11,6 +11,12 @@ Sampling, DDPM (Algorithm 2; the notes' reverse formula), from x_T ~ N(0, I):
 
     x_{t-1} = 1/√α_t · (x_t - β_t / √(1 - ᾱ_t) · ε̂) + σ_t z,   σ_t² = β_t, z = 0 at t = 1  (3)
 
+With clipping (as the DDPM reference code and keras.io's example), x̂_0 of Eq. 4 is first clipped to
+the data's range and Eq. 3's mean is the posterior mean μ̃_t(x̂_0, x_t) of ``schedules`` Eq. 4: the
+same number when nothing is clipped, and an undertrained network cannot push pixels far outside
+[0, 1] (measured: without it, DDIM samples of a DDPM trained 6 epochs on glyphs ranged over
+[-13.6, 6.6] and the glyph judge recognized 17 %).
+
 DDIM (Song et al. 2021), on S < T steps τ_S > … > τ_1 (η = 0: deterministic):
 
     x̂_0 = (x_t - √(1 - ᾱ_t) ε̂) / √ᾱ_t                                                  (4)
@@ -57,12 +63,15 @@ class DDPM(OwnOptimizers, keras.Model):
         drop_condition: p_∅ of Eq. 2, the share of steps trained without the condition
             (what classifier-free guidance needs); 0 without a condition.
         seed: seeds t, ε and the dropped conditions.
+        data_range: (low, high) of the data, to which sampling clips x̂_0 (None: no clipping,
+            e.g. for latents).
 
     Metrics: ``loss`` (Eq. 2, the mean squared error per value).
     """
 
     def __init__(self, network, *, schedule: str = "linear", steps: int = 1000, scale: float = 2.0,
-                 shift: float = -1.0, drop_condition: float = 0.1, seed=None, **kwargs):
+                 shift: float = -1.0, drop_condition: float = 0.1, seed=None, data_range=(0.0, 1.0),
+                 **kwargs):
         super().__init__(**kwargs)
         self.network = network
         self.schedule = NoiseSchedule(schedule, steps)
@@ -71,6 +80,12 @@ class DDPM(OwnOptimizers, keras.Model):
             raise ValueError("`scale` must not be 0: samples are mapped back through (x_0 - shift) / scale.")
         self.drop_condition = check_probability("drop_condition", drop_condition)
         self.seed = seed
+        if data_range is not None:
+            low, high = (check_float("data_range", v) for v in data_range)
+            if low >= high:
+                raise ValueError(f"`data_range` must be (low, high) with low < high, received {tuple(data_range)}.")
+            data_range = (low, high)
+        self.data_range = data_range
         self.seed_generator = keras.random.SeedGenerator(seed)
         names = set(network.input_names if hasattr(network, "input_names") else network.input)
         self.condition = "label" if "label" in names else "tokens" if "tokens" in names else None
@@ -153,7 +168,7 @@ class DDPM(OwnOptimizers, keras.Model):
     def predict_noise(self, x, t: int, condition=None, guidance: float = 0.0) -> np.ndarray:
         """ε̂ of Eq. 6 at one step t for a batch x_t (NumPy in and out); guidance w needs a condition."""
         if self._predict is None:
-            self._predict = tf.function(lambda inputs: self.network(inputs, training=False), reduce_retracing=True)
+            self._predict = tf.function(self._network_inference, reduce_retracing=True)
         n = len(x)
         t_column = np.full((n,), t, np.float32)
         if self.condition is None:
@@ -163,6 +178,16 @@ class DDPM(OwnOptimizers, keras.Model):
         both = self._predict(self._inputs(np.concatenate([x, x]), np.concatenate([t_column, t_column]),
                                           np.concatenate([condition, self.null_condition(n)]))).numpy()
         return (1 + guidance) * both[:n] - guidance * both[n:]  # Eq. 6
+
+    @tf.autograph.experimental.do_not_convert
+    def _network_inference(self, inputs):
+        return self.network(inputs, training=False)
+
+    def _clip(self, x0):
+        if self.data_range is None:
+            return x0
+        low, high = sorted(v * self.scale + self.shift for v in self.data_range)  # Eq. 1's range
+        return np.clip(x0, low, high)
 
     def _condition_rows(self, condition, n: int):
         if self.condition is None:
@@ -227,13 +252,16 @@ class DDPM(OwnOptimizers, keras.Model):
                 frames.append((int(t), self.to_data(x)))
             noise = self.predict_noise(x, int(t), condition, guidance)
             z = rng.standard_normal(x.shape).astype(np.float32)
+            x0 = self._clip((x - np.sqrt(1 - alpha_bars[t]) * noise) / np.sqrt(alpha_bars[t]))  # Eq. 4
             if sampler == "ddpm":
-                # Eq. 3: x_{t-1} = (x_t - β_t / √(1 - ᾱ_t) ε̂) / √α_t + σ_t z, σ_t² = β_t
-                mean = (x - betas[t] / np.sqrt(1 - alpha_bars[t]) * noise) / np.sqrt(1 - betas[t])
+                if self.data_range is None:
+                    # Eq. 3: x_{t-1} = (x_t - β_t / √(1 - ᾱ_t) ε̂) / √α_t + σ_t z, σ_t² = β_t
+                    mean = (x - betas[t] / np.sqrt(1 - alpha_bars[t]) * noise) / np.sqrt(1 - betas[t])
+                else:  # the same mean written with (clipped) x̂_0: μ̃_t(x̂_0, x_t)
+                    mean, _ = self.schedule.posterior(x0, x, np.int64(t))
                 x = mean + (np.sqrt(betas[t]) * z if t > 1 else 0.0)
             else:
                 previous = alpha_bars[timesteps[i + 1]] if i + 1 < len(timesteps) else 1.0
-                x0 = (x - np.sqrt(1 - alpha_bars[t]) * noise) / np.sqrt(alpha_bars[t])  # Eq. 4
                 sigma = eta * np.sqrt((1 - previous) / (1 - alpha_bars[t]) * (1 - alpha_bars[t] / previous))
                 # Eq. 5
                 x = np.sqrt(previous) * x0 + np.sqrt(max(1 - previous - sigma ** 2, 0.0)) * noise + sigma * z
@@ -255,7 +283,8 @@ class DDPM(OwnOptimizers, keras.Model):
     def get_config(self):
         return {**super().get_config(), "network": keras.saving.serialize_keras_object(self.network),
                 "schedule": self.schedule.kind, "steps": self.steps, "scale": self.scale, "shift": self.shift,
-                "drop_condition": self.drop_condition, "seed": self.seed}
+                "drop_condition": self.drop_condition, "seed": self.seed,
+                "data_range": None if self.data_range is None else list(self.data_range)}
 
     @classmethod
     def from_config(cls, config):
