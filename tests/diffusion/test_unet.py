@@ -13,7 +13,6 @@ def test_time_features_are_the_transformers_position_encoding_at_t():
     layer = unet.TimeEmbedding(32)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(t.astype("float32"))),
                                positional_encoding(1000, 32)[t], atol=1e-4)
-    np.testing.assert_allclose(unet.time_features(t, 32), positional_encoding(1000, 32)[t], atol=1e-5)
 
 
 def test_time_embedding_config_round_trip_and_odd_width():

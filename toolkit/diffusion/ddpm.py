@@ -34,8 +34,6 @@ denoising score matching (``toolkit.diffusion.elbo``).
 
 from __future__ import annotations
 
-import time
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -273,12 +271,6 @@ class DDPM(OwnOptimizers, keras.Model):
     def to_data(self, x) -> np.ndarray:
         """Inverse of Eq. 1: x_0 -> data units."""
         return (np.asarray(x, np.float32) - self.shift) / self.scale
-
-    def timed_sample(self, n: int, **kwargs) -> tuple[np.ndarray, float]:
-        """``sample`` and its wall time in seconds."""
-        start = time.perf_counter()
-        samples = self.sample(n, **kwargs)
-        return samples, time.perf_counter() - start
 
     def get_config(self):
         return {**super().get_config(), "network": keras.saving.serialize_keras_object(self.network),

@@ -66,10 +66,11 @@ class NoiseSchedule:
         self.betas = np.concatenate([[0.0], betas])  # (T + 1,), β_0 = 0
         self.alphas = 1.0 - self.betas  # Eq. 1
         self.alpha_bars = np.cumprod(self.alphas)  # Eq. 2, ᾱ_0 = 1
-        previous = np.concatenate([[1.0], self.alpha_bars[:-1]])  # ᾱ_{t-1}
+        self.alpha_bars_previous = np.concatenate([[1.0], self.alpha_bars[:-1]])  # ᾱ_{t-1}
         with np.errstate(divide="ignore", invalid="ignore"):
             # Eq. 4: β̃_t (0 at t = 0 and, since ᾱ_0 = 1, at t = 1)
-            self.posterior_variances = np.nan_to_num((1 - previous) / (1 - self.alpha_bars) * self.betas)
+            self.posterior_variances = np.nan_to_num((1 - self.alpha_bars_previous) / (1 - self.alpha_bars)
+                                                     * self.betas)
 
     def __repr__(self):
         return f"NoiseSchedule(kind={self.kind!r}, steps={self.steps})"
@@ -102,7 +103,7 @@ class NoiseSchedule:
         x0, xt = np.asarray(x0, np.float64), np.asarray(xt, np.float64)
         t = self.check_t(t, low=1)
         alpha_bar, beta = self._column(self.alpha_bars, t, xt.ndim), self._column(self.betas, t, xt.ndim)
-        alpha_bar_prev = self._column(np.concatenate([[1.0], self.alpha_bars[:-1]]), t, xt.ndim)
+        alpha_bar_prev = self._column(self.alpha_bars_previous, t, xt.ndim)
         mean = (np.sqrt(alpha_bar_prev) * beta / (1 - alpha_bar) * x0
                 + np.sqrt(1 - beta) * (1 - alpha_bar_prev) / (1 - alpha_bar) * xt)
         return mean, self._column(self.posterior_variances, t, xt.ndim)

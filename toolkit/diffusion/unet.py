@@ -32,13 +32,6 @@ from toolkit.validation import check_int, check_positive_int
 MAX_PERIOD = 10_000.0
 
 
-def time_features(t, dim: int, max_period: float = MAX_PERIOD) -> np.ndarray:
-    """Eq. 1 in NumPy: (N,) steps -> (N, dim), sine on even dimensions, cosine on odd ones."""
-    t = np.asarray(t, np.float64).reshape(-1, 1)
-    rates = max_period ** (-(2 * (np.arange(dim) // 2)) / dim)
-    return np.where(np.arange(dim) % 2 == 0, np.sin(t * rates), np.cos(t * rates)).astype(np.float32)
-
-
 @keras.saving.register_keras_serializable(package="toolkit")
 class TimeEmbedding(keras.layers.Layer):
     """Eq. 1: (B,) or (B, 1) time steps -> (B, dim) Fourier features (no weights).
