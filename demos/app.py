@@ -78,6 +78,9 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("app_pages/generative_comparison.py", "Generative models compared", ":material/balance:",
          "generative_comparison"),
     ],
+    "10 Diffusion models": [
+        ("app_pages/diffusion.py", "Diffusion models", ":material/blur_on:", "diffusion"),
+    ],
     "11 Multimodal models": [
         ("app_pages/clip.py", "CLIP & prompt learning", ":material/image_search:", "clip"),
     ],

@@ -158,6 +158,8 @@ def _kept_lesson(lesson: Lesson | None, values: dict) -> Lesson | None:
 
 def lesson_links(lessons: Sequence[Lesson], current: Lesson | None = None) -> None:
     """One link per lesson (``?lesson=name``); opening it restores the preset and its explanation."""
+    if not lessons:
+        return
     parts = [f"[{'**' + lesson.title + '**' if lesson is current else lesson.title}](?{LESSON}={lesson.name})"
              for lesson in lessons]
     st.markdown("Lessons: " + " · ".join(parts))

@@ -412,8 +412,10 @@ def _slots_caption() -> str:
 def _run_line(job: Job, run, active: bool, color: str) -> None:
     numbers = [f"{job.unit} {run.epochs_done}/{run.epochs}"]
     numbers += [f"{k} {run.final(k):.4g}" for k in list(run.history)[:4]]
-    if run.wall_time > 0:
+    if run.wall_time > 0 and run.epochs_per_second >= 0.1:
         numbers.append(f"{run.epochs_per_second:.1f} {job.unit}s/s")
+    elif run.epochs_done:  # a slow run: "0.0 epochs/s" would say nothing
+        numbers.append(f"{run.wall_time / run.epochs_done:.1f} s/{job.unit}")
     swatch = f':color[━━]{{foreground="{color}"}}'  # the run's line in the figures
     line = f"{swatch} **{run.name}** · " + " · ".join(numbers)
     if active or run.status in ("pending", "running"):

@@ -36,6 +36,7 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "image_to_image": {"epochs": "1", "n": "100"},
     "autoencoders": {"epochs": "1", "n": "200", "batch": "64"},
     "generative_comparison": {"epochs": "1", "n": "200", "batch": "50", "samples": "40"},
+    "diffusion": {"spaces": "latent", "n": "500", "autoencoder_epochs": "1", "latent_epochs": "1"},
     "clip": {"clip_scenes": "500", "clip_epochs": "1", "clip_batch": "64", "clip_embed": "16"},
 }
 
@@ -74,6 +75,15 @@ def assert_no_exception(at, what: str) -> None:
     """Fails with the exception texts if the AppTest run showed any."""
     problems = [e.value for e in at.exception]
     assert not problems, f"{what} raised: {problems}"
+
+
+def open_page(script: str, *, timeout: float = 300, **params):
+    """The page ``demos/app_pages/<script>.py`` in AppTest, run once with the URL parameters `params`."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(DEMOS / f"app_pages/{script}.py"), default_timeout=timeout)
+    at.query_params.update(params)
+    return at.run()
 
 
 def click_and_finish(at, label: str = "Train", *, timeout: float = 300):

@@ -6,9 +6,8 @@ the defaults in tests/multimodal/test_page_defaults.py; here the runs are as sma
 """
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.demos.conftest import DEMOS, assert_no_exception, chart_keys, click_and_finish, end_states, table_with
+from tests.demos.conftest import assert_no_exception, chart_keys, click_and_finish, end_states, open_page, table_with
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -17,9 +16,7 @@ SMALL_PROMPTS = {"prompt_shots": "2", "prompt_epochs": "2"}
 
 
 def _page(**params):
-    at = AppTest.from_file(str(DEMOS / "app_pages/clip.py"), default_timeout=TIMEOUT)
-    at.query_params.update(params)
-    return at.run()
+    return open_page("clip", timeout=TIMEOUT, **params)
 
 
 def test_first_render_asks_for_a_trained_clip_in_the_other_tabs():

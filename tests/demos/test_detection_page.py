@@ -2,17 +2,13 @@
 
 YOLO, the smallest run, is trained by tests/demos/test_pages_apptest.py."""
 
-from streamlit.testing.v1 import AppTest
-
-from tests.demos.conftest import DEMOS, assert_no_exception, click_and_finish, end_states
+from tests.demos.conftest import assert_no_exception, click_and_finish, end_states, open_page
 
 TIMEOUT = 300
 
 
 def _page(**params):
-    at = AppTest.from_file(str(DEMOS / "app_pages/detection.py"), default_timeout=TIMEOUT)
-    at.query_params.update(params)
-    return at.run()
+    return open_page("detection", timeout=TIMEOUT, **params)
 
 
 def test_two_detectors_train_and_their_predictions_are_drawn():

@@ -15,7 +15,9 @@ With clipping (as the DDPM reference code and keras.io's example), x̂_0 of Eq. 
 the data's range and Eq. 3's mean is the posterior mean μ̃_t(x̂_0, x_t) of ``schedules`` Eq. 4: the
 same number when nothing is clipped, and an undertrained network cannot push pixels far outside
 [0, 1] (measured: without it, DDIM samples of a DDPM trained 6 epochs on glyphs ranged over
-[-13.6, 6.6] and the glyph judge recognized 17 %).
+[-13.6, 6.6] and the glyph judge recognized 17 %). DDIM then also uses the noise that agrees with
+the clipped x̂_0, ε̂ = (x_t - √ᾱ_t x̂_0) / √(1 - ᾱ_t), so x_{t'} stays between x̂_0 and x_t; with
+the network's own ε̂ a latent DDPM's DDIM chain overflowed at S = 100.
 
 DDIM (Song et al. 2021), on S < T steps τ_S > … > τ_1 (η = 0: deterministic):
 
@@ -259,6 +261,8 @@ class DDPM(OwnOptimizers, keras.Model):
                     mean, _ = self.schedule.posterior(x0, x, np.int64(t))
                 x = mean + (np.sqrt(betas[t]) * z if t > 1 else 0.0)
             else:
+                if self.data_range is not None:  # ε̂ that agrees with the clipped x̂_0 (docstring)
+                    noise = (x - np.sqrt(alpha_bars[t]) * x0) / np.sqrt(1 - alpha_bars[t])
                 previous = alpha_bars[timesteps[i + 1]] if i + 1 < len(timesteps) else 1.0
                 sigma = eta * np.sqrt((1 - previous) / (1 - alpha_bars[t]) * (1 - alpha_bars[t] / previous))
                 # Eq. 5

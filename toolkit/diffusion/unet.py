@@ -162,3 +162,29 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 64), *, attention: b
     h = keras.layers.Activation("swish")(keras.layers.GroupNormalization(_groups(widths[0]), name="out_norm")(h))
     noise = keras.layers.Conv2D(image_channels, 3, padding="same", kernel_initializer="zeros", name="epsilon")(h)
     return keras.Model(inputs, noise, name=name)
+
+
+def diffusion_mlp(dim: int, *, hidden: int = 256, depth: int = 3, num_classes: int = 0, time_dim: int = 64,
+                  name: str = "mlp") -> keras.Model:
+    """ε_θ for vectors (latent diffusion: x is an autoencoder's code z, (B, d)): the time features
+    of Eq. 1 and the class of Eq. 2 give e, added before each of `depth` residual swish layers:
+
+        h ← h + W₂ swish(W₁ swish(h + e) + b₁) + b₂,   ε̂ = W_out swish(h)   (W_out starts at 0)
+
+    Inputs {"x": (B, d), "t": (B,)} plus "label" (B,) when `num_classes` (label K is ∅).
+    """
+    dim = check_positive_int("dim", dim)
+    hidden = check_positive_int("hidden", hidden)
+    depth = check_positive_int("depth", depth)
+    num_classes = check_int("num_classes", num_classes, 0)
+    inputs = {"x": keras.Input((dim,), name="x"), "t": keras.Input((), name="t")}
+    embedding = TimeEmbedding(check_positive_int("time_dim", time_dim), name="time_features")(inputs["t"])
+    embedding = keras.layers.Dense(hidden, activation="swish", name="time_mlp")(embedding)
+    embedding = _condition(embedding, num_classes, 0, 0, inputs)
+    h = keras.layers.Dense(hidden, name="stem")(inputs["x"])
+    for layer in range(depth):
+        inner = keras.layers.Activation("swish")(h + embedding)
+        inner = keras.layers.Dense(hidden, activation="swish", name=f"block{layer}_dense1")(inner)
+        h = h + keras.layers.Dense(hidden, name=f"block{layer}_dense2")(inner)
+    noise = keras.layers.Dense(dim, kernel_initializer="zeros", name="epsilon")(keras.layers.Activation("swish")(h))
+    return keras.Model(inputs, noise, name=name)

@@ -140,17 +140,27 @@ def _autoencoder(kind, config, images, callbacks, stop):
 def train_models(config: ComparisonConfig, *, callbacks=(), stop=None):
     """(runs, generators, images): the three models trained on the same glyphs and batches, in
     the order of ``MODELS``; after a stopped run the later models are not trained."""
-    data = gg.training_data(_gan_config(config))  # both splits of glyphs(n, seed=0), for every model
-    images = data[0]
-    trainers = {"GAN": lambda: _gan(config, data, callbacks, stop),
-                "VAE": lambda: _autoencoder("vae", config, images, callbacks, stop),
-                "VQ-VAE": lambda: _autoencoder("vqvae", config, images, callbacks, stop)}
+    data = training_data(config)
     runs, generators = {}, {}
     for name in MODELS:
-        runs[name], generators[name] = trainers[name]()
+        runs[name], generators[name] = train_model(name, config, data, callbacks=callbacks, stop=stop)
         if runs[name].status == "stopped":
             break
-    return runs, generators, images
+    return runs, generators, data[0]
+
+
+def training_data(config: ComparisonConfig):
+    """Both splits of glyphs(n, seed=0), as ``glyph_gan.training_data``: every model's images."""
+    return gg.training_data(_gan_config(config))
+
+
+def train_model(name: str, config: ComparisonConfig, data, *, callbacks=(), stop=None):
+    """(run, Generator) of one of ``MODELS`` trained on `data` (``training_data``) with the budget."""
+    if name == "GAN":
+        return _gan(config, data, callbacks, stop)
+    if name not in MODELS:
+        raise ValueError(f"`name` must be one of {', '.join(MODELS)}, received {name!r}.")
+    return _autoencoder("vae" if name == "VAE" else "vqvae", config, data[0], callbacks, stop)
 
 
 def latent_smoothness(generator: Generator, judge, n: int = 200, seed: int = 0) -> dict:
