@@ -124,9 +124,10 @@ PRESETS = (
            {}),
     Preset("trilemma", "The generative trilemma: GAN, VAE and diffusion",
            "Adds a DCGAN and a VAE trained on the same glyphs (3 epochs each, the budget of 'Compare generative "
-           "models'). The table then shows the trilemma of the notes: the GAN samples fast and sharp but covers "
-           "fewer classes; the VAE samples fast and covers every class but blurs (higher FID); the diffusion "
-           "model is sharp and diverse but needs S network evaluations per sample.",
+           "models'). The table then shows the trilemma of the notes, measured at seed 0 on 2 cores: the GAN samples "
+           "in one network evaluation and sharply (FID 7.8) but the judge recognizes only 0.60 of its samples, "
+           "in 9 classes; the VAE samples fastest but blurs (FID 75, 0.17 recognized); the latent DDPM is sharp "
+           "and covers all 10 digits (FID 9.7, 0.94 recognized) but needs 100 network evaluations per sample.",
            {"rivals": RIVALS, "spaces": ("latent",)}),
     Preset("no-guidance", "Never dropping the condition: no guidance possible",
            "With p∅ = 0 the network never learns ε_θ(x_t, t, ∅), so the guided formula mixes in an "
