@@ -127,9 +127,8 @@ def sample(result):
                    "steps. DDIM's x̂₀ jumps let a few steps reach the quality of T.")
 
 
-@st.cache_resource(show_spinner="Loading the glyph judge…")
 def judge():
-    from toolkit.generative.metrics import glyph_judge
+    from toolkit.generative.metrics import glyph_judge  # the shipped judge, loaded once per process
 
     return glyph_judge()
 

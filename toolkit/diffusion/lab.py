@@ -145,8 +145,8 @@ def autoencoder(config: DiffusionConfig):
     return model
 
 
-def ddpm(config: DiffusionConfig, space: str):
-    """The compiled, class-conditional DDPM of one space (latent: data_range set by ``train_latent``)."""
+def ddpm(config: DiffusionConfig, space: str, data_range=None):
+    """The compiled, class-conditional DDPM of one space; a latent one clips x̂_0 to `data_range`."""
     from toolkit.diffusion.ddpm import DDPM
     from toolkit.diffusion.unet import diffusion_mlp, diffusion_unet
 
@@ -155,7 +155,7 @@ def ddpm(config: DiffusionConfig, space: str):
         options = {}
     else:
         network = diffusion_mlp(config.latent, num_classes=CLASSES)
-        options = {"scale": 1.0, "shift": 0.0, "data_range": None}
+        options = {"scale": 1.0, "shift": 0.0, "data_range": data_range}
     model = DDPM(network, schedule=config.schedule, steps=config.steps, drop_condition=config.drop,
                  seed=config.seed, name=SPACES[space].replace(" ", "_"), **options)
     model.compile(optimizer=keras.optimizers.Adam(config.lr))
@@ -206,19 +206,16 @@ class DiffusionMonitor:
 
     def __init__(self):
         self.model: GlyphDiffusion | None = None
-        self.conditions = digit_labels(WATCHED)
         self.samples: dict[str, tuple[int, np.ndarray]] = {}
 
-    def watch(self, model: GlyphDiffusion | None, conditions=None) -> None:
-        """Samples `model` from now on, with `conditions` (labels or token rows; default: the digits)."""
+    def watch(self, model: GlyphDiffusion | None) -> None:
         self.model = model
-        self.conditions = digit_labels(WATCHED) if conditions is None else conditions
 
     def __call__(self, run) -> dict:
         model = self.model
         if model is not None and run.name == model.name and run.epochs_done:
             if self.samples.get(model.name, (None,))[0] != run.epochs_done:
-                images = model.sample(self.conditions, sampling_steps=WATCH_STEPS, seed=1)
+                images = model.sample(digit_labels(WATCHED), sampling_steps=WATCH_STEPS, seed=1)
                 self.samples[model.name] = (run.epochs_done, images)
         return {"samples": dict(self.samples)}
 
@@ -274,8 +271,8 @@ def train_latent(config, images, labels, held_out, monitor, callbacks, stop) -> 
         return runs, None
     z, mean, std = standardized_codes(coder, images)
     z_held = ((coder.encode(held_out[0]) - mean) / std).astype(np.float32)
-    model = seeded_build(lambda: ddpm(config, "latent"), config.seed)
-    model.data_range = (float(z.min()), float(z.max()))  # x̂_0 clipped to the codes' range (module docstring)
+    code_range = (float(z.min()), float(z.max()))  # x̂_0 clipped to the codes' range (module docstring)
+    model = seeded_build(lambda: ddpm(config, "latent", code_range), config.seed)
     result = GlyphDiffusion("latent", model, coder, mean, std)
     monitor.watch(result)
     runs[result.name] = _fit(model, z, labels, (z_held, held_out[1]), config.latent_epochs, config, callbacks, stop,
@@ -299,11 +296,17 @@ def timed(sample) -> tuple[np.ndarray, float]:
     return images, (time.perf_counter() - start) * 100 / SCORED
 
 
+def judged(judge, images, labels) -> tuple[float, float]:
+    """(share the judge recognizes with confidence ≥ 0.9, share it reads as `labels`)."""
+    probabilities = judge.probabilities(images)
+    return float(np.mean(probabilities.max(1) >= 0.9)), float(np.mean(probabilities.argmax(1) == labels))
+
+
 def score_row(name: str, images, seconds_per_100: float, train_seconds: float, judge, real_features,
               labels=None, evaluations: int | None = None) -> dict:
     """One row of the trilemma table: quality (FID, recognized), diversity (classes), speed."""
     report = judge.report(images, real_features)
-    agree = float(np.mean(judge.probabilities(images).argmax(1) == labels)) if labels is not None else None
+    agree = judged(judge, images, labels)[1] if labels is not None else None
     return {"model": name, "train (s)": round(train_seconds, 1), "FID ↓": round(report["fid"], 1),
             "recognized ↑": round(report["recognized"], 3), "classes covered ↑": int(report["classes_covered"]),
             "digit asked for ↑": "—" if agree is None else round(agree, 3),
@@ -323,21 +326,21 @@ def run_diffusion(config: DiffusionConfig, *, callbacks=(), stop=None,
     monitor = monitor or DiffusionMonitor()
     data, held_out = glyph_images(config)
     images, labels = data[:2]
-    runs, models = {}, {}
+    runs, models, rivals = {}, {}, {}
+    stopped = lambda: any(run.status == "stopped" for run in runs.values())  # noqa: E731
     trainers = {"latent": train_latent, "pixel": train_pixel}
-    for space in SPACES:
-        if space in config.spaces and not (runs and any(r.status == "stopped" for r in runs.values())):
-            new_runs, model = trainers[space](config, images, labels, held_out, monitor, callbacks, stop)
-            runs.update(new_runs)
-            if model is not None:
-                models[model.name] = model
-    rivals = {}
+    for space in (space for space in SPACES if space in config.spaces):
+        if stopped():
+            break
+        new_runs, model = trainers[space](config, images, labels, held_out, monitor, callbacks, stop)
+        runs.update(new_runs)
+        if model is not None:
+            models[model.name] = model
     budget = comparison.ComparisonConfig(n=config.n, seed=config.seed)
     for name in config.rivals:
-        if any(r.status == "stopped" for r in runs.values()):
+        if stopped():
             break
-        runs[name], rivals[name] = comparison.train_model(name, budget, data,
-                                                          callbacks=callbacks, stop=stop)
+        runs[name], rivals[name] = comparison.train_model(name, budget, data, callbacks=callbacks, stop=stop)
     judge = judge or glyph_judge()
     real_features = judge.features(held_out[0])
     rows, samples = [], {}
@@ -381,10 +384,9 @@ def sample_with(model: GlyphDiffusion, config: SampleConfig, judge, keep: int = 
                        eta=config.eta, seed=config.sample_seed, keep=keep)
     images, frames = out if keep else (out, [])
     seconds = time.perf_counter() - start
-    probabilities = judge.probabilities(images)
+    recognized, agree = judged(judge, images, labels)
     return {"images": images, "frames": frames, "seconds": seconds, "labels": labels,
-            "recognized": float(np.mean(probabilities.max(1) >= 0.9)),
-            "agree": float(np.mean(probabilities.argmax(1) == labels)),
+            "recognized": recognized, "agree": agree,
             "steps": model.model.steps if config.sampler == "ddpm" else len(model.model.timesteps("ddim", steps))}
 
 
@@ -400,10 +402,9 @@ def step_sweep(model: GlyphDiffusion, judge, *, guidance: float = 2.0, count: in
         start = time.perf_counter()
         images = model.sample(labels, sampler=sampler.lower(), sampling_steps=steps, guidance=guidance, seed=seed)
         seconds = time.perf_counter() - start
-        probabilities = judge.probabilities(images)
+        recognized, agree = judged(judge, images, labels)
         rows.append({"sampler": sampler, "steps": steps, "seconds": round(seconds, 2),
-                     "recognized ↑": round(float(np.mean(probabilities.max(1) >= 0.9)), 3),
-                     "digit asked for ↑": round(float(np.mean(probabilities.argmax(1) == labels)), 3)})
+                     "recognized ↑": round(recognized, 3), "digit asked for ↑": round(agree, 3)})
     return rows
 
 
