@@ -80,6 +80,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     ],
     "10 Diffusion models": [
         ("app_pages/diffusion.py", "Diffusion models", ":material/blur_on:", "diffusion"),
+        ("app_pages/text_to_image.py", "Text-to-image diffusion", ":material/text_fields:", "text_to_image"),
     ],
     "11 Multimodal models": [
         ("app_pages/clip.py", "CLIP & prompt learning", ":material/image_search:", "clip"),

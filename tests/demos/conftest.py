@@ -37,6 +37,7 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "autoencoders": {"epochs": "1", "n": "200", "batch": "64"},
     "generative_comparison": {"epochs": "1", "n": "200", "batch": "50", "samples": "40"},
     "diffusion": {"spaces": "latent", "n": "500", "autoencoder_epochs": "1", "latent_epochs": "1"},
+    "text_to_image": {"n": "500", "autoencoder_epochs": "1", "diffusion_epochs": "1"},
     "clip": {"clip_scenes": "500", "clip_epochs": "1", "clip_batch": "64", "clip_embed": "16"},
 }
 

@@ -61,3 +61,18 @@ def test_unet_condition_changes_the_prediction_once_trained_weights_differ():
 def test_bad_unet_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         unet.diffusion_unet(**kwargs)
+
+
+def test_mlp_reads_a_caption_and_round_trips_through_saving(tmp_path):
+    network = unet.diffusion_mlp(6, hidden=16, depth=2, vocabulary=9, text_length=4)
+    last = network.get_layer("epsilon")
+    last.set_weights([np.random.default_rng(1).normal(size=w.shape) * 0.1 for w in last.get_weights()])
+    inputs = {"x": np.ones((3, 6), "float32"), "t": np.full(3, 10.0, "float32"),
+              "tokens": np.array([[2, 3, 0, 0], [3, 2, 0, 0], [0, 0, 0, 0]], "int32")}
+    out = keras.ops.convert_to_numpy(network(inputs))
+    assert out.shape == (3, 6)
+    np.testing.assert_allclose(out[0], out[1], atol=1e-6)  # a bag of words: the order does not matter
+    assert not np.allclose(out[0], out[2])  # the caption changes ε̂; no words is ∅
+    network.save(tmp_path / "mlp.keras")
+    again = keras.saving.load_model(tmp_path / "mlp.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again(inputs)), out, atol=1e-6)

@@ -201,10 +201,11 @@ def digit_labels(n: int) -> np.ndarray:
 
 class DiffusionMonitor:
     """The live state, ``fn(run) -> dict`` for the panel: each diffusion model's samples of the
-    digits 0-9 (twice), or of given conditions, from the same fixed noise, DDIM with 25 steps and
-    w = 2, once an epoch."""
+    digits 0-9 (twice), or of the given `conditions` (what its ``sample`` takes: the text lab's
+    prompts), from the same fixed noise, DDIM with 25 steps and w = 2, once an epoch."""
 
-    def __init__(self):
+    def __init__(self, conditions=None):
+        self.conditions = digit_labels(WATCHED) if conditions is None else conditions
         self.model: GlyphDiffusion | None = None
         self.samples: dict[str, tuple[int, np.ndarray]] = {}
 
@@ -215,7 +216,7 @@ class DiffusionMonitor:
         model = self.model
         if model is not None and run.name == model.name and run.epochs_done:
             if self.samples.get(model.name, (None,))[0] != run.epochs_done:
-                images = model.sample(digit_labels(WATCHED), sampling_steps=WATCH_STEPS, seed=1)
+                images = model.sample(self.conditions, sampling_steps=WATCH_STEPS, seed=1)
                 self.samples[model.name] = (run.epochs_done, images)
         return {"samples": dict(self.samples)}
 

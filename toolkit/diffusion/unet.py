@@ -164,23 +164,26 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 64), *, attention: b
     return keras.Model(inputs, noise, name=name)
 
 
-def diffusion_mlp(dim: int, *, hidden: int = 256, depth: int = 3, num_classes: int = 0, time_dim: int = 64,
-                  name: str = "mlp") -> keras.Model:
+def diffusion_mlp(dim: int, *, hidden: int = 256, depth: int = 3, num_classes: int = 0, vocabulary: int = 0,
+                  text_length: int = 12, time_dim: int = 64, name: str = "mlp") -> keras.Model:
     """ε_θ for vectors (latent diffusion: x is an autoencoder's code z, (B, d)): the time features
-    of Eq. 1 and the class of Eq. 2 give e, added before each of `depth` residual swish layers:
+    of Eq. 1 and the class of Eq. 2 or the caption of Eq. 3 give e, added before each of `depth`
+    residual swish layers:
 
         h ← h + W₂ swish(W₁ swish(h + e) + b₁) + b₂,   ε̂ = W_out swish(h)   (W_out starts at 0)
 
-    Inputs {"x": (B, d), "t": (B,)} plus "label" (B,) when `num_classes` (label K is ∅).
+    Inputs {"x": (B, d), "t": (B,)} plus "label" (B,) when `num_classes` (label K is ∅), "tokens"
+    (B, text_length) when `vocabulary` (word ids, 0 padding; all zeros is ∅).
     """
     dim = check_positive_int("dim", dim)
     hidden = check_positive_int("hidden", hidden)
     depth = check_positive_int("depth", depth)
     num_classes = check_int("num_classes", num_classes, 0)
+    vocabulary = check_int("vocabulary", vocabulary, 0)
     inputs = {"x": keras.Input((dim,), name="x"), "t": keras.Input((), name="t")}
     embedding = TimeEmbedding(check_positive_int("time_dim", time_dim), name="time_features")(inputs["t"])
     embedding = keras.layers.Dense(hidden, activation="swish", name="time_mlp")(embedding)
-    embedding = _condition(embedding, num_classes, 0, 0, inputs)
+    embedding = _condition(embedding, num_classes, vocabulary, text_length, inputs)
     h = keras.layers.Dense(hidden, name="stem")(inputs["x"])
     for layer in range(depth):
         inner = keras.layers.Activation("swish")(h + embedding)

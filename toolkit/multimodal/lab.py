@@ -119,14 +119,15 @@ def clip_data_spec(config: ClipConfig) -> dict:
     return {"name": "shapes", "n": config.clip_scenes, "seed": 0, "min_objects": 1, "max_objects": config.clip_objects}
 
 
-def short_caption(rng, classes, colours, sizes) -> str:
-    """Each shape named with a random subset of its size and colour: "a red circle and a star"."""
+def short_caption(rng, classes, colours, sizes, size_named: float = 0.5, colour_named: float = 0.5) -> str:
+    """Each shape named with a random subset of its size and colour, each kept with its probability:
+    "a red circle and a star"."""
     from toolkit.data import shapes
 
     parts = []
     for shape, colour, size in zip(classes, colours, sizes):
-        words = [shapes.SIZES[size]] if rng.random() < 0.5 else []
-        words += [shapes.COLOUR_NAMES[colour]] if rng.random() < 0.5 else []
+        words = [shapes.SIZES[size]] if rng.random() < size_named else []
+        words += [shapes.COLOUR_NAMES[colour]] if rng.random() < colour_named else []
         parts.append(" ".join(["a", *words, shapes.SHAPES[shape]]))
     return shapes.listed(parts)
 
