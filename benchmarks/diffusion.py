@@ -9,10 +9,14 @@ Markdown tables, with the core count and the load average (the machine may be sh
    latent and the pixel DDPM (the pixel rows on fewer samples: DDPM takes a minute or more).
 3. The generative trilemma: GAN, VAE (3 epochs, batch 32, as 'Compare generative models') and the
    two DDPMs on the same glyphs: FID, recognized, classes covered, network evaluations, seconds.
+4. Text-to-image (the Text-to-image page's defaults): training seconds of the autoencoder and the
+   caption-conditioned DDPM, the prompt table (shape, colour, size asked for, per guidance scale)
+   and the seconds to draw 108 samples.
 
 Timings are never asserted. Run from the repository root:
 
-    python benchmarks/diffusion.py     # about 10 minutes on 2 cores
+    python benchmarks/diffusion.py              # about 10 minutes on 2 cores
+    python benchmarks/diffusion.py --text-only  # section 4 alone, about a minute
 """
 
 from __future__ import annotations
@@ -51,10 +55,31 @@ class ScoreAtEpochs(Callback):
         self.rows.append((run.name, run.epochs_done, run.wall_time, report["fid"], report["recognized"]))
 
 
+def text_to_image() -> None:
+    from toolkit.diffusion import text_lab
+
+    reader = text_lab.shape_reader()
+    config = text_lab.TextDiffusionConfig()
+    result = text_lab.run_text_diffusion(config, reader=reader)
+    seconds = {name: run.wall_time for name, run in result.runs.items()}
+    print(f"\n## 4. Text-to-image (page defaults: {config.n:,} crops; autoencoder {seconds['autoencoder']:.1f} s, "
+          f"caption DDPM {seconds['text DDPM']:.1f} s)\n")
+    columns = list(result.table()[0])
+    print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
+    for row in result.table():
+        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    started = time.perf_counter()
+    result.model.sample(text_lab.every_prompt(), sampling_steps=lab.SCORE_STEPS, seed=9)
+    print(f"\n108 samples (DDIM {lab.SCORE_STEPS} steps, w = 2): {time.perf_counter() - started:.2f} s.")
+
+
 def main() -> None:
     from toolkit.generative.metrics import glyph_judge
 
     print(f"# Diffusion benchmarks ({machine()})\n")
+    if "--text-only" in sys.argv[1:]:
+        text_to_image()
+        return
     judge = glyph_judge()
     config = lab.DiffusionConfig(rivals=lab.RIVALS)
     _, held_out = lab.glyph_images(config)
@@ -82,6 +107,7 @@ def main() -> None:
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for row in result.table():
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    text_to_image()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from demos import ui
 from toolkit.diffusion import lab
 from toolkit.diffusion.schedules import SCHEDULES, NoiseSchedule
 from toolkit.viz import image_grid, learning_curves
-from toolkit.viz.diffusion import denoising_grid, schedule_curves, value_histogram
+from toolkit.viz.diffusion import denoising_grid, schedule_curves, stochastic_paths, value_histogram
 
 KEY = "diffusion"
 TRAIN_KEY, SAMPLE_KEY = f"{KEY}.train", f"{KEY}.sample"
@@ -47,9 +47,14 @@ def forward_process():
     left.plotly_chart(image_grid(out["images"], cols=5, title=f"x_t at t = {t}: √ᾱ_t = {alpha_bar ** 0.5:.3f} of the "
                                  f"glyph, √(1 − ᾱ_t) = {(1 - alpha_bar) ** 0.5:.3f} noise"), key=f"{KEY}.fig.noised")
     right.plotly_chart(value_histogram(out["x0"], out["values"], t), key=f"{KEY}.fig.histogram")
-    st.plotly_chart(schedule_curves({name: NoiseSchedule(name, config.forward_steps) for name in SCHEDULES}, t,
-                                    title=f"Signal left ᾱ_t for T = {config.forward_steps}: the cosine schedule "
-                                          "destroys the glyph more slowly"), key=f"{KEY}.fig.schedules")
+    left, right = st.columns(2)
+    left.plotly_chart(schedule_curves({name: NoiseSchedule(name, config.forward_steps) for name in SCHEDULES}, t,
+                                      title=f"Signal left ᾱ_t for T = {config.forward_steps}: the cosine schedule "
+                                            "destroys the glyph more slowly"), key=f"{KEY}.fig.schedules")
+    right.plotly_chart(stochastic_paths(**lab.stochastic_paths(config), t=t, title="One pixel's paths: the mean √ᾱ_t x₀ and "
+                                        "the band ±2√(1 − ᾱ_t)"),
+                       key=f"{KEY}.fig.paths")
+    right.latex(lab.FORMULA_STEP)
     st.caption("The values of x_t approach N(0, 1) as t → T: where sampling starts. The glyphs' pixels are mapped "
                "to [−1, 1] first (x₀ = 2x − 1), so the noise and the signal have the same scale.")
     with st.expander("The ELBO and denoising score matching, computed on a tiny case"):

@@ -48,6 +48,7 @@ def train():
     form, config = ui.tab_form(TRAIN_KEY, lab.TextDiffusionConfig, LESSONS)
     if config is None:
         return None
+    lab.shape_crops(config.n + lab.HELD_OUT, config.seed)  # drawn (once) while the student reads: a click only trains
 
     def run(live):
         monitor = DiffusionMonitor(lab.WATCHED)

@@ -22,7 +22,8 @@ def test_first_render_shows_the_forward_process_and_asks_for_a_model():
     at = _page()
     assert_no_exception(at, "Diffusion page")
     assert not at.warning and not at.error
-    assert {"diffusion.fig.noised", "diffusion.fig.histogram", "diffusion.fig.schedules"} <= chart_keys(at)
+    assert {"diffusion.fig.noised", "diffusion.fig.histogram", "diffusion.fig.schedules",
+            "diffusion.fig.paths"} <= chart_keys(at)
     assert any("Train a diffusion model" in info.value for info in at.info)
     assert len(at.latex) >= 6  # a formula beside the controls
     at.slider(key="diffusion.forward_t").set_value(1000).run()

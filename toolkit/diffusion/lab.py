@@ -43,6 +43,8 @@ DIGITS = ("all", *map(str, range(CLASSES)))
 
 FORMULA_FORWARD = r"x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon,\quad " \
                   r"\bar\alpha_t = \prod_{s=1}^{t} (1 - \beta_s)"
+FORMULA_STEP = r"x_t - x_{t-1} = \underbrace{(\sqrt{\alpha_t} - 1)\, x_{t-1}}_{\text{average change}} + " \
+               r"\underbrace{\sqrt{\beta_t}\, \varepsilon}_{\text{random variation}}"
 FORMULA_SCHEDULE = {"linear": r"\beta_t = \tfrac{1000}{T}\big(10^{-4} + (0.02 - 10^{-4})\tfrac{t-1}{T-1}\big)",
                     "cosine": r"\bar\alpha_t = \frac{f(t)}{f(0)},\ f(t) = \cos^2\!\Big(\frac{t/T + 0.008}{1.008}"
                               r"\cdot\frac{\pi}{2}\Big)"}
@@ -77,6 +79,21 @@ def forward_process(config: ForwardConfig, images, seed: int = 0) -> dict:
     x_t = schedule.q_sample(x0, np.full(len(x0), config.forward_t), noise)
     return {"images": np.clip((x_t + 1) / 2, 0, 1), "values": x_t.ravel(), "x0": x0.ravel(),
             "alpha_bar": float(schedule.alpha_bars[config.forward_t]), "schedule": schedule}
+
+
+STARTS = (-0.8, 0.8)  # x_0 of the stochastic paths
+PATHS = 6  # paths from each start
+
+
+def stochastic_paths(config: ForwardConfig, seed: int = 0) -> dict:
+    """Eq. 6 of ``schedules`` iterated in 1-D: PATHS paths from each of STARTS, their mean and spread."""
+    schedule = NoiseSchedule(config.forward_schedule, config.forward_steps)
+    x0 = np.repeat(np.array(STARTS)[None, :, None], PATHS, axis=2)  # (1, S, P)
+    every = max(1, config.forward_steps // 250)  # at most ~250 points a path
+    steps = np.arange(0, config.forward_steps + 1, every)
+    root = np.sqrt(schedule.alpha_bars[steps])[:, None]
+    return {"steps": steps, "paths": schedule.paths(x0[0], seed)[steps], "means": root * np.array(STARTS),
+            "spreads": np.sqrt(1 - root ** 2) * np.ones(len(STARTS))}
 
 
 # ---------------------------------------------------------------- training

@@ -10,6 +10,13 @@ steps; the variance added at step t is β_t (the notes, chapter 10):
         μ̃_t = √ᾱ_{t-1} β_t / (1 - ᾱ_t) · x_0 + √α_t (1 - ᾱ_{t-1}) / (1 - ᾱ_t) · x_t,
         β̃_t = (1 - ᾱ_{t-1}) / (1 - ᾱ_t) · β_t
     SNR(t) = ᾱ_t / (1 - ᾱ_t)                                                             (5)
+    x_t - x_{t-1} = (√α_t - 1) x_{t-1}  +  √β_t ε                                         (6)
+                    average change         random variation
+
+Eq. 6 is the notes' stochastic equation: Eq. 1 written as a change of x, the sum of a
+deterministic pull toward 0 (the drift; −½ β_t x_{t-1} to first order, the SDE
+dx = −½ β(t) x dt + √β(t) dw of Song et al. 2021) and a random kick. Iterated from one x_0,
+the average changes add up to the mean √ᾱ_t x_0 and the kicks to the spread √(1 − ᾱ_t) (Eq. 3).
 
 The notes write Eq. 3 with α_t where the product ᾱ_t is meant; the code uses ᾱ_t.
 
@@ -97,6 +104,24 @@ class NoiseSchedule:
         t = self.check_t(t, low=1)
         alpha = self._column(self.alphas, t, x_previous.ndim)
         return np.sqrt(alpha) * x_previous + np.sqrt(1 - alpha) * np.asarray(noise)
+
+    def step_parts(self, x_previous, t, noise) -> tuple[np.ndarray, np.ndarray]:
+        """Eq. 6: (average change, random variation) of one step; x_{t-1} plus both is ``q_step``."""
+        x_previous = np.asarray(x_previous, np.float64)
+        t = self.check_t(t, low=1)
+        alpha = self._column(self.alphas, t, x_previous.ndim)
+        return (np.sqrt(alpha) - 1) * x_previous, np.sqrt(1 - alpha) * np.asarray(noise)
+
+    def paths(self, x0, seed: int = 0) -> np.ndarray:
+        """(T + 1, *x0.shape): x_0, x_1, … x_T, each step Eq. 1 with its own noise (Eq. 6 iterated)."""
+        x = np.asarray(x0, np.float64)
+        rng = np.random.default_rng(seed)
+        out = [x]
+        for t in range(1, self.steps + 1):
+            change, variation = self.step_parts(x, t, rng.standard_normal(x.shape))
+            x = x + change + variation
+            out.append(x)
+        return np.stack(out)
 
     def posterior(self, x0, xt, t) -> tuple[np.ndarray, np.ndarray]:
         """Eq. 4: the mean μ̃_t(x_t, x_0) and variance β̃_t of q(x_{t-1} | x_t, x_0)."""

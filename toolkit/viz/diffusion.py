@@ -5,6 +5,9 @@
 - ``value_histogram``: the values of x_0 and of x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε beside the N(0, 1)
   density that x_T should reach.
 - ``denoising_grid``: rows of samples, columns the snapshots along the reverse chain (t = T … 0).
+- ``stochastic_paths``: 1-D paths of the forward process from a few x_0 (Eq. 6 of ``schedules``
+  iterated), their mean √ᾱ_t x_0 (the average changes added up) and the band ±2√(1 − ᾱ_t) (the
+  random variations).
 - ``prompt_matrix``: samples of the prompts "{row} {column}" (a colour and a shape), their words
   as the rows' and the columns' labels.
 """
@@ -76,3 +79,26 @@ def prompt_matrix(images, row_words, column_words, *, title=None) -> go.Figure:
     fig.update_yaxes(showticklabels=True, tickvals=centres(rows, height), ticktext=list(row_words))
     fig.update_layout(margin={"l": 20 + 9 * max(len(word) for word in row_words), "t": 120})
     return fig
+
+
+def stochastic_paths(steps, paths, means, spreads, t: int | None = None, *, title=None) -> go.Figure:
+    """Paths of the forward process: `paths` (T + 1, S, P) from S starts, `means` and `spreads` (T + 1, S)."""
+    steps = np.asarray(steps)
+    fig = go.Figure()
+    for start in range(np.shape(paths)[1]):
+        color, mean, spread = run_color(start), means[:, start], spreads[:, start]
+        name = f"x₀ = {mean[0]:g}"
+        fig.add_trace(go.Scatter(x=np.concatenate([steps, steps[::-1]]),
+                                 y=np.concatenate([mean + 2 * spread, (mean - 2 * spread)[::-1]]),
+                                 fill="toself", fillcolor=color, opacity=0.15, line={"width": 0}, hoverinfo="skip",
+                                 legendgroup=name, showlegend=False))
+        for path in np.asarray(paths)[:, start].T:
+            fig.add_trace(go.Scatter(x=steps, y=path, mode="lines", line={"color": color, "width": 1},
+                                     opacity=0.6, legendgroup=name, showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=steps, y=mean, mode="lines", name=f"{name}: mean √ᾱ_t x₀",
+                                 line={"color": color, "width": 4}, legendgroup=name,
+                                 hovertemplate=f"{name}: t = %{{x}}, mean = %{{y:.3f}}<extra></extra>"))
+    if t is not None:
+        fig.add_vline(x=t, line={"color": "#333333", "dash": "dash", "width": 2})
+    return apply_layout(fig, title=title or "Forward paths: average change and random variation",
+                        x_title="step t", y_title="x_t")
