@@ -24,7 +24,7 @@ from toolkit import saving
 from toolkit.cnn import blocks, layers, regularization as cnn_regularization
 from toolkit.cnn.architectures import build_architecture
 from toolkit.detection import faster_rcnn, mask_rcnn, rcnn, roi, two_stage, yolo
-from toolkit.ffnn import activations, losses, mlp, units
+from toolkit.ffnn import activations, kernels, losses, mlp, units
 from toolkit.generative import gan_lab, tricks, vae, vqvae
 from toolkit.generative.autoencoder import Autoencoder, build_decoder, build_encoder
 from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
@@ -317,6 +317,7 @@ def cases():
         "MeanSquaredError": lambda: with_loss(losses.MeanSquaredError(), onehot, activation=None),
         "SparseCategoricalCrossentropy": lambda: with_loss(losses.SparseCategoricalCrossentropy(), labels),
         "PlaygroundFeatures": lambda: around(mlp.PlaygroundFeatures(("x1", "x2", "x1*x2", "sin(x1)")), 2),
+        "RandomFourierFeatures": lambda: around(kernels.RandomFourierFeatures(16, 0.7, seed=3), 2),
         "LinearUnit": lambda: around(units.LinearUnit(3), 4),
         "Softmax": lambda: around(units.Softmax(), 4),
         "Autoencoder": lambda: autoencoder("plain"),

@@ -46,6 +46,7 @@ REGISTERED = {
     "toolkit.ffnn.activations": ("ELU", "GeneralizedReLU", "ReLU", "Sigmoid", "Swish", "Tanh"),
     "toolkit.ffnn.losses": ("BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "MeanAbsoluteError",
                             "MeanSquaredError", "SparseCategoricalCrossentropy"),
+    "toolkit.ffnn.kernels": ("RandomFourierFeatures",),
     "toolkit.ffnn.mlp": ("PlaygroundFeatures",),
     "toolkit.ffnn.units": ("LinearUnit", "Softmax"),
     "toolkit.generative.autoencoder": ("Autoencoder",),

@@ -1,4 +1,4 @@
-"""Regularization lab: every strategy of chapter 4 raced against a network that overfits."""
+"""Regularization lab: every strategy of chapter 4 raced against a network that overfits; capacity."""
 
 import numpy as np
 import streamlit as st
@@ -7,7 +7,9 @@ from demos import ui
 from toolkit.regularization import (
     STRATEGIES, LabConfig, lab_data, penalty_geometry, penalty_path, run_lab, stopping_epochs,
 )
+from toolkit.regularization.capacity import CapacityConfig, capacity_sweep, target
 from toolkit.regularization.lab import SPARSE_BELOW
+from toolkit.viz.capacity import capacity_curves, capacity_fits
 from toolkit.viz import (
     dataset_scatter, decision_boundary, ensemble_votes, generalization_gap, image_grid, learning_curves,
     mark_early_stopping, penalty_balance, weight_histogram, weight_magnitudes,
@@ -122,3 +124,24 @@ st.plotly_chart(penalty_balance(*geometry.error_grid(), geometry.w_star, geometr
 st.caption(f"L1 minimum {np.round(geometry.l1.w, 3)} ({geometry.l1.zeros} of 2 weights zero), L2 minimum "
            f"{np.round(geometry.l2.w, 3)}. At each minimum, the error's pull −∇L equals the penalty's "
            "pull −λ∂Ω; the dashed contour of the error touches the diamond or the circle there.")
+
+st.subheader("Capacity: choosing the hypothesis space")
+st.markdown("Before any penalty, the notes control overfitting by the model's **capacity**, chosen with the hypothesis "
+            "space H_d: here the polynomials of degree at most d, fit by least squares to n noisy points of sin(πx). "
+            "More capacity always lowers the training error; the test error falls, then rises.")
+values, specs = {}, ui.settings(CapacityConfig)
+for cell, spec in zip(st.columns(len(specs)), specs):
+    with cell:
+        values[spec.name] = ui.param_widget(spec, spec.default, key=f"{KEY}.{spec.name}", formula=False)
+for cell, spec in zip(st.columns(2), specs[1:3]):
+    cell.latex(spec.formula_for(values[spec.name]))
+capacity = ui.config_or_none(CapacityConfig, values)
+if capacity is not None:
+    sweep = capacity_sweep(capacity)
+    left, right = st.columns(2)
+    left.plotly_chart(capacity_curves(sweep), key=f"{KEY}.fig.capacity")
+    right.plotly_chart(capacity_fits(sweep, sorted({1, sweep.best, int(sweep.degrees[-1])}), target),
+                       key=f"{KEY}.fig.capacity_fits")
+    st.caption(f"Best degree {sweep.best} (test MSE {sweep.test[sweep.best]:.3f}); degree {sweep.degrees[-1]} "
+               f"has training MSE {sweep.train[-1]:.2g} and test MSE {sweep.test[-1]:.3g}. Test points: 1,000 fresh "
+               "samples of the same function and noise.")

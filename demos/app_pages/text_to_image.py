@@ -8,8 +8,7 @@ from demos import ui
 from toolkit.data import shapes
 from toolkit.diffusion import text_lab as lab
 from toolkit.diffusion.lab import SCORE_STEPS, WATCH_STEPS, DiffusionMonitor
-from toolkit.viz import image_grid, learning_curves
-from toolkit.viz.diffusion import prompt_matrix
+from toolkit.viz import image_grid, labelled_grid, learning_curves
 
 KEY = "text_to_image"
 TRAIN_KEY, PROMPT_KEY = f"{KEY}.train", f"{KEY}.prompt"
@@ -38,7 +37,7 @@ def draw_training(frame):
                                       title=f"Loss, epoch {frame.epoch} (train dashed, held-out solid)"),
                       key=f"{TRAIN_KEY}.live.loss")
     for name, (epoch, images) in frame.extras.get("samples", {}).items():
-        right.plotly_chart(prompt_matrix(images, lab.WATCH_ROWS, shapes.SHAPES,
+        right.plotly_chart(labelled_grid(images, lab.WATCH_ROWS, shapes.SHAPES,
                                          title=f"{name}, epoch {epoch}: prompt '{{row}} {{column}}', the same noise "
                                                f"every epoch (DDIM, {WATCH_STEPS} steps, w = 2)"),
                            key=f"{TRAIN_KEY}.live.samples")
@@ -57,6 +56,10 @@ def train():
 
     job = ui.live_panel(TRAIN_KEY, start=form.submitted, train=run, draw=draw_training, metric="loss", refresh=1.0)
     result = ui.finished(job)
+    if result is not None and result.reused_autoencoder:
+        st.info("The autoencoder of an earlier run with the same crops, latent size, epochs, batch and learning rate "
+                "was reused, as Stable Diffusion trains its autoencoder once: only the DDPM trained.",
+                icon=":material/recycling:")
     if result is not None and result.rows:
         st.header("Does it draw what the prompt asks for?")
         ui.table(result.table())
@@ -64,7 +67,7 @@ def train():
                    f"per row (DDIM, {SCORE_STEPS} steps), read by a shape reader trained on crops of another seed "
                    "(its own accuracy is the last row): the share showing the shape, the colour, the size, and all "
                    "three, asked for. The empty prompt's row is chance: any shape in any colour.")
-        st.plotly_chart(prompt_matrix(result.gallery[1], lab.GALLERY_ROWS, shapes.SHAPES,
+        st.plotly_chart(labelled_grid(result.gallery[1], lab.GALLERY_ROWS, shapes.SHAPES,
                                       title="Every colour with every shape: one sample of each prompt, w = 2"),
                         key=f"{TRAIN_KEY}.fig.gallery")
     return result

@@ -1,4 +1,4 @@
-"""The Normalization page (url ``normalization``) in AppTest: its four tabs, its two trainings
+"""The Normalization page (url ``normalization``) in AppTest: its five tabs, its two trainings
 through two live panels, bad URL values and an empty choice of normalizations."""
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def test_modes_and_axes_tabs_compute_without_training():
     at = _page()
     assert_no_exception(at, "normalization.py")
     assert [t.label for t in at.tabs] == ["Covariate shift", "High learning rate",
-                                          "Training vs inference", "Which axes"]
-    assert len(at.get("plotly_chart")) == 3  # moving averages, the two modes, the cubes
+                                          "Training vs inference", "Which axes", "Contrast"]
+    assert len(at.get("plotly_chart")) == 4  # moving averages, the two modes, the cubes, the contrast grid
     assert [b.label for b in at.button if b.label == "Train"] == ["Train", "Train"]  # two trainings
     assert at.slider(key="normalization.momentum").value == 0.9  # the NormalizationConfig defaults
     assert at.select_slider(key="normalization.batch").value == 32
@@ -58,7 +58,7 @@ def test_covariate_shift_run_shows_histograms_and_saturation():
     assert list(summary["run"]) == ["no normalization", "BatchNorm"]
     assert summary["saturated at epoch 0"].iloc[0] > 0.3  # raw pixel counts: sigmoid tails
     assert summary["saturated at epoch 0"].iloc[1] < 0.05  # BatchNorm standardizes z
-    assert len(at.get("plotly_chart")) == 6  # + test accuracy (live panel), loss, histograms
+    assert len(at.get("plotly_chart")) == 7  # + test accuracy (live panel), loss, histograms
 
 
 def test_high_learning_rate_tab_trains_with_and_without_batch_norm():
@@ -80,4 +80,16 @@ def test_no_normalization_chosen_is_explained():
     at.button(key="normalization.submit").click().run()
     assert_no_exception(at, "normalization.py with no normalization chosen")
     assert "`norms` must be at least one value among 'none', 'batch', 'layer'" in _texts(at.error)
-    assert len(at.get("plotly_chart")) == 3  # the other tabs still work
+    assert len(at.get("plotly_chart")) == 4  # the other tabs still work
+
+
+def test_the_contrast_tab_shows_that_only_instance_norm_removes_contrast():
+    at = _page()
+    rows = {row["norm"]: row for row in _table(at, "c = 0.25").to_dict("records")}
+    assert rows["instance norm"]["c = 0.25"] < 0.01 and rows["instance norm"]["c = 2"] < 0.01, rows
+    assert rows["batch norm"]["c = 0.25"] > 0.2 and rows["layer norm"]["c = 0.25"] > 0.2, rows
+    at.slider(key="normalization.contrast_glyph").set_value(11).run()
+    at.slider(key="normalization.contrast_filter").set_value(3).run()
+    assert_no_exception(at, "normalization.py, contrast of glyph 11")
+    assert "normalization.fig.contrast" in {chart.key for chart in at.get("plotly_chart")}
+    assert not at.error

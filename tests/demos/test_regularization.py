@@ -56,3 +56,15 @@ def test_a_tiny_glyph_run_shows_the_table_and_every_tab():
     assert [t.label for t in at.tabs] == ["Curves", "Generalization gap", "Weights", "Augmented samples",
                                           "Ensemble vote"]
     assert any("Members disagree on" in c.value for c in at.caption)
+
+
+def test_the_capacity_sweep_draws_the_u_shaped_test_error_without_training():
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert_no_exception(at, "regularization, capacity")
+    keys = {chart.key for chart in at.get("plotly_chart")}
+    assert {"regularization.fig.capacity", "regularization.fig.capacity_fits"} <= keys
+    assert any("Best degree 5" in caption.value for caption in at.caption), [c.value for c in at.caption]
+    at.number_input(key="regularization.capacity_n").set_value(5).run()
+    at.slider(key="regularization.capacity_noise").set_value(0.0).run()
+    assert_no_exception(at, "regularization, capacity with 5 noise-free points")
+    assert any("degree 4 has training MSE" in caption.value for caption in at.caption)

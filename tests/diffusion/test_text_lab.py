@@ -92,3 +92,12 @@ def test_a_run_stopped_in_the_autoencoder_has_no_model():
 def test_bad_settings_are_named(values, message):
     with pytest.raises(ValueError, match=message):
         lab.TextDiffusionConfig(**values)
+
+
+def test_a_second_run_with_the_same_autoencoder_settings_reuses_it():
+    config = lab.TextDiffusionConfig(n=500, autoencoder_epochs=1, diffusion_epochs=1, latent=8, seed=11)
+    first = lab.run_text_diffusion(config)
+    second = lab.run_text_diffusion(lab.TextDiffusionConfig(**{**config.values(), "colour_named": 0.0}))
+    assert not first.reused_autoencoder and second.reused_autoencoder
+    assert second.runs["autoencoder"] is first.runs["autoencoder"] and second.model.decoder is first.model.decoder
+    assert len(lab.AUTOENCODERS) <= lab.KEPT_AUTOENCODERS

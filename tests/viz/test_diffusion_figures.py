@@ -1,6 +1,6 @@
 """The Diffusion page's figures (toolkit.viz.diffusion): the schedules' ᾱ_t with the step marked, the value
 histograms beside N(0, 1), the denoising chain as rows of samples and columns of steps, the forward paths
-with their mean and band, and the prompt matrix with its words as tick labels."""
+with their mean and band."""
 
 import json
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from toolkit.diffusion.schedules import NoiseSchedule
-from toolkit.viz.diffusion import denoising_grid, prompt_matrix, schedule_curves, stochastic_paths, value_histogram
+from toolkit.viz.diffusion import denoising_grid, schedule_curves, stochastic_paths, value_histogram
 from toolkit.viz.theme import run_color
 
 
@@ -57,12 +57,3 @@ def test_stochastic_paths_draw_each_start_in_one_colour_with_its_mean_and_band()
     assert {trace.line.color for trace in fig.data[1:5]} == {run_color(0)} == {band.fillcolor}
     assert max(band.y) == pytest.approx(-0.5 + 0.2) and fig.layout.shapes[0].x0 == 4
 
-
-def test_prompt_matrix_labels_rows_and_columns_with_the_prompts_words():
-    images = np.random.default_rng(0).uniform(size=(6, 8, 8, 3))
-    fig = prompt_matrix(images, ["a red", "a blue"], ["circle", "square", "star"], title="Prompts")
-    assert list(fig.layout.xaxis.ticktext) == ["circle", "square", "star"]
-    assert list(fig.layout.yaxis.ticktext) == ["a red", "a blue"]
-    assert list(fig.layout.xaxis.tickvals) == [3.5, 12.5, 21.5] and list(fig.layout.yaxis.tickvals) == [3.5, 12.5]
-    with pytest.raises(ValueError, match="one image per prompt"):
-        prompt_matrix(images[:5], ["a red", "a blue"], ["circle", "square", "star"])

@@ -73,3 +73,15 @@ def test_string_and_one_hot_labels():
 def test_bad_input_raises_one_clear_sentence(images, kwargs, message):
     with pytest.raises(ValueError, match=message):
         image_grid(images, **kwargs)
+
+
+def test_labelled_grid_names_rows_and_columns_at_the_tiles_centres():
+    from toolkit.viz.images import labelled_grid
+
+    images = np.random.default_rng(0).uniform(size=(6, 8, 8, 3))
+    fig = labelled_grid(images, ["a red", "a blue"], ["circle", "square", "star"], title="Prompts")
+    assert list(fig.layout.xaxis.ticktext) == ["circle", "square", "star"]
+    assert list(fig.layout.yaxis.ticktext) == ["a red", "a blue"]
+    assert list(fig.layout.xaxis.tickvals) == [3.5, 12.5, 21.5] and list(fig.layout.yaxis.tickvals) == [3.5, 12.5]
+    with pytest.raises(ValueError, match="one image per row and column"):
+        labelled_grid(images[:5], ["a red", "a blue"], ["circle", "square", "star"])

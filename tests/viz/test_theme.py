@@ -75,6 +75,8 @@ def _cnn():
         "confusion_matrix": (viz.confusion_matrix(RNG.integers(0, 10, 200), RNG.integers(0, 10, 200),
                                                   class_names=[f"glyph {k}" for k in range(10)]), HALF),
         "image_grid": (viz.image_grid(RNG.random((20, 8, 8)), np.arange(20) % 10, cols=10), HALF),
+        "labelled_grid": (viz.labelled_grid(RNG.random((6, 8, 8, 3)), ["a red", "a blue"], ["circle", "square", "star"]),
+                          HALF),
     }
 
 

@@ -222,7 +222,8 @@ class NormalizationConfig(Config):
     """Every setting of the Normalization page (field names are its URL names).
 
     Covariate shift: ``activation`` … ``depth``; high learning rate: ``high_*``; batch norm's
-    two modes: ``momentum``, ``batch``, ``steps``; which axes: ``groups``, ``sample``, ``channel``.
+    two modes: ``momentum``, ``batch``, ``steps``; which axes: ``groups``, ``sample``, ``channel``;
+    contrast: ``contrast_glyph``, ``contrast_filter`` (``toolkit.optim.contrast``).
     """
 
     activation: str = setting("sigmoid", choices=ACTIVATIONS, label="Activation h", formula=ACTIVATION_LATEX)
@@ -244,6 +245,8 @@ class NormalizationConfig(Config):
     groups: int = setting(3, choices=(1, 2, 3, 6), widget="select_slider", label="Groups G (group norm)")
     sample: int = setting(0, lo=0, hi=5, label="Sample n")
     channel: int = setting(0, lo=0, hi=5, label="Channel c")
+    contrast_glyph: int = setting(0, lo=0, hi=11, label="Glyph", help="One of the 12 glyphs of the batch.")
+    contrast_filter: int = setting(0, lo=0, hi=3, label="Filter f", help="One of the convolution's 4 random filters.")
 
 
 def _digits(data):

@@ -9,6 +9,7 @@ it and above the plot, named axes, one colour per run (`theme.run_colors`). Bad 
 - `learning_curves`   loss / metric per epoch for several runs (train dashed, validation solid)
 - `decision_boundary` TensorFlow Playground-style heatmap of a 2-D model, with `grid`
 - `image_grid`        up to 100 images tiled into one mosaic, with labels
+- `labelled_grid`     rows × columns of images, each row and column named (prompts, contrasts)
 - `confusion_matrix`  annotated confusion matrix with the accuracy in the title
 - `weight_histogram`  overlaid histograms of each layer's weights
 - `dataset_scatter`   a 2-D dataset's train and test points in Playground's colours, no model
@@ -63,7 +64,7 @@ from toolkit.viz.feature_maps import feature_map_grid, filter_grid
 from toolkit.viz.gallery import dataset_gallery
 from toolkit.viz.gan import evaluation_curves, gan_lab_figure, image_columns, step_curves
 from toolkit.viz.generalization import generalization_gap, mark_early_stopping
-from toolkit.viz.images import image_grid
+from toolkit.viz.images import image_grid, labelled_grid
 from toolkit.viz.metrics import confusion_counts, confusion_matrix
 from toolkit.viz.network import network_diagram
 from toolkit.viz.normalization import (
@@ -105,6 +106,7 @@ __all__ = [
     "gradient_variance_plot",
     "grid",
     "image_grid",
+    "labelled_grid",
     "kernel_gallery",
     "learning_curves",
     "learning_rate_histogram",

@@ -8,8 +8,6 @@
 - ``stochastic_paths``: 1-D paths of the forward process from a few x_0 (Eq. 6 of ``schedules``
   iterated), their mean √ᾱ_t x_0 (the average changes added up) and the band ±2√(1 − ᾱ_t) (the
   random variations).
-- ``prompt_matrix``: samples of the prompts "{row} {column}" (a colour and a shape), their words
-  as the rows' and the columns' labels.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from toolkit.viz.images import GAP, image_grid
+from toolkit.viz.images import image_grid
 from toolkit.viz.theme import apply_layout, run_color
 
 
@@ -63,22 +61,6 @@ def denoising_grid(frames, rows: int = 5, *, title=None) -> go.Figure:
     steps = ", ".join(str(t) for t, _ in frames)
     return image_grid(tiles.reshape((-1, *tiles.shape[2:])), cols=len(frames), max_images=rows * len(frames),
                       title=title or f"Denoising, left to right: t = {steps}")
-
-
-def prompt_matrix(images, row_words, column_words, *, title=None) -> go.Figure:
-    """Samples of the prompts "{row} {column}", (R·C, H, W[, 3]) in row-major order, the words as tick labels."""
-    rows, cols = len(row_words), len(column_words)
-    if not rows or not cols or len(images) != rows * cols:
-        raise ValueError(f"`images` must hold one image per prompt, {rows} × {cols} = {rows * cols}, "
-                         f"received {len(images)}.")
-    fig = image_grid(images, cols=cols, max_images=rows * cols, title=title or "Samples of each prompt")
-    height, width = np.shape(images)[1:3]
-    centres = lambda count, size: [i * (size + GAP) + (size - 1) / 2 for i in range(count)]  # noqa: E731
-    fig.update_xaxes(showticklabels=True, tickvals=centres(cols, width), ticktext=list(column_words), side="top",
-                     title_text=None)  # the words say what the tiles are
-    fig.update_yaxes(showticklabels=True, tickvals=centres(rows, height), ticktext=list(row_words))
-    fig.update_layout(margin={"l": 20 + 9 * max(len(word) for word in row_words), "t": 120})
-    return fig
 
 
 def stochastic_paths(steps, paths, means, spreads, t: int | None = None, *, title=None) -> go.Figure:

@@ -169,3 +169,20 @@ def _label_annotations(texts, cols, height, width):
          "borderpad": 1}
         for i, text in enumerate(texts)
     ]
+
+
+def labelled_grid(images, row_labels, column_labels, *, title=None) -> go.Figure:
+    """R × C images ((R·C, H, W[, 3]), row-major) with each row's and each column's label as tick
+    labels: samples of the prompts "{row} {column}", or inputs and their normalized maps."""
+    rows, cols = len(row_labels), len(column_labels)
+    if not rows or not cols or len(images) != rows * cols:
+        raise ValueError(f"`images` must hold one image per row and column, {rows} × {cols} = {rows * cols}, "
+                         f"received {len(images)}.")
+    fig = image_grid(images, cols=cols, max_images=rows * cols, title=title or "Images")
+    height, width = np.shape(images)[1:3]
+    centres = lambda count, size: [i * (size + GAP) + (size - 1) / 2 for i in range(count)]  # noqa: E731
+    fig.update_xaxes(showticklabels=True, tickvals=centres(cols, width), ticktext=list(column_labels), side="top",
+                     title_text=None)  # the labels say what the tiles are
+    fig.update_yaxes(showticklabels=True, tickvals=centres(rows, height), ticktext=list(row_labels))
+    fig.update_layout(margin={"l": 20 + 9 * max(len(str(label)) for label in row_labels), "t": 120})
+    return fig
