@@ -41,7 +41,8 @@ def measure(page, server, url_path: str) -> dict:
         return row
     seen = watch_training(page, label, timeout_s=600)
     row.update(button=label, **{k: seen[k] for k in ("first_progress", "first_figure", "done", "last_epoch")},
-               states=", ".join(dict.fromkeys(seen["states"])), mismatches=len(seen["mismatches"]))
+               states=", ".join(dict.fromkeys(seen["states"])), mismatches=len(seen["mismatches"]),
+               mismatched=seen["mismatches"][:3])
     if seen["done"] and seen["last_epoch"]:
         row["epochs_per_s"] = seen["last_epoch"] / seen["done"]
     return row

@@ -43,6 +43,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     ],
     "1–2 Feed-forward networks": [
         ("app_pages/playground.py", "Playground", ":material/hub:", "playground"),
+        ("app_pages/phi.py", "Choosing φ", ":material/transform:", "phi"),
         ("app_pages/activations.py", "Activations & losses", ":material/show_chart:", "activations"),
         ("app_pages/backprop.py", "Backpropagation", ":material/account_tree:", "backprop"),
     ],

@@ -28,6 +28,7 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "normalization": {"epochs": "1", "depth": "1"},
     "optimization": {"steps": "20"},
     "playground": {"points": "100", "hidden": "4", "epochs": "3"},
+    "phi": {"points": "40", "epochs": "2", "features": "16"},
     "activations": {"epochs": "2", "fit_epochs": "10"},
     "backprop": {"budget": "200"},
     "gan_lab": {"steps": "20"},
