@@ -145,3 +145,5 @@ if capacity is not None:
     st.caption(f"Best degree {sweep.best} (test MSE {sweep.test[sweep.best]:.3f}); degree {sweep.degrees[-1]} "
                f"has training MSE {sweep.train[-1]:.2g} and test MSE {sweep.test[-1]:.3g}. Test points: 1,000 fresh "
                "samples of the same function and noise.")
+    with st.expander("Every degree: train and test error, gap"):
+        ui.table(sweep.table())

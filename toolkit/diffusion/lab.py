@@ -263,12 +263,14 @@ def glyph_images(config: DiffusionConfig):
     return data, (held_out.x_test[:HELD_OUT], held_out.y_test[:HELD_OUT])
 
 
-def _fit(model, x, y, validation, epochs, config, callbacks, stop, name):
+def fit_model(model, x, y, validation, epochs, config, callbacks, stop, name, dataset: dict | None = None):
+    """``toolkit.train.fit`` with a lab config's batch and seed; the run records `dataset` (the glyphs by default)."""
     from toolkit.train import fit
 
+    dataset = dataset or {"name": "glyphs", "n": config.n, "seed": 0}
     return fit(model, x, y, batch_size=min(config.batch, len(x)), epochs=epochs, validation_data=validation,
                seed=config.seed, callbacks=callbacks, stop=stop, name=name,
-               config={"dataset": {"name": "glyphs", "n": config.n, "seed": 0}, **config.values()})
+               config={"dataset": dataset, **config.values()})
 
 
 def standardized_codes(coder, images) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -283,7 +285,7 @@ def train_latent(config, images, labels, held_out, monitor, callbacks, stop) -> 
     from toolkit.train.compare import seeded_build
 
     coder = seeded_build(lambda: autoencoder(config), config.seed)
-    runs = {"autoencoder": _fit(coder, images, None, (held_out[0], None), config.autoencoder_epochs, config,
+    runs = {"autoencoder": fit_model(coder, images, None, (held_out[0], None), config.autoencoder_epochs, config,
                                 callbacks, stop, "autoencoder")}
     if runs["autoencoder"].status == "stopped":
         return runs, None
@@ -293,8 +295,8 @@ def train_latent(config, images, labels, held_out, monitor, callbacks, stop) -> 
     model = seeded_build(lambda: ddpm(config, "latent", code_range), config.seed)
     result = GlyphDiffusion("latent", model, coder, mean, std)
     monitor.watch(result)
-    runs[result.name] = _fit(model, z, labels, (z_held, held_out[1]), config.latent_epochs, config, callbacks, stop,
-                             result.name)
+    runs[result.name] = fit_model(model, z, labels, (z_held, held_out[1]), config.latent_epochs, config, callbacks,
+                                  stop, result.name)
     return runs, result
 
 
@@ -303,7 +305,7 @@ def train_pixel(config, images, labels, held_out, monitor, callbacks, stop) -> t
 
     result = GlyphDiffusion("pixel", seeded_build(lambda: ddpm(config, "pixel"), config.seed))
     monitor.watch(result)
-    run = _fit(result.model, images, labels, held_out, config.pixel_epochs, config, callbacks, stop, result.name)
+    run = fit_model(result.model, images, labels, held_out, config.pixel_epochs, config, callbacks, stop, result.name)
     return {result.name: run}, result
 
 

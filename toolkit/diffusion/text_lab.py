@@ -31,7 +31,7 @@ import numpy as np
 
 from toolkit.config import Config, setting
 from toolkit.data import shapes
-from toolkit.diffusion.lab import FORMULA_GUIDANCE, GlyphDiffusion, SCORE_STEPS, standardized_codes
+from toolkit.diffusion.lab import FORMULA_GUIDANCE, SCORE_STEPS, GlyphDiffusion, fit_model, standardized_codes
 from toolkit.rnn.lab import Preset
 from toolkit.validation import check_int, check_text
 
@@ -319,15 +319,6 @@ def autoencoder_key(config: TextDiffusionConfig) -> tuple:
     return config.n, config.seed, config.latent, config.autoencoder_epochs, config.batch, config.lr
 
 
-def _fit(model, x, y, validation, epochs, config, callbacks, stop, name):
-    from toolkit.train import fit
-
-    return fit(model, x, y, batch_size=min(config.batch, len(x)), epochs=epochs, validation_data=validation,
-               seed=config.seed, callbacks=callbacks, stop=stop, name=name,
-               config={"dataset": {"name": "shapes", "n": config.n + HELD_OUT, "seed": config.seed, "size": SCENE,
-                                   "max_objects": 1}, **config.values()})
-
-
 def run_text_diffusion(config: TextDiffusionConfig, *, callbacks=(), stop=None, monitor=None,
                        reader: ShapeReader | None = None) -> TextResult:
     """The autoencoder (or the one of an earlier run with the same settings: ``AUTOENCODERS``), then the
@@ -337,6 +328,7 @@ def run_text_diffusion(config: TextDiffusionConfig, *, callbacks=(), stop=None, 
 
     monitor = monitor or DiffusionMonitor(WATCHED)
     crops = shape_crops(config.n + HELD_OUT, config.seed)
+    dataset = {"name": "shapes", "n": config.n + HELD_OUT, "seed": config.seed, "size": SCENE, "max_objects": 1}
     ids = tokens(captions(crops, config.size_named, config.colour_named, config.seed))
     train, held = crops.take(slice(0, config.n)), crops.take(slice(config.n, None))
     key = autoencoder_key(config)
@@ -344,8 +336,8 @@ def run_text_diffusion(config: TextDiffusionConfig, *, callbacks=(), stop=None, 
     reused = coder is not None
     if not reused:
         coder = seeded_build(lambda: crop_autoencoder(config), config.seed)
-        run = _fit(coder, train.images, None, (held.images, None), config.autoencoder_epochs, config, callbacks, stop,
-                   "autoencoder")
+        run = fit_model(coder, train.images, None, (held.images, None), config.autoencoder_epochs, config, callbacks,
+                        stop, "autoencoder", dataset)
         if run.status == "stopped":
             return TextResult(config, None, {"autoencoder": run}, [])
         AUTOENCODERS[key] = (coder, run)
@@ -357,14 +349,14 @@ def run_text_diffusion(config: TextDiffusionConfig, *, callbacks=(), stop=None, 
     model = seeded_build(lambda: text_ddpm(config, (float(z.min()), float(z.max()))), config.seed)
     result = TextDiffusion("latent", model, coder, mean, std)
     monitor.watch(result)
-    runs[result.name] = _fit(model, z, ids[:config.n], (z_held, ids[config.n:]), config.diffusion_epochs, config,
-                             callbacks, stop, result.name)
+    runs[result.name] = fit_model(model, z, ids[:config.n], (z_held, ids[config.n:]), config.diffusion_epochs, config,
+                                  callbacks, stop, result.name, dataset)
     if not runs[result.name].epochs_done:
         return TextResult(config, result, runs, [], reused_autoencoder=reused)
     pairs = [f"{row} {shape}" for row in GALLERY_ROWS for shape in shapes.SHAPES]
     gallery = (pairs, result.sample(pairs, sampling_steps=SCORE_STEPS, seed=config.seed + 1))
-    return TextResult(config, result, runs, prompt_table(result, reader or shape_reader(), seed=config.seed + 2), gallery,
-                      reused)
+    rows = prompt_table(result, reader or shape_reader(), seed=config.seed + 2)
+    return TextResult(config, result, runs, rows, gallery, reused)
 
 
 def every_prompt() -> list[str]:
