@@ -38,7 +38,8 @@ st.title("Playground")
 st.markdown(
     "TensorFlow Playground, rebuilt on the toolkit: pick the data, the input features φ(x) and "
     "the hidden layers, then train and watch every neuron learn. Beyond Playground: several "
-    "classes with cross-entropy, your choice of loss and optimizer, accuracy and a confusion "
+    "classes with cross-entropy, a generic φ (Gaussian bumps of the RBF kernel, the rbf(·) features: alone "
+    "they make XOR linearly separable), your choice of loss and optimizer, accuracy and a confusion "
     "matrix, moons and k-arm spirals, toolkit layers ⇄ Keras built-ins, a downloadable run, and "
     "every setting in the URL, so a lesson can be shared as a link."
 )

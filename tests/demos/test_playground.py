@@ -109,4 +109,17 @@ def test_no_input_feature_gives_one_clear_error():
     assert_no_exception(at, "playground.py without features")
     assert [e.value for e in at.error] == [
         "`features` must be at least one value among 'x1', 'x2', 'x1^2', 'x2^2', 'x1*x2', 'sin(x1)', "
-        "'sin(x2)', received features=()."]
+        "'sin(x2)', 'rbf(c)', 'rbf(ne)', 'rbf(nw)', 'rbf(sw)', 'rbf(se)', received features=()."]
+
+
+@pytest.mark.timeout(300)
+def test_generic_rbf_features_from_a_link_train_with_their_formula_beside_them():
+    """Chapter 1's generic φ as a Playground feature option: the bumps of a shared link are chosen, the
+    formula φ = e^{−‖x − c‖²/2ℓ²} sits beside the widget, and a short run trains a linear model on them."""
+    at = _page(dataset="xor", features="rbf(ne),rbf(nw),rbf(sw),rbf(se)", hidden="", points="100", epochs="3")
+    assert_no_exception(at, "playground.py with RBF features")
+    assert at.multiselect(key="playground.features").value == ["rbf(ne)", "rbf(nw)", "rbf(sw)", "rbf(se)"]
+    assert any(r"\lVert x - c \rVert" in latex.value for latex in at.latex)
+    click_and_finish(at, "Train")
+    assert_no_exception(at, "playground.py training on RBF features")
+    assert "epoch 3/3" in end_states(at) and not at.error

@@ -8,6 +8,7 @@ import pytest
 
 from toolkit.data import toy2d
 from toolkit.ffnn import BinaryCrossentropy, LinearUnit, PlaygroundFeatures, build_mlp
+from toolkit.ffnn.mlp import ENGINEERED_FEATURES, PLAYGROUND_FEATURES, RBF_CENTRES, RBF_LENGTHSCALE
 from toolkit.ffnn.activations import ACTIVATIONS
 from toolkit.train import fit
 
@@ -67,6 +68,17 @@ def test_playground_features_values():
     np.testing.assert_allclose(np.asarray(PlaygroundFeatures(names)(POINTS)), expected, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(np.asarray(PlaygroundFeatures(["sin(x2)", "x1"])(POINTS)),
                                expected[:, [6, 0]], rtol=1e-6)
+
+
+def test_rbf_features_are_gaussian_bumps_around_their_centres():
+    """Eq. 5: φ_c(x) = exp(−‖x − c‖² / 2ℓ²), one column per centre, 1 at the centre itself."""
+    names = list(RBF_CENTRES)
+    centres = np.array([RBF_CENTRES[name] for name in names])  # (5, 2)
+    squared = ((POINTS[:, None, :] - centres[None]) ** 2).sum(-1)  # (B, 5)
+    expected = np.exp(-squared / (2 * RBF_LENGTHSCALE**2))
+    np.testing.assert_allclose(np.asarray(PlaygroundFeatures(names)(POINTS)), expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(PlaygroundFeatures(names)(centres.astype("float32"))).diagonal(), 1.0)
+    assert set(ENGINEERED_FEATURES) | set(RBF_CENTRES) == set(PLAYGROUND_FEATURES)
 
 
 def test_playground_features_validation():

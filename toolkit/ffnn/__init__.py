@@ -33,7 +33,7 @@ from toolkit.ffnn.losses import (
     d_mean_squared_error, huber, mean_absolute_error, mean_squared_error,
     sparse_categorical_crossentropy,
 )
-from toolkit.ffnn.mlp import PLAYGROUND_FEATURES, PlaygroundFeatures, build_mlp
+from toolkit.ffnn.mlp import ENGINEERED_FEATURES, PLAYGROUND_FEATURES, RBF_CENTRES, PlaygroundFeatures, build_mlp
 from toolkit.ffnn.units import LinearUnit, Softmax, naive_softmax, softmax, softmax_jacobian
 from toolkit.ffnn.dying_relu import DeadUnitMonitor, DeadUnits, DyingReluConfig, dead_fractions, run_dying_relu
 from toolkit.ffnn.outliers import OutliersConfig, compare_losses, fit_line, outlier_data, run_line_fits
@@ -50,7 +50,7 @@ __all__ = [
     "categorical_crossentropy", "d_binary_crossentropy", "d_categorical_crossentropy",
     "d_huber", "d_mean_absolute_error", "d_mean_squared_error", "huber", "mean_absolute_error",
     "mean_squared_error", "sparse_categorical_crossentropy",
-    "PLAYGROUND_FEATURES", "PlaygroundFeatures", "build_mlp",
+    "ENGINEERED_FEATURES", "PLAYGROUND_FEATURES", "RBF_CENTRES", "PlaygroundFeatures", "build_mlp",
     "LinearUnit", "Softmax", "naive_softmax", "softmax", "softmax_jacobian",
     "activation_latex", "activation_values", "DeadUnitMonitor", "DeadUnits", "DyingReluConfig",
     "dead_fractions", "run_dying_relu", "OutliersConfig", "compare_losses", "fit_line", "outlier_data",

@@ -12,7 +12,13 @@ TensorFlow Playground, seven features of a 2-D point (x1, x2):
 
     (4) φ(x) ⊂ (x1, x2, x1², x2², x1·x2, sin x1, sin x2)
 
-The hidden layers then *learn* a representation on top of it. ``build_mlp`` assembles
+and, as a *generic* φ (the notes' RBF kernel, chapter 1), Gaussian bumps around five fixed
+centres c ∈ {(0, 0), (±3, ±3)} of the plane [-6, 6]², with length-scale ℓ = 2:
+
+    (5) φ_c(x) = exp(−‖x − c‖² / 2ℓ²)          ("rbf(c)", "rbf(ne)", "rbf(nw)", "rbf(sw)", "rbf(se)")
+
+A linear model on the four corner bumps already separates XOR, which on (x1, x2) needs the
+engineered x1·x2 or a hidden layer. The hidden layers then *learn* a representation on top of it. ``build_mlp`` assembles
 Eqs. 1-3 from the toolkit's from-scratch layers (``LinearUnit`` + an activation layer,
 ``Softmax``) or from the Keras built-ins (``keras.layers.Dense(activation=...)``); with
 the same ``seed`` both start from identical weights and compute the same function.
@@ -28,7 +34,7 @@ from toolkit.ffnn.activations import ACTIVATION_LAYERS, ACTIVATIONS, Sigmoid
 from toolkit.ffnn.units import LinearUnit, Softmax
 
 # Playground's feature names, in Playground's order -> the function of (x1, x2) (Eq. 4)
-PLAYGROUND_FEATURES = {
+ENGINEERED_FEATURES = {
     "x1": lambda x1, x2: x1,
     "x2": lambda x1, x2: x2,
     "x1^2": lambda x1, x2: ops.square(x1),
@@ -37,6 +43,23 @@ PLAYGROUND_FEATURES = {
     "sin(x1)": lambda x1, x2: ops.sin(x1),
     "sin(x2)": lambda x1, x2: ops.sin(x2),
 }
+RBF_LENGTHSCALE = 2.0  # ℓ of Eq. 5: the bumps overlap a little at the corners' distance 3√2
+# Eq. 5's feature names -> their centre c
+RBF_CENTRES = {"rbf(c)": (0.0, 0.0), "rbf(ne)": (3.0, 3.0), "rbf(nw)": (-3.0, 3.0), "rbf(sw)": (-3.0, -3.0),
+               "rbf(se)": (3.0, -3.0)}
+
+
+def _rbf(centre):
+    """Eq. 5 around `centre`, as a function of (x1, x2)."""
+    c1, c2 = centre
+    return lambda x1, x2: ops.exp(-(ops.square(x1 - c1) + ops.square(x2 - c2)) / (2 * RBF_LENGTHSCALE**2))
+
+
+PLAYGROUND_FEATURES = {**ENGINEERED_FEATURES, **{name: _rbf(c) for name, c in RBF_CENTRES.items()}}
+# what the features widget changes: Eqs. 4 and 5
+FEATURES_LATEX = (r"\varphi(x) \subset \big(x_1,\, x_2,\, x_1^2,\, x_2^2,\, x_1 x_2,\, \sin x_1,\, \sin x_2\big)"
+                  r" \,\cup\, \big\{\, e^{-\lVert x - c \rVert^2 / 2\ell^2} : c \in \{(0, 0), (\pm 3, \pm 3)\},\;"
+                  rf"\ell = {RBF_LENGTHSCALE:g} \,\big\}}")
 OUTPUTS = ("sigmoid", "softmax", "linear")
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 256

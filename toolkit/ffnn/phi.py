@@ -25,7 +25,7 @@ import numpy as np
 from toolkit.config import Config, setting
 from toolkit.data.playground import CLASSIFICATION_NAMES
 from toolkit.ffnn.kernels import RandomFourierFeatures
-from toolkit.ffnn.mlp import PLAYGROUND_FEATURES, PlaygroundFeatures
+from toolkit.ffnn.mlp import ENGINEERED_FEATURES, PlaygroundFeatures
 from toolkit.rnn.lab import Preset
 
 REPRESENTATIONS = {"none": "no φ: x itself", "engineered": "engineered φ", "generic": "generic φ (RBF)",
@@ -86,7 +86,7 @@ def build(representation: str, config: PhiConfig) -> keras.Model:
     """Eq. 1 on one representation: a sigmoid unit after φ (φ = x for "none")."""
     points = keras.Input((2,), name="points")
     if representation == "engineered":
-        phi = PlaygroundFeatures(tuple(PLAYGROUND_FEATURES), name="engineered_phi")(points)
+        phi = PlaygroundFeatures(tuple(ENGINEERED_FEATURES), name="engineered_phi")(points)
     elif representation == "generic":
         phi = RandomFourierFeatures(config.features, config.lengthscale, seed=config.seed, name="generic_phi")(points)
     elif representation == "learned":

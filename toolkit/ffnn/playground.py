@@ -34,7 +34,7 @@ from toolkit.config import Config, setting
 from toolkit.data.playground import CLASSIFICATION_NAMES, REGRESSION_NAMES, toy2d
 from toolkit.ffnn import losses as scratch_losses
 from toolkit.ffnn.activations import ACTIVATIONS, activation_latex
-from toolkit.ffnn.mlp import PLAYGROUND_FEATURES, build_mlp
+from toolkit.ffnn.mlp import ENGINEERED_FEATURES, FEATURES_LATEX, PLAYGROUND_FEATURES, build_mlp
 from toolkit.optim import OPTIMIZERS as SCRATCH_OPTIMIZERS
 from toolkit.optim import UPDATE_RULES, keras_builtin
 from toolkit.train import Callback, Run, fit
@@ -95,8 +95,10 @@ class PlaygroundConfig(Config):
     arms: int = setting(3, lo=2, hi=10, label="Spiral arms (spiral_k classes)")
     seed: int = setting(0, lo=0, hi=99_999, widget="number", label="Seed",
                         help="Seeds the points and the initial weights: a shared link starts identically.")
-    features: tuple = setting(tuple(PLAYGROUND_FEATURES), choices=tuple(PLAYGROUND_FEATURES), min_count=1,
-                              label="Input features φ(x)")  # all seven: spiral ≥ 90% in ~100 epochs
+    features: tuple = setting(tuple(ENGINEERED_FEATURES), choices=tuple(PLAYGROUND_FEATURES), min_count=1,
+                              label="Input features φ(x)", formula=FEATURES_LATEX,
+                              help="Engineered: Playground's seven. Generic: rbf(·), Gaussian bumps around the centre "
+                                   "(c) and the corners (ne, nw, sw, se) of the plane.")  # the seven: spiral ≥ 90 %
     hidden: str = setting("8,8,8", max_length=40, label="Hidden layers",
                           help=f"Neurons per hidden layer (1 to {MAX_NEURONS}), up to {MAX_LAYERS} layers.")
     activation: str = setting("tanh", choices=tuple(ACTIVATIONS), label="Activation",
