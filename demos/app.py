@@ -78,6 +78,10 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("app_pages/autoencoders.py", "Autoencoders & VAEs", ":material/compress:", "autoencoders"),
         ("app_pages/generative_comparison.py", "Generative models compared", ":material/balance:",
          "generative_comparison"),
+        ("app_pages/progressive_gan.py", "Progressive GAN", ":material/open_in_full:", "progressive_gan"),
+        ("app_pages/style_gan.py", "StyleGAN", ":material/palette:", "style_gan"),
+        ("app_pages/drag_gan.py", "DragGAN", ":material/pan_tool:", "drag_gan"),
+        ("app_pages/text_gan.py", "Text-to-image GAN", ":material/short_text:", "text_gan"),
     ],
     "10 Diffusion models": [
         ("app_pages/diffusion.py", "Diffusion models", ":material/blur_on:", "diffusion"),

@@ -25,7 +25,7 @@ from toolkit.cnn import blocks, layers, regularization as cnn_regularization
 from toolkit.cnn.architectures import build_architecture
 from toolkit.detection import faster_rcnn, mask_rcnn, rcnn, roi, two_stage, yolo
 from toolkit.ffnn import activations, kernels, losses, mlp, units
-from toolkit.generative import gan_lab, tricks, vae, vqvae
+from toolkit.generative import drag, gan_lab, progan, stylegan, text_gan, tricks, vae, vqvae
 from toolkit.generative.autoencoder import Autoencoder, build_decoder, build_encoder
 from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
 from toolkit.generative.gan import GAN, ConditionalGAN
@@ -288,6 +288,58 @@ def diffusion_cases() -> dict:
     return dict.fromkeys(("DDPM", "MaskedMean", "TimeEmbedding"), small_ddpm)
 
 
+def gan_evolution_cases():
+    """Chapter 9's GAN zoo: the Progressive GAN's layers and stage GAN, StyleGAN-mini, DragGAN, the text GAN."""
+    captions = text_gan.tokens(["a bold 7", "a thin slanted 3", "an upright 0", "a 5"])
+
+    def fade_in():
+        old, new = keras.Input((3, 3, 2)), keras.Input((3, 3, 2))
+        return keras.Model([old, new], progan.FadeIn(0.3)([old, new])), [images(4, 3, 2), images(4, 3, 2)]
+
+    def progan_stage():
+        config = progan.ProGanConfig(n=100, batch=50, latent_dim=4, filters=4, score=False)
+        gan = progan.build_stage(config, progan.ProgressiveNetworks(latent_dim=4, filters=4), 1, fade_steps=4)
+        return gan, RNG.standard_normal((4, 4)).astype("float32")
+
+    def adain():
+        inputs = [keras.Input((3, 3, 2)), keras.Input((4,))]
+        return keras.Model(inputs, stylegan.AdaIN()(inputs)), [images(4, 3, 2), RNG.normal(size=(4, 4)).astype("float32")]
+
+    def style_generator():
+        return stylegan.StyleGenerator(4, 4, 1, 2, seed=0)
+
+    def sentence_embedding():
+        return (keras.Sequential([keras.Input((text_gan.TEXT_LENGTH,), dtype="int32"),
+                                  text_gan.SentenceEmbedding(len(text_gan.VOCABULARY), 3)]), captions)
+
+    def text_gan_model():
+        gan = text_gan.TextGAN(text_gan.text_generator(8, 4, filters=4), text_gan.text_discriminator(4, filters=4),
+                               seed=0)
+        return gan, [RNG.normal(size=(4, 8)).astype("float32"), captions]
+
+    return {
+        "EqualizedDense": lambda: around(progan.EqualizedDense(3), 5),
+        "EqualizedConv2D": lambda: around(progan.EqualizedConv2D(2, 3), 5, 5, 1),
+        "PixelNorm": lambda: around(progan.PixelNorm(), 3, 3, 4),
+        "MinibatchStdDev": lambda: around(progan.MinibatchStdDev(), 3, 3, 2),
+        "FadeIn": fade_in,
+        "ProgressiveGAN": progan_stage,
+        "DragGAN": lambda: (drag.DragGAN(drag.feature_generator(dcgan_generator(4, filters=4)), np.ones(4, "float32"),
+                                         (3, 4), (8, 4), steps=5, r1=2, r2=2, mask_weight=0.1),
+                            np.ones((1, 4), "float32")),
+        "AdaIN": adain,
+        "ConstantInput": lambda: around(stylegan.ConstantInput((2, 2, 3)), 4),
+        "MappingNetwork": lambda: around(stylegan.MappingNetwork(4, 2), 3),
+        "MixingRegularization": lambda: around(stylegan.MixingRegularization(3, 0.5, seed=0), 4),
+        "NoiseInput": lambda: around(stylegan.NoiseInput(0.0, seed=4), 3, 3, 2),
+        "StyleGenerator": lambda: (style_generator(), RNG.normal(size=(4, 4)).astype("float32")),
+        "StyleGAN": lambda: (stylegan.StyleGAN(style_generator(), dcgan_discriminator(filters=4), seed=0),
+                             RNG.normal(size=(4, 4)).astype("float32")),
+        "SentenceEmbedding": sentence_embedding,
+        "TextGAN": text_gan_model,
+    }
+
+
 def cases():
     """Registered name -> a function building (model, x[, y]) that uses the class."""
     labels, onehot = np.array([0, 2, 1, 0]), np.eye(3)[[0, 2, 1, 0]]
@@ -356,6 +408,7 @@ def cases():
         **transformer_cases(),
         **multimodal_cases(),
         **diffusion_cases(),
+        **gan_evolution_cases(),
         **{name: (lambda name=name: around(keras.layers.RNN(getattr(cells, name)(3), return_sequences=True), 5, 2))
            for name in ("GRUCell", "LSTMCell", "VanillaRNNCell")},
         "TruncatedBPTT": truncated_bptt,

@@ -1,4 +1,4 @@
-"""GAN losses side by side on glyphs (same seed, same batches), and the GANs beyond the CPU."""
+"""GAN losses side by side on glyphs (same seed, same batches), and the GAN zoo at full size (diagrams, links)."""
 
 import streamlit as st
 
@@ -61,9 +61,11 @@ if results:
         if result.diagnosis[0] != "ok":
             st.warning(f"**{name}: {result.diagnosis[0]}.** {result.diagnosis[1]}")
 
-st.header("Beyond the CPU")
-st.markdown("Three GANs that need days of GPU training on high-resolution faces, explained instead of trained.")
+st.header("The GAN zoo")
+st.markdown("Three GANs that need days of GPU training on high-resolution faces at full size. Each has a page where "
+            "its miniature trains on glyphs, live.")
 for entry in ZOO:
     st.subheader(entry.name)
     st.markdown(f"*Notes:* {entry.notes}\n\n{entry.idea}")
     st.graphviz_chart(entry.diagram)
+    ui.page_link(entry.page[0], f"Train it: {entry.page[1]}", ":material/play_arrow:", entry.page[2])

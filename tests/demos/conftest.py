@@ -39,6 +39,11 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "generative_comparison": {"epochs": "1", "n": "200", "batch": "50", "samples": "40"},
     "diffusion": {"spaces": "latent", "n": "500", "autoencoder_epochs": "1", "latent_epochs": "1"},
     "text_to_image": {"n": "500", "autoencoder_epochs": "1", "diffusion_epochs": "1"},
+    "progressive_gan": {"stable_epochs": "1", "fade_epochs": "0", "n": "200", "batch": "50", "filters": "4",
+                        "score": "false"},
+    "style_gan": {"epochs": "1", "n": "200", "batch": "50", "channels": "8", "score": "false"},
+    "drag_gan": {"epochs": "1", "n": "200", "batch": "50", "steps": "5"},
+    "text_gan": {"epochs": "1", "n": "200", "batch": "50"},
     "clip": {"clip_scenes": "500", "clip_epochs": "1", "clip_batch": "64", "clip_embed": "16"},
 }
 

@@ -7,8 +7,11 @@ and virtual batch normalization; ``image_to_image`` pix2pix and CycleGAN; ``late
 interpolation and vector arithmetic; ``metrics`` Inception Score, FID and class coverage
 with the glyph classifier shipped in ``assets/`` (trained once by ``train_judge``); ``gan_lab``
 the 2-D GAN lab; ``glyph_gan`` the glyph experiments of the pages; ``own_optimizers`` the
-compile / save / load of models with their own optimizers; ``zoo`` the GANs beyond CPU
-training (Progressive GAN, StyleGAN, DragGAN).
+compile / save / load of models with their own optimizers; ``zoo`` the full-size GAN zoo as
+diagrams, and its miniatures trained on glyphs: ``progan`` (Progressive GAN), ``stylegan``
+(StyleGAN-mini: mapping, AdaIN, noise, mixing, truncation), ``drag`` (DragGAN's motion
+supervision and point tracking) and ``text_gan`` (text-to-image GAN-CLS); they are imported
+by their pages, not here.
 Part 2: ``autoencoder`` dense / conv / denoising autoencoders and the encoder reused with few
 labels; ``vae`` the VAE; ``vqvae`` the VQ-VAE with its code priors; ``autoencoder_lab`` the
 page's experiments; ``comparison`` GAN vs VAE vs VQ-VAE measured on the same budget.

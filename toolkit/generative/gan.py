@@ -120,7 +120,7 @@ class GAN(OwnOptimizers, keras.Model):
     # -- set-up -------------------------------------------------------------------
     def _check_critic(self):
         if self.loss_name == "wgan_gp" and any(
-                isinstance(layer, keras.layers.BatchNormalization) for layer in _all_layers(self.discriminator)):
+                isinstance(layer, keras.layers.BatchNormalization) for layer in all_layers(self.discriminator)):
             raise ValueError("`loss`='wgan_gp' penalises each sample's gradient, but the discriminator has "
                              "BatchNormalization, which mixes the samples of a batch: build it with "
                              "batch_norm=False.")
@@ -143,7 +143,7 @@ class GAN(OwnOptimizers, keras.Model):
 
     def _reference_noise(self):
         """Fixed reference noise for virtual batch normalization (None without VBN layers)."""
-        sizes = {layer.reference_size for layer in _all_layers(self.generator)
+        sizes = {layer.reference_size for layer in all_layers(self.generator)
                  if isinstance(layer, VirtualBatchNormalization)}
         if not sizes:
             return None
@@ -364,11 +364,11 @@ class ConditionalGAN(GAN):
         return {**super().get_config(), "num_classes": self.num_classes}
 
 
-def _all_layers(model):
+def all_layers(model):
     """Every layer of `model`, nested models included."""
     found = []
     for layer in model.layers:
         found.append(layer)
         if isinstance(layer, keras.Model):
-            found.extend(_all_layers(layer))
+            found.extend(all_layers(layer))
     return found

@@ -95,7 +95,7 @@ class GlyphGanConfig(Config):
                              "choose a batch of at most the dataset's size.")
 
 
-def _setting_of(config_class, name: str, default):
+def setting_of(config_class, name: str, default):
     """A field with `config_class`'s setting `name` (its bounds and labels) and another default."""
     spec = dataclasses.replace(config_class.settings()[name], default=default, name="")
     return dataclasses.field(default=default, metadata={"setting": spec})
@@ -109,7 +109,7 @@ class LossComparisonConfig(GlyphGanConfig):
     losses: tuple = setting(("minimax", "non_saturating", "wgan_gp"), choices=LOSSES, min_count=1, label="Losses",
                             help="Each trains from the same seed: identical initial weights (where the networks "
                                  "match) and identical batches.", formula=LOSSES_LATEX)
-    epochs: int = _setting_of(GlyphGanConfig, "epochs", 5)
+    epochs: int = setting_of(GlyphGanConfig, "epochs", 5)
 
     def variants(self) -> dict[str, GlyphGanConfig]:
         """Loss label -> the config of that variant."""
@@ -265,7 +265,8 @@ class GlyphGanResult:
     class_accuracy: float | None = None  # conditional GAN: samples the judge assigns to their class
 
 
-def _stops(stop, monitor):
+def stops_of(stop, monitor):
+    """One stop test: the caller's `stop` (callable or event) or the monitor's diverged run."""
     stops = [s for s in (stop, monitor.should_stop) if s is not None]
     return lambda: any(s() if callable(s) else s.is_set() for s in stops)
 
@@ -309,7 +310,7 @@ def run_glyph_gan(config: GlyphGanConfig, *, judge=None, monitor: GanMonitor | N
     if monitor is None:
         monitor = GanMonitor((judge or glyph_judge()) if config.score else None, seed=config.seed)
     monitor.use_real(data[0])
-    run = train(config, callbacks=[Throttle(monitor, SCORE_SECONDS), *callbacks], stop=_stops(stop, monitor),
+    run = train(config, callbacks=[Throttle(monitor, SCORE_SECONDS), *callbacks], stop=stops_of(stop, monitor),
                 steps_per_callback=steps_per_callback, data=data)
     return _result(run, config, monitor)
 

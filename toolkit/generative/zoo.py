@@ -1,10 +1,10 @@
-"""The GAN zoo beyond CPU training: what Progressive GAN, StyleGAN and DragGAN change, as diagrams.
+"""The GAN zoo at full size: what Progressive GAN, StyleGAN and DragGAN change, as diagrams.
 
-These models need days of GPU training on high-resolution faces, so the toolkit explains
-them instead of training them: for each, the notes' one-line summary, what it changes in
-the GAN recipe, and a Graphviz DOT diagram (rendered by the page with ``st.graphviz_chart``).
-The conditional GAN, pix2pix and CycleGAN, which do train on a CPU, are in ``gan`` and
-``image_to_image``.
+At full size these models need days of GPU training on high-resolution faces. For each, the
+notes' one-line summary, what it changes in the GAN recipe, a Graphviz DOT diagram (rendered
+by the page with ``st.graphviz_chart``) and the page where its miniature trains on glyphs on a
+CPU: ``progan``, ``stylegan`` and ``drag`` (and ``text_gan`` for text-to-image synthesis). The
+conditional GAN, pix2pix and CycleGAN are in ``gan`` and ``image_to_image``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ class ZooEntry:
     notes: str  # the course notes' sentence
     idea: str  # what changes, in two or three sentences
     diagram: str  # Graphviz DOT
+    page: tuple  # (file relative to demos/, title, url_path) of the page that trains its miniature
 
 
 _STYLE = 'rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];'
 
 PROGRESSIVE_GAN = ZooEntry(
     name="Progressive GAN (Karras et al., 2018)",
+    page=("app_pages/progressive_gan.py", "Progressive GAN", "progressive_gan"),
     notes="Progressive growth of G and D networks. Enable high-quality images.",
     idea=("Training starts with G and D at 4×4 pixels. When that is stable, a new block doubling the "
           "resolution is added to BOTH networks and faded in: its output is blended with the upsampled "
@@ -42,6 +44,7 @@ PROGRESSIVE_GAN = ZooEntry(
 
 STYLE_GAN = ZooEntry(
     name="StyleGAN (Karras et al., 2019)",
+    page=("app_pages/style_gan.py", "StyleGAN", "style_gan"),
     notes="Style GAN: G can capture and manipulate style attributes of images.",
     idea=("z first goes through a mapping network (8 dense layers) to an intermediate latent w, whose "
           "directions are more disentangled. The synthesis network starts from a learned constant; at "
@@ -63,6 +66,7 @@ STYLE_GAN = ZooEntry(
 
 DRAG_GAN = ZooEntry(
     name="DragGAN (Pan et al., 2023)",
+    page=("app_pages/drag_gan.py", "DragGAN", "drag_gan"),
     notes="Drag-GAN: allow interactive editing of images via simple Drag-and-Drop method.",
     idea=("The user clicks handle points on a generated image and drags them to target points. DragGAN "
           "does not retrain anything: it optimises the latent w of a pretrained StyleGAN so that the "

@@ -32,6 +32,10 @@ it and above the plot, named axes, one colour per run (`theme.run_colors`). Bad 
 - `gan_lab_figure`, `step_curves`, `image_columns`, `evaluation_curves`   the GAN pages (real vs
                       fake points on D's map with G's arrows, per-step losses, input → output →
                       target columns, FID / IS / classes covered per epoch)
+- `growth_schedule`, `drag_figure`   the GAN zoo pages (the Progressive GAN's resolution and fade-in α
+                      against the epoch with the run's position marked; a glyph with DragGAN's handle,
+                      target and the handle's path, clickable pixel by pixel); in `toolkit.viz.progan`
+                      and `toolkit.viz.drag`
 - `latent_scatter`, `latent_manifold`, `codebook_usage`, `beta_tradeoff`, `interpolation_strips`,
   `few_labels_curves` the autoencoder page (codes coloured by class, the 2-D VAE grid, VQ code usage
                       with dead codes, β's KL / reconstruction trade-off, GAN / VAE / VQ-VAE paths,
@@ -58,6 +62,7 @@ from toolkit.viz.boundary import decision_boundary, grid
 from toolkit.viz.convolution import convolution_animation, kernel_gallery, pooling_comparison
 from toolkit.viz.curves import learning_curves
 from toolkit.viz.datasets import dataset_scatter
+from toolkit.viz.drag import drag_figure
 from toolkit.viz.detection import scene_grid
 from toolkit.viz.ensembles import ensemble_votes
 from toolkit.viz.feature_maps import feature_map_grid, filter_grid
@@ -72,6 +77,7 @@ from toolkit.viz.normalization import (
 )
 from toolkit.viz.optimizers import gradient_variance_plot, learning_rate_histogram, loss_vs_time
 from toolkit.viz.penalties import penalty_balance, weight_magnitudes
+from toolkit.viz.progan import growth_schedule
 from toolkit.viz.playground import playground_figures
 from toolkit.viz.surfaces import loss_per_step, trajectory_contour
 from toolkit.viz.weights import weight_histogram
@@ -96,7 +102,9 @@ __all__ = [
     "convolution_animation",
     "dataset_gallery",
     "dataset_scatter",
+    "drag_figure",
     "evaluation_curves",
+    "growth_schedule",
     "gan_lab_figure",
     "image_columns",
     "step_curves",
