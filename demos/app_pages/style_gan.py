@@ -99,5 +99,5 @@ st.markdown("Pulling w towards the mean w̄ trades diversity for typical glyphs.
 psi = st.slider("ψ", 0.0, 1.5, 0.7, 0.05, key=f"{KEY}.psi")
 psis, seeds = [1.0, psi, 0.0], range(6)
 st.plotly_chart(labelled_grid(sg.truncation_images(generator, seeds, psis), [f"ψ = {p:g}" for p in psis],
-                              [f"seed {s}" for s in seeds], title="The same 6 latents, truncated"),
+                              [str(s) for s in seeds], title="The same 6 latents (seeds 0 to 5), truncated"),
                 key=f"{KEY}.fig.truncation")
