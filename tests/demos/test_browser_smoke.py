@@ -135,3 +135,34 @@ def test_train_shows_live_progress_and_figures_of_one_epoch(app_server, browser,
         save_screenshot(page, f"{url_path}-trained")
     finally:
         page.close()
+
+
+# Where the pixel (x, y) of the DragGAN page's clickable sample is on the screen (scrolled into view first).
+PIXEL_ON_SCREEN_JS = """([x, y]) => {
+  const plot = document.querySelector('.st-key-drag_gan-drag-fig-pick .js-plotly-plot');
+  plot.scrollIntoView({block: "center"});
+  const xaxis = plot._fullLayout.xaxis, yaxis = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
+  return [box.left + xaxis._offset + xaxis.l2p(x), box.top + yaxis._offset + yaxis.l2p(y)];
+}"""
+
+
+@pytest.mark.timeout(300)
+def test_two_clicks_on_the_drag_sample_set_the_handle_then_the_target(app_server, browser):
+    """DragGAN's plotly click, in a real browser: the first click on the sample sets the handle p, the next
+    the target t, written into the form's number inputs (AppTest can only simulate the selection)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        query = "&".join(f"{name}={value}" for name, value in SMALLEST_RUN["drag_gan"].items())
+        page.goto(app_server.url(f"drag_gan?{query}"), wait_until="domcontentloaded")
+        wait_until_idle(page, timeout_s=180)
+        assert "Finished" in watch_training(page, "Train", timeout_s=240)["states"]
+        wait_until_idle(page, timeout_s=60)
+        for point, fields in (((10, 8), ("Handle p: x", "Handle p: y")), ((14, 4), ("Target t: x", "Target t: y"))):
+            page.mouse.click(*page.evaluate(PIXEL_ON_SCREEN_JS, list(point)))
+            page.wait_for_timeout(500)
+            wait_until_idle(page, timeout_s=60)
+            values = [page.get_by_label(field, exact=False).first.input_value() for field in fields]
+            assert values == [str(point[0]), str(point[1])], (fields, values)
+        assert not page_problems(page)
+    finally:
+        page.close()
