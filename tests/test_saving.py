@@ -258,8 +258,9 @@ def transformer_cases() -> dict:
 
 
 def multimodal_cases() -> dict:
-    """Chapter 11's CLIP (its text encoder and clipped temperature inside) and a CoCoOp prompt learner."""
-    from toolkit.multimodal import clip, prompts
+    """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
+    its encoder trained with labels."""
+    from toolkit.multimodal import clip, mae_lab, masked, prompts
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -270,7 +271,15 @@ def multimodal_cases() -> dict:
         model, data = small_clip()
         return prompts.PromptLearner(model, ("circle", "square"), context=2, meta=True, meta_hidden=4), data[0]
 
-    return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner}
+    def small_mae():
+        return masked.MaskedAutoencoder((8, 8, 3), patch_size=4, dim=8, depth=1, heads=2, decoder_dim=4), images(
+            size=8, channels=3)
+
+    def supervised_encoder():
+        return mae_lab.SupervisedEncoder(small_mae()[0], 3), images(size=8, channels=3)
+
+    return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner,
+            "MaskedAutoencoder": small_mae, "SupervisedEncoder": supervised_encoder}
 
 
 def diffusion_cases() -> dict:

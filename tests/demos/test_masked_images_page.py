@@ -1,0 +1,48 @@
+"""The Masked image modeling page in AppTest: formulas at first render, the smallest run with its live crops
+and loss, the reconstruction and probe tables after it (with the supervised row when asked), bad URL
+parameters.
+
+The page's default claim (hidden patches painted back far better than without context, and the frozen
+features probe the shape better than the untrained encoder's) is checked at the defaults in
+tests/multimodal/test_mae_defaults.py.
+"""
+
+import pytest
+
+from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
+                                  open_page, table_with)
+
+pytestmark = pytest.mark.xdist_group(__name__)
+TIMEOUT = 300
+
+
+def _page(**params):
+    return open_page("masked_images", timeout=TIMEOUT, **params)
+
+
+def test_first_render_shows_the_formulas_beside_the_controls():
+    at = _page()
+    assert_no_exception(at, "Masked image modeling page")
+    assert not at.error
+    assert len(at.latex) >= 5  # encoder, decoder, loss, and the masking ratio's and patch size's formulas
+    assert any("Force encoder to understand visual context" in m.value for m in at.markdown)
+
+
+def test_the_smallest_run_shows_live_crops_and_both_tables():
+    at = _page(**SMALLEST_RUN["masked_images"], supervised="true")
+    click_and_finish(at, "Train")
+    assert_no_exception(at, "Masked image modeling page after training")
+    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    assert {"masked-images.live.loss", "masked-images.live.crops"} <= chart_keys(at)
+    assert "no-context baseline" in table_with(at, "no-context baseline").columns
+    probes = table_with(at, "shape, 10 labels each")
+    assert list(probes["encoder"]) == ["MAE (no labels)", "same encoder, untrained", "same encoder, trained on the shapes"]
+
+
+def test_bad_url_parameters_get_one_sentence():
+    at = _page(n="200", batch="256")
+    assert_no_exception(at, "Masked image modeling page, batch > n")
+    assert any("larger than the 200 training crops" in e.value for e in at.error)
+    at = _page(mask_ratio="2", patch_size="5")
+    assert_no_exception(at, "Masked image modeling page with a malformed link")
+    assert at.warning or at.error

@@ -1,0 +1,247 @@
+"""The masked-image-modeling page's lab: a ``MaskedAutoencoder`` trained live on shape crops, then probed.
+
+``MaeConfig`` / ``run_mae`` train the MAE of ``toolkit.multimodal.masked`` on crops of single shapes
+(``toolkit.diffusion.text_lab.shape_crops``); ``MaeMonitor`` is the live state (eight held-out crops:
+masked input and reconstruction, once per report). ``MaeResult`` answers what the page shows after the
+run: Eq. 5 on held-out crops against a no-context baseline (every hidden patch painted the mean colour of
+the visible ones), and linear probes: a logistic regression on the frozen encoder's features, fitted
+with the labels the MAE never saw (shape, colour, size), for the trained encoder and for the same
+encoder at its initial weights. Optionally the same encoder is also trained WITH the shape labels for
+the same epochs: the supervised upper bound of the notes' first method.
+
+Measured on 2 cores at the defaults (seed 0, ``benchmarks/mae.py``): 25 epochs of 3,000 crops in 44 s;
+Eq. 5 on held-out hidden patches 0.021 against the no-context baseline's 0.048; linear probe of the shape
+0.82 (the untrained encoder 0.73), 0.38 with 10 labels per shape (0.33); the same encoder trained with the
+shape labels 0.94 (0.92 with 10 labels), while its colour probe falls to 0.84: labels teach what they name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import keras
+import numpy as np
+
+from toolkit.config import Config, setting
+from toolkit.multimodal import masked
+from toolkit.rnn.lab import Preset
+
+HELD_OUT = 1000  # held-out crops (another seed): the probes' test set and Eq. 5's
+HELD_OUT_SEED = 1
+WATCHED = 8  # held-out crops the live panel reconstructs
+FEW_SHOTS = 10  # labelled crops per shape in the few-label probe
+PROBED = ("shape", "colour", "size")
+
+
+@dataclasses.dataclass(frozen=True)
+class MaeConfig(Config):
+    """Every setting of the masked-autoencoder run (the page's URL parameters are the field names)."""
+
+    mask_ratio: float = setting(0.75, lo=0.1, hi=0.95, step=0.05, label="Masking ratio r",
+                                help="The share of patches hidden from the encoder (a new choice per image "
+                                     "and step).", formula=masked.LATEX["mask_ratio"])
+    patch_size: int = setting(4, choices=(4, 8), label="Patch size P",
+                              help="4: 64 patches of 4×4 pixels; 8: 16 patches of 8×8.",
+                              formula=r"x_p^i \in \mathbb{R}^{P^2 C},\quad N = HW / P^2")
+    epochs: int = setting(25, lo=1, hi=200, widget="number", label="Epochs")
+    n: int = setting(3000, lo=200, hi=20_000, step=100, widget="number", label="Training crops")
+    batch: int = setting(128, choices=(32, 64, 128, 256), label="Batch size")
+    dim: int = setting(64, choices=(32, 64, 128), label="Encoder width d")
+    depth: int = setting(2, lo=1, hi=6, label="Encoder blocks")
+    lr: float = setting(2e-3, lo=1e-5, hi=0.1, step=1e-4, label="Learning rate η (AdamW)",
+                        formula=r"\theta \leftarrow \theta - \eta\,(\mathrm{Adam}(\nabla_\theta \mathcal{L}) + 0.05\,\theta)")
+    supervised: bool = setting(False, label="Also train it with labels",
+                               help="The same encoder, trained for the same epochs on the shape labels: "
+                                    "the supervised upper bound (doubles the time).")
+    seed: int = setting(0, lo=0, hi=2**31 - 1, label="Seed")
+
+    def check(self) -> None:
+        if self.batch > self.n:
+            raise ValueError(f"`batch` ({self.batch}) is larger than the {self.n} training crops; choose a batch "
+                             "of at most the dataset's size.")
+        if self.dim % 4:
+            raise ValueError(f"`dim` must be a multiple of the encoder's 4 heads, received dim={self.dim}.")
+
+
+PRESETS = (
+    Preset("mae", "Predict the hidden 75 % (the defaults)",
+           "Three patches in four are hidden; the encoder sees 16 of the 64. After 25 epochs (about 45 s on 2 "
+           "cores) the hidden patches are painted back with less than half the error of the best guess without "
+           "context, and a linear probe on the frozen features tells the shapes apart better than the same "
+           "encoder before training: nobody showed it a label.", {}),
+    Preset("low", "Hide only a quarter",
+           "With r = 0.25 the encoder reads 48 patches instead of 16, so each step costs more (66 s against 45 s "
+           "for the 25 epochs on 2 cores); most hidden patches have visible neighbours and the loss ends lower. At "
+           "this size the probe reads the shape about as well (0.84 against 0.82): the high ratio's gain in MAE is "
+           "mostly cost, an encoder that skips three patches in four.", {"mask_ratio": 0.25}),
+    Preset("big", "8 × 8 patches",
+           "16 patches, 4 of them visible: a hidden patch is a quarter of the crop, often not guessable from the "
+           "rest. The loss stays high and the probe reads the shape worse than before training (0.72 against "
+           "0.79): a task that cannot be solved teaches little.", {"patch_size": 8}),
+)
+
+
+def crops(n: int, seed: int = 0):
+    from toolkit.diffusion.text_lab import shape_crops
+
+    return shape_crops(n, seed=seed)
+
+
+@functools.lru_cache(maxsize=1)
+def held_out():
+    return crops(HELD_OUT, seed=HELD_OUT_SEED)
+
+
+def labels(data) -> dict[str, np.ndarray]:
+    return {"shape": np.asarray(data.classes), "colour": np.asarray(data.colours), "size": np.asarray(data.sizes)}
+
+
+def build_mae(config: MaeConfig, image_shape) -> masked.MaskedAutoencoder:
+    model = masked.MaskedAutoencoder(image_shape, patch_size=config.patch_size, dim=config.dim, depth=config.depth,
+                                     heads=4, mask_ratio=config.mask_ratio, seed=config.seed)
+    model.build()
+    model.compile(optimizer=keras.optimizers.AdamW(config.lr, weight_decay=0.05))
+    return model
+
+
+class MaeMonitor:
+    """``fn(run) -> dict`` for the live panel: eight held-out crops, masked and reconstructed (fixed masks)."""
+
+    def __init__(self):
+        self.images = held_out().images[:WATCHED]
+
+    def __call__(self, run) -> dict:
+        if not isinstance(run.model, masked.MaskedAutoencoder):  # before the first step, or the supervised run
+            return {}
+        shown = run.model.reconstruct(self.images, seed=0)
+        return {"original": self.images, "masked": shown["masked"],
+                "reconstruction": np.clip(shown["reconstruction"], 0, 1), "epoch": run.epochs_done}
+
+
+def linear_probe(train_features, train_labels, test_features, test_labels, rows=None) -> float:
+    """Accuracy of a logistic regression on standardized frozen features (fitted on `rows` only, if given)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(train_features)
+    rows = slice(None) if rows is None else rows
+    classifier = LogisticRegression(max_iter=2000).fit(scaler.transform(train_features)[rows], train_labels[rows])
+    return float(classifier.score(scaler.transform(test_features), test_labels))
+
+
+def few_shot_rows(classes: np.ndarray, shots: int = FEW_SHOTS) -> np.ndarray:
+    return np.concatenate([np.flatnonzero(classes == c)[:shots] for c in np.unique(classes)])
+
+
+@dataclasses.dataclass
+class MaeResult:
+    """A trained MAE, the untrained copy of its encoder, and what the page reports."""
+
+    run: object
+    config: MaeConfig
+    train: object  # the training crops (their labels are only read by the probes)
+    initial: masked.MaskedAutoencoder  # the same architecture and seed, never trained
+    supervised: SupervisedEncoder | None = None  # the encoder trained with the shape labels, if asked
+
+    @property
+    def model(self) -> masked.MaskedAutoencoder:
+        return self.run.model
+
+    def reconstruction_errors(self, mask_ratio=None) -> dict:
+        """Eq. 5 on the held-out crops (mean over images) and the no-context baseline with the same masks."""
+        images = held_out().images
+        shown = self.model.reconstruct(images, mask_ratio, seed=1)
+        baseline = masked.mean_colour_error(images, shown["hidden"], self.config.patch_size)
+        return {"mae": float(shown["error"].mean()), "mean colour of the visible patches": float(baseline.mean())}
+
+    @functools.cached_property
+    def probes(self) -> list[dict]:
+        """One row per encoder: linear-probe accuracy of each attribute, and of the shape with 10 labels each."""
+        test, train_labels = held_out(), labels(self.train)
+        test_labels, few = labels(test), few_shot_rows(train_labels["shape"])
+        encoders = {"MAE (no labels)": self.model.features, "same encoder, untrained": self.initial.features}
+        if self.supervised is not None:
+            encoders["same encoder, trained on the shapes"] = self.supervised.encoder.features
+        rows = []
+        for name, features in encoders.items():
+            train_features, test_features = features(self.train.images), features(test.images)
+            row = {"encoder": name}
+            for what in PROBED:
+                row[what] = round(linear_probe(train_features, train_labels[what], test_features, test_labels[what]), 3)
+            row[f"shape, {FEW_SHOTS} labels each"] = round(linear_probe(
+                train_features, train_labels["shape"], test_features, test_labels["shape"], few), 3)
+            rows.append(row)
+        return rows
+
+    def table(self) -> list[dict]:
+        errors = self.reconstruction_errors()
+        return [{"epochs": self.run.epochs_done, "train (s)": round(self.run.wall_time, 1),
+                 "patches (visible / all)": f"{masked.visible_count(self.model.patches_count, self.config.mask_ratio)}"
+                                            f" / {self.model.patches_count}",
+                 "Eq. 5, hidden patches": round(errors["mae"], 4),
+                 "no-context baseline": round(errors["mean colour of the visible patches"], 4)}]
+
+
+@keras.saving.register_keras_serializable(package="toolkit")
+class SupervisedEncoder(keras.Model):
+    """The MAE's encoder (the mean of its tokens, every patch visible) and a linear softmax over the shapes:
+    the supervised upper bound, trained with the labels the MAE never sees."""
+
+    def __init__(self, encoder: masked.MaskedAutoencoder, classes: int, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder, self.classes = encoder, int(classes)
+        self.classifier = keras.layers.Dense(self.classes, name="classifier")
+        encoder.build()
+        for layer in (encoder.decoder_embedding, *encoder.decoder_blocks, encoder.decoder_norm, encoder.decoder_pixels):
+            layer.trainable = False  # the decoder is not used: only the encoder and the classifier learn
+        encoder.mask_token.trainable = False
+
+    def call(self, images, training=None):
+        return self.classifier(self.encoder(images, training=training))
+
+    def get_config(self):
+        return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "classes": self.classes}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        return cls(**config)
+
+
+def train_supervised(config: MaeConfig, data, callbacks=(), stop=None):
+    """The same encoder (same seed) trained on the shape labels for the same epochs: (Run, model)."""
+    from toolkit.train import fit
+    from toolkit.train.compare import seeded_build
+
+    def build():
+        model = SupervisedEncoder(masked.MaskedAutoencoder(data.images.shape[1:], patch_size=config.patch_size,
+                                                     dim=config.dim, depth=config.depth, heads=4, seed=config.seed),
+                            int(np.max(data.classes)) + 1)
+        model.compile(optimizer=keras.optimizers.AdamW(config.lr, weight_decay=0.05),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        return model
+
+    model = seeded_build(build, config.seed)
+    run = fit(model, data.images, np.asarray(data.classes), batch_size=config.batch, epochs=config.epochs,
+              seed=config.seed, callbacks=callbacks, stop=stop, name="supervised")
+    return run, model
+
+
+def run_mae(config: MaeConfig, *, callbacks=(), stop=None) -> MaeResult:
+    """Trains the MAE of `config` on `config.n` shape crops (seed 0); the probes use held-out crops (seed 1)."""
+    from toolkit.train import fit
+    from toolkit.train.compare import seeded_build
+
+    data = crops(config.n, seed=0)
+    image_shape = data.images.shape[1:]
+    initial = seeded_build(lambda: build_mae(config, image_shape), config.seed)
+    model = seeded_build(lambda: build_mae(config, image_shape), config.seed)
+    run = fit(model, data.images, batch_size=config.batch, epochs=config.epochs, seed=config.seed,
+              callbacks=callbacks, stop=stop, config={"mae": config.values()}, name="MAE")
+    result = MaeResult(run, config, data, initial)
+    if config.supervised and run.status == "completed":
+        _, result.supervised = train_supervised(config, data, callbacks=callbacks, stop=stop)
+    return result
