@@ -260,7 +260,7 @@ def transformer_cases() -> dict:
 def multimodal_cases() -> dict:
     """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
     its encoder trained with labels."""
-    from toolkit.multimodal import clip, mae_lab, masked, prompts
+    from toolkit.multimodal import clip, fine_grained, flamingo, mae_lab, masked, prompts
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -275,11 +275,21 @@ def multimodal_cases() -> dict:
         return masked.MaskedAutoencoder((8, 8, 3), patch_size=4, dim=8, depth=1, heads=2, decoder_dim=4), images(
             size=8, channels=3)
 
+    def gated_block():
+        text, visual = keras.Input((3, 4)), keras.Input((2, 4))
+        block = flamingo.GatedCrossAttentionDense(heads=2)
+        model = keras.Model([text, visual], block([text, visual]))
+        block.alpha_xattn.assign(0.5)  # open: the saved attention weights matter
+        return model, [RNG.normal(size=(4, 3, 4)).astype("float32"), RNG.normal(size=(4, 2, 4)).astype("float32")]
+
     def supervised_encoder():
         return mae_lab.SupervisedEncoder(small_mae()[0], 3), images(size=8, channels=3)
 
     return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner,
-            "MaskedAutoencoder": small_mae, "SupervisedEncoder": supervised_encoder}
+            "MaskedAutoencoder": small_mae, "SupervisedEncoder": supervised_encoder,
+            "TokenProjectionHead": lambda: around(fine_grained.TokenProjectionHead(5), 3, 4),
+            "PerceiverResampler": lambda: around(flamingo.PerceiverResampler(latents=2, depth=1, heads=2), 3, 4),
+            "GatedCrossAttentionDense": gated_block}
 
 
 def diffusion_cases() -> dict:

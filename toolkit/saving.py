@@ -62,6 +62,8 @@ REGISTERED = {
     "toolkit.generative.vae": ("Reparameterization", "VAE"),
     "toolkit.generative.vqvae": ("VQVAE", "VectorQuantizer"),
     "toolkit.multimodal.clip": ("CLIP", "LogitScaleClip", "TextEncoder"),
+    "toolkit.multimodal.fine_grained": ("TokenProjectionHead",),
+    "toolkit.multimodal.flamingo": ("GatedCrossAttentionDense", "PerceiverResampler"),
     "toolkit.multimodal.mae_lab": ("SupervisedEncoder",),
     "toolkit.multimodal.masked": ("MaskedAutoencoder",),
     "toolkit.multimodal.prompts": ("PromptLearner",),
