@@ -116,7 +116,8 @@ class MaeMonitor:
             return {}
         shown = run.model.reconstruct(self.images, seed=0)
         return {"original": self.images, "masked": shown["masked"],
-                "reconstruction": np.clip(shown["reconstruction"], 0, 1), "epoch": run.epochs_done}
+                "reconstruction": np.clip(np.nan_to_num(shown["reconstruction"], nan=0.5), 0, 1),
+                "epoch": run.epochs_done}
 
 
 def linear_probe(train_features, train_labels, test_features, test_labels, rows=None) -> float:
@@ -167,6 +168,9 @@ class MaeResult:
         for name, features in encoders.items():
             train_features, test_features = features(self.train.images), features(test.images)
             row = {"encoder": name}
+            if not (np.all(np.isfinite(train_features)) and np.all(np.isfinite(test_features))):
+                rows.append({**row, **dict.fromkeys((*PROBED, f"shape, {FEW_SHOTS} labels each"))})  # diverged
+                continue
             for what in PROBED:
                 row[what] = round(linear_probe(train_features, train_labels[what], test_features, test_labels[what]), 3)
             row[f"shape, {FEW_SHOTS} labels each"] = round(linear_probe(
