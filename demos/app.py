@@ -89,6 +89,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     ],
     "11 Multimodal models": [
         ("app_pages/clip.py", "CLIP & prompt learning", ":material/image_search:", "clip"),
+        ("app_pages/filip.py", "Fine-grained alignment (FILIP)", ":material/join_full:", "filip"),
         ("app_pages/masked_images.py", "Masked image modeling", ":material/grid_view:", "masked_images"),
     ],
 }

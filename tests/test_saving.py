@@ -260,7 +260,7 @@ def transformer_cases() -> dict:
 def multimodal_cases() -> dict:
     """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
     its encoder trained with labels."""
-    from toolkit.multimodal import clip, fine_grained, flamingo, mae_lab, masked, prompts
+    from toolkit.multimodal import clip, filip, fine_grained, flamingo, mae_lab, masked, prompts
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -270,6 +270,11 @@ def multimodal_cases() -> dict:
     def small_learner():
         model, data = small_clip()
         return prompts.PromptLearner(model, ("circle", "square"), context=2, meta=True, meta_hidden=4), data[0]
+
+    def small_filip():
+        model = filip.FILIP((32, 32, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
+        return model, [images(size=32, channels=3), model.tokenize(["a red circle", "two shapes", "a star",
+                                                                    "a small blue cross"])]
 
     def small_mae():
         return masked.MaskedAutoencoder((8, 8, 3), patch_size=4, dim=8, depth=1, heads=2, decoder_dim=4), images(
@@ -286,7 +291,7 @@ def multimodal_cases() -> dict:
         return mae_lab.SupervisedEncoder(small_mae()[0], 3), images(size=8, channels=3)
 
     return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner,
-            "MaskedAutoencoder": small_mae, "SupervisedEncoder": supervised_encoder,
+            "FILIP": small_filip, "MaskedAutoencoder": small_mae, "SupervisedEncoder": supervised_encoder,
             "TokenProjectionHead": lambda: around(fine_grained.TokenProjectionHead(5), 3, 4),
             "PerceiverResampler": lambda: around(flamingo.PerceiverResampler(latents=2, depth=1, heads=2), 3, 4),
             "GatedCrossAttentionDense": gated_block}

@@ -45,6 +45,7 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "drag_gan": {"epochs": "1", "n": "200", "batch": "50", "steps": "5"},
     "text_gan": {"epochs": "1", "n": "200", "batch": "50"},
     "clip": {"clip_scenes": "500", "clip_epochs": "1", "clip_batch": "64", "clip_embed": "16"},
+    "filip": {"clip_scenes": "500", "clip_epochs": "1", "clip_batch": "64", "clip_embed": "16"},
     "masked_images": {"n": "200", "epochs": "1", "batch": "64", "dim": "32", "depth": "1"},
 }
 

@@ -262,10 +262,13 @@ class ClipResult:
                  "text→image R@5": round(recalls["text → image"][5], 3)}]
 
 
-def run_clip(config: ClipConfig, data=None, *, callbacks=(), stop=None, monitor: ClipMonitor | None = None):
+def run_clip(config: ClipConfig, data=None, *, callbacks=(), stop=None, monitor: ClipMonitor | None = None,
+             build=build_clip, name: str = "CLIP"):
     """Trains CLIP on `data` (``clip_data_spec``'s scenes) and returns a ``ClipResult``.
 
-    `monitor`, when given, is filled with the held-out pairs and probe shapes before training.
+    `monitor`, when given, is filled with the held-out pairs and probe shapes before training. `build`
+    (config, image_shape) -> compiled model: another model of the CLIP family on the same data and batches
+    (``toolkit.multimodal.filip.run_filip``).
     """
     from toolkit.data import load
     from toolkit.train import fit
@@ -275,7 +278,7 @@ def run_clip(config: ClipConfig, data=None, *, callbacks=(), stop=None, monitor:
     captions = scene_captions(data, config.clip_short, config.clip_seed)
     n_test = max(len(data) // 10, WATCHED_PAIRS)
     train, test = data.take(slice(0, len(data) - n_test)), data.take(slice(len(data) - n_test, len(data)))
-    model = seeded_build(lambda: build_clip(config, data.input_shape), config.clip_seed)
+    model = seeded_build(lambda: build(config, data.input_shape), config.clip_seed)
     tokens = model.tokenize(captions)
     probe = probe_scenes(data.input_shape[0])
     if monitor is not None:
@@ -284,7 +287,7 @@ def run_clip(config: ClipConfig, data=None, *, callbacks=(), stop=None, monitor:
     x_val = {"images": test.images, "tokens": tokens[-n_test:]}
     run = fit(model, x, None, batch_size=config.clip_batch, epochs=config.clip_epochs, validation_data=(x_val, None),
               seed=config.clip_seed, callbacks=callbacks, stop=stop, config={"dataset": data.spec, **config.values()},
-              name="CLIP")
+              name=name)
     return ClipResult(run, config, test, captions[-n_test:], probe)
 
 
