@@ -12,7 +12,7 @@ from toolkit.viz.multimodal import similarity_matrix, zero_shot_curve
 
 KEY = "filip"
 SPECS = ui.settings(filip.FilipConfig, "clip_scenes", "clip_objects", "clip_short", "clip_embed", "clip_temperature",
-                    "clip_epochs", "clip_batch", "clip_lr", "clip_seed")
+                    "clip_epochs", "clip_batch", "clip_lr", "clip_seed", "compare_clip")
 
 st.title("Fine-grained alignment (FILIP)")
 st.markdown(
@@ -35,7 +35,7 @@ data = ui.cached_dataset(**lab.clip_data_spec(config)) if form.submitted else No
 def train(live):
     monitor = filip.FilipMonitor()
     live.watch(monitor)
-    return filip.run_filip(config, data, callbacks=live.callbacks, stop=live.stop, monitor=monitor)
+    return filip.run_filip_page(config, data, callbacks=live.callbacks, stop=live.stop, monitor=monitor)
 
 
 def draw(frame):
@@ -61,19 +61,17 @@ job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, metric="l
                     draw_early=True)  # the untrained model's maps and matrix from the first step
 result = ui.finished(job)
 if result is not None and result.run.epochs_done:
-    st.subheader("The trained FILIP on held-out scenes")
-    recalls = filip.filip_recalls(result.model, result.test.images, result.captions)
-    ui.table([{"epochs": result.run.epochs_done, "train (s)": round(result.run.wall_time, 1),
-               "image→text R@1": round(recalls["image → text"][1], 3),
-               "image→text R@5": round(recalls["image → text"][5], 3),
-               "text→image R@1": round(recalls["text → image"][1], 3),
-               "text→image R@5": round(recalls["text → image"][5], 3)}])
-    st.caption(f"R@k: the own caption (scene) among the k most similar of all {len(result.captions)} held-out ones, "
-               "image → text ranked by sim I→T, text → image by sim T→I. The CLIP page reports the same numbers for "
-               "CLIP trained on the same batches (`benchmarks/filip.py` prints both side by side).")
+    st.subheader("On held-out scenes")
+    ui.table(result.table())
+    st.caption(f"R@k: the own caption (scene) among the k most similar of all {lab.clip_data_spec(config)['n'] // 10} "
+               "held-out ones; FILIP ranks captions by sim I→T and scenes by sim T→I, CLIP both by u·v. Zero-shot: "
+               f"{lab.PROBE_SCENES} single shapes. Tick *Also train CLIP* to train CLIP on the same batches first "
+               "(`benchmarks/filip.py` prints both at each page's defaults).")
+if result is not None and result.filip is not None and result.filip.run.epochs_done:
+    trained = result.filip
     caption = st.text_input("A caption for held-out scene 1 (see where each word finds its patch)",
-                            result.captions[0], max_chars=lab.QUERY_LENGTH, key=f"{KEY}.caption")
-    words, maps = filip.word_patch_maps(result.model, result.test.images[0], caption or result.captions[0])
+                            trained.captions[0], max_chars=lab.QUERY_LENGTH, key=f"{KEY}.caption")
+    words, maps = filip.word_patch_maps(trained.model, trained.test.images[0], caption or trained.captions[0])
     if words:
-        st.plotly_chart(attention_grid(result.test.images[0], words, maps, cols=8,
+        st.plotly_chart(attention_grid(trained.test.images[0], words, maps, cols=8,
                                        title="Each word's best patches in held-out scene 1"), key=f"{KEY}.fig.words")

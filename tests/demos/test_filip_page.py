@@ -35,10 +35,19 @@ def test_the_smallest_run_draws_every_live_figure_and_the_recalls():
     assert {"filip.live.loss", "filip.live.zero_shot", "filip.live.words", "filip.live.similarity",
             "filip.fig.words"} <= chart_keys(at)
     table = table_with(at, "text→image R@1")
-    assert 0 <= table["text→image R@1"][0] <= 1
+    assert list(table["model"]) == ["FILIP (token-wise)"] and 0 <= table["text→image R@1"][0] <= 1
     at.text_input(key="filip.caption").set_value("a red circle").run()
     assert_no_exception(at, "FILIP page with a typed caption")
     assert "filip.fig.words" in chart_keys(at)
+
+
+def test_comparing_with_clip_trains_clip_first_on_the_same_batches():
+    at = _page(**SMALLEST_RUN["filip"], compare_clip="true")
+    click_and_finish(at, "Train")
+    assert_no_exception(at, "FILIP page comparing with CLIP")
+    table = table_with(at, "text→image R@5")
+    assert list(table["model"]) == ["CLIP (pooled u · v)", "FILIP (token-wise)"]
+    assert list(table["epochs"]) == [2, 1]  # CLIP: 1.5× the link's epochs, rounded
 
 
 def test_bad_url_parameters_get_one_sentence():
