@@ -38,7 +38,18 @@ class FilipConfig(ClipConfig):
     cores (``benchmarks/filip.py``), FILIP's 20 epochs take 115 s against CLIP's 30 in 97 s, and retrieve the
     held-out pairs better both ways (R@1 0.48 / 0.42 against 0.35 / 0.31) with zero-shot 0.93 against 0.84."""
 
+    clip_embed: int = setting(64, choices=(16, 32, 64, 128), label="Embedding width E",
+                              formula=r"u_p = \frac{f_p(x_i) W_P}{\lVert f_p(x_i) W_P \rVert},\ v_t = "
+                                      r"\frac{h_t W_T}{\lVert h_t W_T \rVert} \in \mathbb{R}^E",
+                              help="Every patch vector u_p and every word vector v_t lives in this space.")
+    clip_temperature: float = setting(0.07, lo=0.01, hi=1.0, step=0.01, label="Initial temperature τ",
+                                      formula=r"S_{ij} = e^{s}\, \mathrm{sim}_{I \to T}(i, j),\ \ e^s = 1/\tau \le 100",
+                                      help="As CLIP: starts at 0.07, learned, e^s at most 100.")
     clip_epochs: int = setting(20, lo=1, hi=100, widget="number", label="Epochs")
+    clip_batch: int = setting(128, choices=(16, 32, 64, 128, 256), label="Batch size B",
+                              formula=r"\mathrm{sim}_{I \to T},\ \mathrm{sim}_{T \to I} \in \mathbb{R}^{B \times B}",
+                              help="Each caption competes with the batch's B − 1 others; every pair compares all "
+                                   "16 patches with all words (B²·16·T products a step).")
     compare_clip: bool = setting(False, label="Also train CLIP (1.5× epochs)",
                                  help="CLIP on the same scenes, captions, batches and seed, first, for about FILIP's "
                                       "time (an epoch of FILIP costs 1.8× CLIP's): its loss joins the figure and its "
