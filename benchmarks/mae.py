@@ -41,7 +41,7 @@ def main() -> None:
     reconstruction, probes = [], []
     for name, config in runs:
         result = lab.run_mae(config)
-        errors = result.reconstruction_errors()
+        errors = result.reconstruction_errors
         reconstruction.append({"run": name, "train (s)": round(result.run.wall_time, 1),
                                "final loss": round(float(result.run.history["loss"][-1]), 4),
                                "Eq. 5 held-out": round(errors["mae"], 4),

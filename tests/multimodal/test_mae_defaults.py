@@ -22,7 +22,7 @@ def trained():
 
 def test_the_hidden_patches_are_painted_back_from_their_context(trained):
     assert trained.run.status == "completed" and trained.run.epochs_done == lab.MaeConfig().epochs
-    errors = trained.reconstruction_errors()
+    errors = trained.reconstruction_errors
     assert errors["mae"] < 0.6 * errors["mean colour of the visible patches"], errors
     loss = trained.run.history["loss"]
     assert loss[-1] < 0.5 * loss[0], loss

@@ -130,11 +130,16 @@ class TextEncoder(keras.layers.Layer):
         """√D · E(ids): (B, T) -> (B, T, D), no position yet."""
         return self.embedding(ids) * math.sqrt(self.dim)
 
-    def encode(self, embedded, mask, training=None):
-        """(B, T, D) token vectors and (B, T) bool mask (True on tokens) -> (B, D)."""
+    def states(self, embedded, mask, training=None):
+        """(B, T, D) token vectors and (B, T) bool mask (True on tokens) -> (B, T, D), every token's output."""
         h = embedded + self.position(embedded)
         for block in self.encoder_blocks:
             h = block(h, source_mask=mask, training=training)
+        return h
+
+    def encode(self, embedded, mask, training=None):
+        """(B, T, D) token vectors and (B, T) bool mask (True on tokens) -> (B, D), their masked mean."""
+        h = self.states(embedded, mask, training=training)
         weights = ops.expand_dims(ops.cast(mask, h.dtype), -1)  # (B, T, 1)
         return ops.sum(h * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
 

@@ -149,10 +149,12 @@ class MaeResult:
     def model(self) -> masked.MaskedAutoencoder:
         return self.run.model
 
-    def reconstruction_errors(self, mask_ratio=None) -> dict:
-        """Eq. 5 on the held-out crops (mean over images) and the no-context baseline with the same masks."""
+    @functools.cached_property
+    def reconstruction_errors(self) -> dict:
+        """Eq. 5 on the held-out crops (mean over images) and the no-context baseline with the same masks (once:
+        the page reruns on every widget change)."""
         images = held_out().images
-        shown = self.model.reconstruct(images, mask_ratio, seed=1)
+        shown = self.model.reconstruct(images, seed=1)
         baseline = masked.mean_colour_error(images, shown["hidden"], self.config.patch_size)
         return {"mae": float(shown["error"].mean()), "mean colour of the visible patches": float(baseline.mean())}
 
@@ -179,7 +181,7 @@ class MaeResult:
         return rows
 
     def table(self) -> list[dict]:
-        errors = self.reconstruction_errors()
+        errors = self.reconstruction_errors
         return [{"epochs": self.run.epochs_done, "train (s)": round(self.run.wall_time, 1),
                  "patches (visible / all)": f"{masked.visible_count(self.model.patches_count, self.config.mask_ratio)}"
                                             f" / {self.model.patches_count}",
