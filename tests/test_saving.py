@@ -259,8 +259,9 @@ def transformer_cases() -> dict:
 
 def multimodal_cases() -> dict:
     """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
-    its encoder trained with labels."""
-    from toolkit.multimodal import clip, filip, fine_grained, flamingo, mae_lab, masked, prompts
+    its encoder trained with labels, FILIP, FLIP (its patch drop inside), Flamingo's blocks and ImageBind's sound
+    encoder."""
+    from toolkit.multimodal import clip, filip, fine_grained, flamingo, flip, imagebind, mae_lab, masked, prompts
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -274,6 +275,11 @@ def multimodal_cases() -> dict:
     def small_filip():
         model = filip.FILIP((32, 32, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
         return model, [images(size=32, channels=3), model.tokenize(["a red circle", "two shapes", "a star",
+                                                                    "a small blue cross"])]
+
+    def small_flip():
+        model = flip.FLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6, mask_ratio=0.5)
+        return model, [images(size=16, channels=3), model.tokenize(["a red circle", "two shapes", "a star",
                                                                     "a small blue cross"])]
 
     def small_mae():
@@ -294,7 +300,9 @@ def multimodal_cases() -> dict:
             "FILIP": small_filip, "MaskedAutoencoder": small_mae, "SupervisedEncoder": supervised_encoder,
             "TokenProjectionHead": lambda: around(fine_grained.TokenProjectionHead(5), 3, 4),
             "PerceiverResampler": lambda: around(flamingo.PerceiverResampler(latents=2, depth=1, heads=2), 3, 4),
-            "GatedCrossAttentionDense": gated_block}
+            "GatedCrossAttentionDense": gated_block,
+            "FLIP": small_flip, "PatchDrop": small_flip,
+            "SoundBinder": lambda: (imagebind.SoundBinder((8, 8, 1), embed_dim=4, width=2), images(size=8, channels=1))}
 
 
 def diffusion_cases() -> dict:

@@ -65,6 +65,8 @@ REGISTERED = {
     "toolkit.multimodal.filip": ("FILIP",),
     "toolkit.multimodal.fine_grained": ("TokenProjectionHead",),
     "toolkit.multimodal.flamingo": ("GatedCrossAttentionDense", "PerceiverResampler"),
+    "toolkit.multimodal.flip": ("FLIP", "PatchDrop"),
+    "toolkit.multimodal.imagebind": ("SoundBinder",),
     "toolkit.multimodal.mae_lab": ("SupervisedEncoder",),
     "toolkit.multimodal.masked": ("MaskedAutoencoder",),
     "toolkit.multimodal.prompts": ("PromptLearner",),

@@ -313,6 +313,12 @@ def finished(job: Job | None):
     return job.result if job is not None and not job.running and job.result else None
 
 
+def last_result(key: str):
+    """What page `key`'s last finished run returned in this session (None before its first, or while one trains):
+    read before ``live_panel`` so the next run can reuse a part of it (a trained CLIP, say)."""
+    return finished(panel_state(key).job)
+
+
 def curves(key: str, metric: str, what: str) -> Callable[[Frame], None]:
     """A panel's `draw`: every run's `metric` against the epoch, titled with `what` and the frame's epoch."""
     from toolkit.viz import learning_curves

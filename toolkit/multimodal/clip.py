@@ -196,7 +196,7 @@ class CLIP(keras.Model):
         self.heads, self.blocks, self.image_kind = heads, blocks, check_choice("image_kind", image_kind, IMAGE_ENCODERS)
         self.temperature = check_float("temperature", temperature, 1.0 / 100.0, 1.0)
         self.text_length = check_int("text_length", text_length, 2, 256)
-        self.image_encoder = image_encoder(self.image_shape, self.width, self.image_kind)
+        self.image_encoder = self.build_image_encoder()
         self.text_encoder = TextEncoder(len(self.tokenizer), self.text_dim, heads, blocks, name="text_encoder")
         self.image_projection = keras.layers.Dense(self.embed_dim, use_bias=False, name="image_projection")
         self.text_projection = keras.layers.Dense(self.embed_dim, use_bias=False, name="text_projection")
@@ -208,6 +208,10 @@ class CLIP(keras.Model):
         self.image_projection.build(self.image_encoder.outputs[0].shape)
         self.text_projection.build((None, self.text_dim))
         self.built = True
+
+    def build_image_encoder(self) -> keras.Model:
+        """f of Eq. 1 (``image_encoder``): a subclass's own, e.g. FLIP's ViT that drops patches."""
+        return image_encoder(self.image_shape, self.width, self.image_kind)
 
     @property
     def metrics(self):

@@ -32,7 +32,7 @@ from toolkit import validation
 from toolkit.config import Config, setting
 from toolkit.optim.networks import compile_classifier, fit_variants, mlp_classifier
 from toolkit.optim.optimizers import SGD
-from toolkit.train.callbacks import Callback, as_callbacks
+from toolkit.train.callbacks import EpochClock, as_callbacks
 
 DESCENT_DATASET = "digits"  # 1,437 training images of 8x8 pixels: N steps per epoch stay quick
 
@@ -146,24 +146,6 @@ def _reference(first, sizes, n):
 
 
 # -- batch vs stochastic vs minibatch on a real network -------------------------------
-class EpochClock(Callback):
-    """Records, per run name, the training seconds at the end of every epoch."""
-
-    def __init__(self):
-        self.seconds: dict[str, np.ndarray] = {}
-
-    def on_start(self, run) -> None:
-        self.seconds[run.name] = np.zeros(0)
-
-    def on_progress(self, run) -> None:
-        done = self.seconds[run.name]
-        new = run.epochs_done - len(done)
-        if new > 0:  # a chunk of several epochs: spread its time evenly
-            last = done[-1] if len(done) else 0.0
-            self.seconds[run.name] = np.concatenate(
-                [done, np.linspace(last, run.wall_time, new + 1)[1:]])
-
-
 @dataclasses.dataclass
 class DescentComparison:
     """The three runs, their per-epoch wall time, and g^'s variance at the initial weights.

@@ -7,7 +7,7 @@ overhead. ``compare`` trains variants from identical weights and batches. Each r
 """
 
 from toolkit.train.bundle import bundle_bytes, export_bundle
-from toolkit.train.callbacks import Callback, Throttle
+from toolkit.train.callbacks import Callback, EpochClock, Throttle
 from toolkit.train.compare import compare
 from toolkit.train.devices import devices, has_gpu, set_mixed_precision
 from toolkit.train.run import Run
@@ -15,6 +15,6 @@ from toolkit.train.slots import SlotPool, slots_status
 from toolkit.train.trainer import fit
 
 __all__ = [
-    "Callback", "Run", "Throttle", "SlotPool", "bundle_bytes", "compare", "devices", "export_bundle",
+    "Callback", "EpochClock", "Run", "Throttle", "SlotPool", "bundle_bytes", "compare", "devices", "export_bundle",
     "fit", "has_gpu", "set_mixed_precision", "slots_status",
 ]

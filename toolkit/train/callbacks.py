@@ -19,6 +19,7 @@ import time
 from typing import Callable
 
 import keras
+import numpy as np
 
 from toolkit.validation import check_choice
 
@@ -228,3 +229,21 @@ class _EpochLogs(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.logs = dict(logs or {})
+
+
+class EpochClock(Callback):
+    """Records, per run name, the training seconds at the end of every epoch (for figures against time)."""
+
+    def __init__(self):
+        self.seconds: dict[str, np.ndarray] = {}
+
+    def on_start(self, run) -> None:
+        self.seconds[run.name] = np.zeros(0)
+
+    def on_progress(self, run) -> None:
+        done = self.seconds[run.name]
+        new = run.epochs_done - len(done)
+        if new > 0:  # a chunk of several epochs: spread its time evenly
+            last = done[-1] if len(done) else 0.0
+            self.seconds[run.name] = np.concatenate(
+                [done, np.linspace(last, run.wall_time, new + 1)[1:]])

@@ -13,9 +13,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from toolkit.viz.captioning import _panel_grid
-from toolkit.viz.detection import rgba
+from toolkit.viz.detection import pixel_axes, rgba
 from toolkit.viz.network import png_data_uri
-from toolkit.viz.theme import SMALLEST_FONT, WIDE_WIDTH, apply_layout, run_color, run_colors
+from toolkit.viz.theme import SMALLEST_FONT, WIDE_WIDTH, apply_layout, run_color, run_colors, subplots
 from toolkit.viz.validation import as_array
 
 CELL_PX = 58  # one row of the similarity matrix: a thumbnail fits beside it
@@ -95,3 +95,34 @@ def base_novel_bars(rows: list[dict], *, colors: dict | None = None, title=None)
     return apply_layout(fig, title=title or "Prompt accuracy on the base classes and on the novel ones",
                         y_title="accuracy", barmode="group", wide=True)
 
+
+
+def scene_sounds(images, spectrograms, *, titles=None, frame_seconds: float, bin_hz: float, title=None) -> go.Figure:
+    """Each scene (top row) above the spectrogram of its recording (bottom row: time across, frequency up), so a
+    student can see which note belongs to which shape (``toolkit.multimodal.imagebind``)."""
+    images = as_array("images", images, ndims=(4,), expected="a (n, H, W, C) array of scenes")
+    spectrograms = as_array("spectrograms", spectrograms, ndims=(3, 4), expected="an (n, frames, bins) array")
+    if len(spectrograms) != len(images) or not len(images):
+        raise ValueError(f"`spectrograms` must hold one recording per scene, received {len(spectrograms)} for "
+                         f"{len(images)} scenes.")
+    count, frames, bins = len(images), spectrograms.shape[1], spectrograms.shape[2]
+    titles = list(titles) if titles is not None else [f"scene {i + 1}" for i in range(count)]
+    fig = subplots(2, count, titles=titles + [""] * count, horizontal_spacing=0.03, vertical_spacing=0.04,
+                   row_heights=[0.55, 0.45])
+    seconds = np.arange(frames) * frame_seconds
+    hertz = np.arange(bins) * bin_hz
+    top = float(np.max(spectrograms)) or 1.0
+    for index in range(count):
+        fig.add_trace(go.Image(source=png_data_uri(rgba(np.clip(images[index], 0, 1))), hoverinfo="skip"),
+                      row=1, col=index + 1)
+        pixel_axes(fig, "" if index == 0 else str(index + 1), *images.shape[1:3])
+        fig.add_trace(go.Heatmap(z=np.reshape(spectrograms[index], (frames, bins)).T, x=seconds, y=hertz,
+                                 colorscale="Magma", zmin=0, zmax=top, showscale=index == count - 1,
+                                 colorbar={"title": {"text": "log(1+|A|)"}, "len": 0.45, "y": 0.2},
+                                 hovertemplate="%{x:.2f} s, %{y:.0f} Hz: %{z:.2f}<extra></extra>"),
+                      row=2, col=index + 1)
+        fig.update_xaxes(title_text="s" if index == 0 else None, row=2, col=index + 1)
+        fig.update_yaxes(title_text="Hz" if index == 0 else None, showticklabels=index == 0, row=2, col=index + 1)
+    panel = (WIDE_WIDTH - 80) / count
+    return apply_layout(fig, title=title or "Each scene and the spectrogram of its recording", wide=True,
+                        height=int(1.9 * panel + 60), showlegend=False, margin={"l": 70, "r": 10, "b": 50})
