@@ -15,7 +15,7 @@ demo: $(STAMP)  ## start the Streamlit app on http://localhost:$(PORT)
 	PYTHONPATH=. $(VENV)/bin/streamlit run demos/app.py --server.port $(PORT)
 
 test: $(STAMP) chromium  ## the whole test suite (unit, page AppTests, browser smoke tests)
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15 tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=60 tests
 
 bench: $(STAMP)  ## print the benchmark tables
 	@for script in benchmarks/*.py; do [ "$$script" = benchmarks/host.py ] && continue; \

@@ -1,12 +1,15 @@
 """Patch dropping (FLIP): CLIP's ViT reads a random half of each scene's patches while it trains."""
 
+import numpy as np
 import streamlit as st
 
 from demos import ui
+from toolkit.data import shapes
 from toolkit.multimodal import flip, lab
 from toolkit.multimodal.masked import LATEX
 from toolkit.train import EpochClock
 from toolkit.viz import learning_curves, loss_vs_time
+from toolkit.viz.gan import image_columns
 
 KEY = "flip"
 SPECS = ui.settings(flip.FlipConfig, "flip_ratio", "flip_epochs", "clip_epochs", "clip_scenes", "clip_batch",
@@ -27,12 +30,22 @@ st.latex(r"f(x) = \mathrm{ViT}\big([x_{class};\ x_p^i E + E_{pos}^i : i \in V]\b
 form = ui.settings_form(KEY, SPECS, columns=4, lessons=LESSONS)
 config = ui.config_or_stop(flip.FlipConfig, form.values)
 data = ui.cached_dataset(**lab.clip_data_spec(config)) if form.submitted else None
+with st.expander(f"What FLIP's encoder reads at r = {config.flip_ratio:g}", expanded=ui.last_result(KEY) is None):
+    scenes = shapes.scenes(4, seed=3, min_objects=1, max_objects=2).images
+    read = flip.visible_count(64, config.flip_ratio)
+    dropped = flip.dropped_view(scenes, config.flip_ratio)
+    st.plotly_chart(image_columns({f"scene {i + 1}": np.stack([scene, seen]) for i, (scene, seen) in
+                                   enumerate(zip(scenes, dropped))},
+                                  title=f"Top: the scene, all 64 patches (the ViT CLIP; evaluation). Bottom: one "
+                                        f"training step of FLIP, {read} patches read, a new random subset every step"),
+                    key=f"{KEY}.examples")
 
 
 def train(live):
     clock = EpochClock()
     live.watch(lambda run: {"seconds": {name: list(times) for name, times in clock.seconds.items()}})
-    return flip.run_flip_page(config, data, callbacks=[*live.callbacks, clock], stop=live.stop)
+    # the clock first: each frame then carries the times of every epoch its curves show
+    return flip.run_flip_page(config, data, callbacks=[clock, *live.callbacks], stop=live.stop)
 
 
 def draw(frame):

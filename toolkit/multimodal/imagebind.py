@@ -24,6 +24,7 @@ s = ``logit_scale`` (clipped as CLIP's), u and w_c from ``toolkit.multimodal.cli
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import keras
@@ -226,11 +227,41 @@ class BindResult:
     def zero_shot(self) -> list[dict]:
         """Eq. 4 on the probe's single shapes, from the sound and from the image, for shape, size and colour
         prompts: one row per attribute, with chance."""
+        return self._zero_shot_rows
+
+    def recalls(self) -> list[dict]:
+        """Recall@1/5 on the held-out scenes: sound → image (trained), sound → caption (never trained),
+        image → caption (CLIP's, for comparison)."""
+        return self._recall_rows
+
+    def wave(self, index: int) -> np.ndarray:
+        """The waveform of held-out scene `index`, as the sound encoder heard it (for ``st.audio``)."""
+        return recording(self.clip.test, index, self.noise, TEST_SEED)
+
+    def captions_for(self, index: int, k: int = 3) -> list[tuple[str, float]]:
+        """The `k` held-out captions nearest to held-out sound `index`, with their cosine similarity."""
+        scores = self._caption_embeddings @ self._test_embeddings[index]
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self.clip.captions[i], float(scores[i])) for i in order]
+
+    # computed once each: the page reruns on every widget change (the scene slider too)
+    @functools.cached_property
+    def _test_embeddings(self) -> np.ndarray:
+        return embed_sounds(self.model, self.test_sounds)
+
+    @functools.cached_property
+    def _caption_embeddings(self) -> np.ndarray:
+        from toolkit.multimodal import clip
+
+        return clip.embed_texts(self.clip.model, self.clip.captions)
+
+    @functools.cached_property
+    def _zero_shot_rows(self) -> list[dict]:
         from toolkit.data import shapes
         from toolkit.multimodal import clip
 
         probe = shapes.scenes(lab.PROBE_SCENES, seed=1, size=self.clip.test.images.shape[1], min_objects=1,
-                              max_objects=1)
+                              max_objects=1)  # lab.probe_scenes's, with sizes and colours
         sound, image = embed_sounds(self.model, self.probe_sounds), self.clip.probe_embeddings
         rows = []
         for attribute, names, labels, template in (("shape", shapes.SHAPES, probe.classes[:, 0], lab.HAND_PROMPT),
@@ -243,32 +274,13 @@ class BindResult:
                          "chance": round(1 / len(names), 3)})
         return rows
 
-    def recalls(self) -> list[dict]:
-        """Recall@1/5 on the held-out scenes: sound → image (trained), sound → caption (never trained),
-        image → caption (CLIP's, for comparison)."""
-        from toolkit.multimodal import clip
-
-        sound, image = embed_sounds(self.model, self.test_sounds), self.clip.test_embeddings
-        text = clip.embed_texts(self.clip.model, self.clip.captions)
-        rows = []
-        for pair, similarity in (("sound → image (trained)", sound @ image.T),
-                                 ("sound → caption (emergent)", sound @ text.T),
-                                 ("image → caption (CLIP)", image @ text.T)):
-            rows.append({"pair": pair, **{f"R@{k}": round(recall_at_k(similarity, k), 3) for k in (1, 5)}})
-        return rows
-
-    def wave(self, index: int) -> np.ndarray:
-        """The waveform of held-out scene `index`, as the sound encoder heard it (for ``st.audio``)."""
-        return recording(self.clip.test, index, self.noise, TEST_SEED)
-
-    def captions_for(self, index: int, k: int = 3) -> list[tuple[str, float]]:
-        """The `k` held-out captions nearest to held-out sound `index`, with their cosine similarity."""
-        from toolkit.multimodal import clip
-
-        z = embed_sounds(self.model, self.test_sounds[index:index + 1])[0]
-        scores = clip.embed_texts(self.clip.model, self.clip.captions) @ z
-        order = np.argsort(-scores, kind="stable")[:k]
-        return [(self.clip.captions[i], float(scores[i])) for i in order]
+    @functools.cached_property
+    def _recall_rows(self) -> list[dict]:
+        sound, image, text = self._test_embeddings, self.clip.test_embeddings, self._caption_embeddings
+        return [{"pair": pair, **{f"R@{k}": round(recall_at_k(similarity, k), 3) for k in (1, 5)}}
+                for pair, similarity in (("sound → image (trained)", sound @ image.T),
+                                         ("sound → caption (emergent)", sound @ text.T),
+                                         ("image → caption (CLIP)", image @ text.T))]
 
 
 class BindMonitor:
