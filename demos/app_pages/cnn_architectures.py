@@ -5,12 +5,13 @@ import streamlit as st
 
 from demos import ui
 from toolkit.cnn import (
-    ARCHITECTURES, UPLOAD_TYPES, TrainingConfig, augmentation_preview, conv_kernels, feature_maps, image_from_upload,
-    run_architectures,
+    ARCHITECTURES, MAX_MODEL_MB, MODEL_TYPES, UPLOAD_TYPES, TrainingConfig, augmentation_preview, conv_kernels,
+    evaluate, feature_maps, image_from_upload, model_from_upload, run_architectures,
 )
 from toolkit.viz import confusion_matrix, feature_map_grid, filter_grid, image_grid, learning_curves
 
 KEY = "cnn-architectures"
+OWN_MODEL = "your own model (.keras upload)"
 FORM = ("archs", "dataset", "n", "epochs", "batch", "lr", "conv", "seed",
         "cutout", "spatial_dropout", "dropblock", "block_size", "cutmix")
 
@@ -28,6 +29,21 @@ config = ui.config_or_stop(TrainingConfig, form.values)
 source_name, source_args = config.source()
 if form.submitted:
     data = ui.cached_dataset(source_name, **source_args)
+
+
+def own_model(test):
+    """A student's .keras classifier of this dataset, loaded as an untrusted file (``model_from_upload``)."""
+    shape = "×".join(map(str, test.input_shape))
+    upload = st.file_uploader(f"A classifier of {shape} images into {len(test.classes)} classes, saved with "
+                              f"model.save('name.keras'), at most {MAX_MODEL_MB} MB (Keras and toolkit layers only)",
+                              type=list(MODEL_TYPES), key=f"{KEY}.model_upload")
+    if upload is None:
+        st.stop()
+    try:
+        return model_from_upload(upload.getvalue(), test.input_shape, len(test.classes), name=f"'{upload.name}'")
+    except ValueError as error:
+        ui.show_error(error)
+        st.stop()
 
 
 def train(live):
@@ -57,8 +73,12 @@ if result is not None and result.runs:
     ui.table(result.table)
     st.plotly_chart(learning_curves({name: run.history for name, run in runs.items()}, "loss",
                                     title="Loss (train dashed, test solid)"), key=f"{KEY}.fig.loss")
-    title = st.selectbox("Inspect the trained model", list(runs), key=f"{KEY}.inspect")
-    model, evaluation = runs[title].model, result.evaluation(title)
+    title = st.selectbox("Inspect the trained model", [*runs, OWN_MODEL], key=f"{KEY}.inspect")
+    if title == OWN_MODEL:
+        model, title = own_model(test), "your model"
+        evaluation = evaluate(model, test)
+    else:
+        model, evaluation = runs[title].model, result.evaluation(title)
     left, right = st.columns(2)
     left.plotly_chart(confusion_matrix(test.y_test, evaluation.y_pred, class_names=test.classes,
                                        title=f"{title} on the test set"), key=f"{KEY}.fig.confusion")
@@ -93,5 +113,6 @@ if result is not None and result.runs:
         if chosen:
             cells[1].plotly_chart(feature_map_grid({name: maps[name] for name in chosen}), key=f"{KEY}.fig.maps")
         kernels = conv_kernels(model)
-        layer = st.selectbox("Filters of layer", list(kernels), key=f"{KEY}.filters")
-        st.plotly_chart(filter_grid(kernels[layer]), key=f"{KEY}.fig.kernels")
+        layer = st.selectbox("Filters of layer", list(kernels), key=f"{KEY}.filters") if kernels else None
+        if layer is not None:
+            st.plotly_chart(filter_grid(kernels[layer]), key=f"{KEY}.fig.kernels")

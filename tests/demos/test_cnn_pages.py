@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from demos.ui.live import panel_state_of
 from tests.demos.conftest import DEMOS, assert_no_exception, click_and_finish, end_states
 from toolkit.cnn import TrainingConfig
 
@@ -100,3 +102,34 @@ def test_the_form_reads_its_bounds_from_the_config_and_refuses_no_architecture()
     assert_no_exception(at, "cnn-architectures")
     assert any("`archs` must be at least one value among" in e.value for e in at.error)
     assert not at.success and not any("Training slots" in c.value for c in at.caption)  # nothing trained
+
+
+def test_a_students_own_model_is_inspected_and_a_model_with_code_refused(tmp_path):
+    at = run_page("cnn_architectures.py", archs="lenet5", dataset="digits", epochs="1")
+    click_and_finish(at, "Train", timeout=300)
+    trained = panel_state_of(at, "cnn-architectures").job.result.runs["LeNet-5"].model
+    at.selectbox(key="cnn-architectures.inspect").set_value("your own model (.keras upload)").run()
+    assert_no_exception(at, "cnn-architectures asking for a model")
+    assert not any("predicts" in c.value for c in at.caption)  # nothing to inspect before a file comes
+
+    shape = trained.inputs[0].shape[1:]
+    evil = keras.Sequential([keras.Input(shape), keras.layers.Lambda(lambda x: x * 2), keras.layers.Flatten(),
+                             keras.layers.Dense(10, activation="softmax")])
+    for model, file_name, message in ((evil, "evil.keras", "holds a Lambda layer"),
+                                      (None, "notes.keras", "is not a .keras file")):
+        content = b"not a zip" if model is None else _saved(model, tmp_path / file_name)
+        at.file_uploader(key="cnn-architectures.model_upload").set_value((file_name, content, "application/zip"))
+        at.run()
+        assert_no_exception(at, f"cnn-architectures after uploading {file_name}")
+        assert any(message in e.value for e in at.error), [e.value for e in at.error]
+
+    at.file_uploader(key="cnn-architectures.model_upload").set_value(
+        ("mine.keras", _saved(trained, tmp_path / "mine.keras"), "application/zip"))
+    at.run()
+    assert_no_exception(at, "cnn-architectures inspecting an uploaded model")
+    assert not at.error and any("your model predicts" in c.value for c in at.caption)
+
+
+def _saved(model, path) -> bytes:
+    model.save(path)
+    return path.read_bytes()

@@ -27,7 +27,7 @@ from toolkit.cnn.convolution import (
     convolution_steps, convolve2d, cross_correlate2d, kernel_of_size, sample_input,
 )
 from toolkit.cnn.pooling import POOL_MODES, pool2d
-from toolkit.cnn.uploads import UPLOAD_TYPES, glyph_from_grey, image_from_upload
+from toolkit.cnn.uploads import MAX_MODEL_MB, MODEL_TYPES, UPLOAD_TYPES, glyph_from_grey, image_from_upload, model_from_upload
 
 _LAZY = {
     "layers": ("AvgPool2D", "Conv2D", "MaxPool2D", "convolve_by_gather", "im2col", "pool_windows"),
@@ -57,8 +57,8 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "KERNEL_SHAPES", "KERNELS", "PADDING_MODES", "POOL_MODES", "UPLOAD_TYPES", "ConvolutionConfig", "ConvolutionTrace",
+    "KERNEL_SHAPES", "KERNELS", "MAX_MODEL_MB", "MODEL_TYPES", "PADDING_MODES", "POOL_MODES", "UPLOAD_TYPES", "ConvolutionConfig", "ConvolutionTrace",
     "apply_kernel", "classic_kernel", "conv2d_loop", "conv_output_size", "convolution_steps", "convolve2d", "cross_correlate2d",
-    "effective_kernel_size", "glyph_from_grey", "image_from_upload", "kernel_of_size", "output_shape",
+    "effective_kernel_size", "glyph_from_grey", "image_from_upload", "kernel_of_size", "model_from_upload", "output_shape",
     "output_size_latex", "padding_amounts", "pool2d", "sample_input", *sorted(_MODULE_OF),
 ]

@@ -61,6 +61,8 @@ def feature_maps(model: keras.Model, image, layer_names=None) -> dict[str, np.nd
             raise ValueError(f"`layer_names` must name convolution layers of the model ({', '.join(known)}), "
                              f"received {missing}.")
         chosen = [known[name] for name in layer_names]
+    if not chosen:  # a model without convolutions (a student's MLP) has no maps
+        return {}
     probe = keras.Model(classifier.input, [layer.output for layer in chosen])
     outputs = probe(image[None], training=False)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]

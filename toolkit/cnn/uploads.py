@@ -1,4 +1,4 @@
-"""A student's own image as CNN input: validated, then drawn like the training glyphs.
+"""A student's own image as CNN input, validated and drawn like the training glyphs; and a student's own model.
 
 An upload is checked before it is decoded (size in bytes, then size in pixels, so a small
 file that decompresses to a huge image is refused too), then converted the way MNIST was
@@ -11,6 +11,10 @@ digits), centred and divided by its maximum:
     (3) image = g / max g                         (size, size, 1) float32 in [0, 1]
 
 Every failure is a ValueError with one sentence saying what was wrong and what to upload.
+
+``model_from_upload`` loads a student's ``.keras`` classifier as an untrusted file: bounded in size (packed and
+unpacked), only Keras and toolkit classes (a Lambda layer is code and is refused before anything is built), Keras's
+``safe_mode``, then checked against the page's input shape and classes.
 """
 
 from __future__ import annotations
@@ -78,3 +82,91 @@ def glyph_from_grey(grey: np.ndarray, size: int = 28) -> np.ndarray:
 def _border(image: np.ndarray) -> np.ndarray:
     """The pixels of the outermost rows and columns."""
     return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
+# ---------------------------------------------------------------- a student's own model
+MODEL_TYPES = ("keras",)
+MAX_MODEL_MB = 20  # a .keras file of the page's networks is well under 1 MB; LeNet-5 about 0.3 MB
+MAX_UNPACKED_RATIO = 4  # the archive may unpack to at most this many times the limit (a zip bomb does not)
+
+
+def model_from_upload(data: bytes, input_shape, classes: int, *, max_bytes: int = MAX_MODEL_MB * 2**20,
+                      name: str = "The uploaded file"):
+    """`data` (the bytes of a ``.keras`` file) as a Keras classifier of (H, W, C) `input_shape` images into `classes`,
+    loaded as an untrusted file should be:
+
+    1. size: at most `max_bytes`, and its archive unpacks to at most ``MAX_UNPACKED_RATIO`` times that;
+    2. content: a ``.keras`` archive (config.json inside) whose layers are Keras's or the toolkit's only: a
+       ``Lambda`` layer (Python code) or any other custom class is refused before anything is built;
+    3. loading: ``toolkit.load_model(..., safe_mode=True, compile=False)``, which never deserializes code;
+    4. fit: the model takes `input_shape` and gives `classes` outputs.
+
+    Every refusal is a ValueError with one sentence saying what was wrong and what to upload.
+    """
+    import json
+    import os
+    import tempfile
+    import zipfile
+
+    import keras
+
+    from toolkit import saving
+
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise ValueError(f"{name} is empty; upload a model saved with model.save('name.keras').")
+    if len(data) > max_bytes:
+        raise ValueError(f"{name} is {len(data) / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB limit; "
+                         "upload a smaller model (this page's networks take well under 1 MB).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_UNPACKED_RATIO * max_bytes:
+                raise ValueError(f"{name} unpacks to {unpacked / 2**20:.0f} MB, more than "
+                                 f"{MAX_UNPACKED_RATIO * max_bytes / 2**20:.0f} MB; upload a model saved with "
+                                 "model.save('name.keras').")
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError(f"{name} is not a .keras file (a zip archive holding config.json); save your model with "
+                         "model.save('name.keras') and upload that file.") from None
+    if _holds(config, "Lambda"):
+        raise ValueError(f"{name} holds a Lambda layer, that is Python code, which this app never runs; rebuild the "
+                         "model from Keras and toolkit layers only.")
+    classes_found = {}
+    saving._collect_classes(config, classes_found)
+    foreign = sorted(path for registered, path in classes_found.items() if not saving._is_toolkit(registered))
+    if foreign:
+        raise ValueError(f"{name} needs {', '.join(f'`{path}`' for path in foreign)}, which is neither a Keras nor a "
+                         "toolkit class; this app loads models built from Keras and toolkit layers only.")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "upload.keras")
+        with open(path, "wb") as file:
+            file.write(data)
+        try:
+            model = saving.load_model(path, compile=False, safe_mode=True)
+        except Exception as error:  # Keras's messages vary: one sentence, its first line
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ValueError(f"{name} could not be loaded as a Keras model ({first[:200]}).") from None
+    return _checked_classifier(model, input_shape, classes, name, keras)
+
+
+def _holds(node, class_name: str) -> bool:
+    if isinstance(node, dict):
+        return node.get("class_name") == class_name or any(_holds(value, class_name) for value in node.values())
+    if isinstance(node, list):
+        return any(_holds(value, class_name) for value in node)
+    return False
+
+
+def _checked_classifier(model, input_shape, classes: int, name: str, keras):
+    if not isinstance(model, keras.Model) or not getattr(model, "inputs", None) or len(model.inputs) != 1:
+        raise ValueError(f"{name} is not a model with one image input; upload a classifier of "
+                         f"{'×'.join(map(str, input_shape))} images.")
+    expected = tuple(int(v) for v in input_shape)
+    got = tuple(model.inputs[0].shape[1:])
+    if len(got) != len(expected) or any(g is not None and g != e for g, e in zip(got, expected)):
+        raise ValueError(f"{name} takes inputs of shape {got}, but this page's images are {expected}; train it on "
+                         "the page's dataset.")
+    outputs = model.outputs[0].shape[-1] if getattr(model, "outputs", None) else None
+    if outputs != classes:
+        raise ValueError(f"{name} gives {outputs} outputs, but this page's dataset has {classes} classes.")
+    return model
