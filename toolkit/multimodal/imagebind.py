@@ -219,6 +219,7 @@ class BindResult:
     test_sounds: np.ndarray
     probe_sounds: np.ndarray
     noise: float = 0.05
+    probe: object = None  # the probe's single-shape Scenes (their sizes and colours label the zero-shot rows)
 
     @property
     def model(self):
@@ -260,8 +261,7 @@ class BindResult:
         from toolkit.data import shapes
         from toolkit.multimodal import clip
 
-        probe = shapes.scenes(lab.PROBE_SCENES, seed=1, size=self.clip.test.images.shape[1], min_objects=1,
-                              max_objects=1)  # lab.probe_scenes's, with sizes and colours
+        probe = self.probe
         sound, image = embed_sounds(self.model, self.probe_sounds), self.clip.probe_embeddings
         rows = []
         for attribute, names, labels, template in (("shape", shapes.SHAPES, probe.classes[:, 0], lab.HAND_PROMPT),
@@ -318,7 +318,7 @@ def run_binding(config: BindConfig, data=None, *, clip=None, callbacks=(), stop=
     train = data.take(slice(0, len(data) - n_test))
     test_sounds = scene_sounds(clip.test, config.bind_noise, seed=TEST_SEED)
     if clip.run.status != "completed" or not clip.run.epochs_done:
-        return BindResult(clip, None, test_sounds, probe_sounds, config.bind_noise)
+        return BindResult(clip, None, test_sounds, probe_sounds, config.bind_noise, probe)
     sounds = scene_sounds(train, config.bind_noise, seed=0)
     targets = clip_module.embed_images(clip.model, train.images)
     if monitor is not None:
@@ -334,4 +334,4 @@ def run_binding(config: BindConfig, data=None, *, clip=None, callbacks=(), stop=
     run = fit(model, sounds, targets, batch_size=config.clip_batch, epochs=config.bind_epochs,
               validation_data=(test_sounds, clip.test_embeddings), seed=config.clip_seed, callbacks=callbacks,
               stop=stop, config={"dataset": data.spec, **config.values()}, name="sound encoder")
-    return BindResult(clip, run, test_sounds, probe_sounds, config.bind_noise)
+    return BindResult(clip, run, test_sounds, probe_sounds, config.bind_noise, probe)
