@@ -15,7 +15,7 @@ How a run travels (docs/ARCHITECTURE.md): the click reruns the page, which start
 recorder, which is ``Throttle``-d to a few frames a second; each frame is one consistent
 copy (``Run.snapshot``) of every run's numbers plus the page's watched state, swapped in
 atomically. The panel is an ``st.fragment`` that re-runs itself every `refresh` seconds
-while the job lives and draws the newest frame, so training never waits for drawing and
+(less often when a class trains at once: ``_share_pause``) while the job lives and draws the newest frame, so training never waits for drawing and
 every figure of a frame shows the same epoch. The previous figures stay on screen until the
 next frame replaces them. When the job ends, the fragment reruns the whole page once so the
 page can show its results.
@@ -45,6 +45,9 @@ from demos.ui.tables import table
 
 REFRESH_SECONDS = 0.3  # how often the panel redraws while a run is alive
 LEAVE_SECONDS = 15.0  # a run whose browser session has been gone this long is stopped
+DRAW_SHARE = 0.5  # at most this share of the server's Python time redraws live panels (``_share_pause``)
+MAX_PAUSE = 5.0  # seconds a panel may wait beyond its refresh under load
+BEAT_SECONDS = 0.25  # a waiting panel lets a click through this often
 HISTORY = 10  # finished runs a page keeps in its "Runs in this session" table
 STORE = "toolkit.jobs"
 _JOBS: weakref.WeakSet = weakref.WeakSet()  # every job of this process (tests, sidebar)
@@ -264,6 +267,7 @@ class PanelState:
     job: Job | None = None
     history: list = dataclasses.field(default_factory=list)  # finished Run snapshots, newest last
     shown_end: bool = False
+    draw_seconds: float = 0.0  # how long the panel's last drawing took
 
 
 def panel_state_of(app_test, key: str) -> PanelState:
@@ -341,11 +345,20 @@ def _release(state: PanelState) -> None:
 
 def _panel(key, state, draw, stop_label, refresh, draw_early, colors) -> None:
     job = state.job
+    # Read once for this page run: a job that ends between here and the drawing below must still
+    # be drawn running, so that the panel's next refresh shows its end and reruns the page once
+    # (which stops the browser's refresh timer). Drawn as ended here, the timer would never stop.
+    running_now = job.running
 
-    @st.fragment(run_every=refresh if job.running else None)
+    @st.fragment(run_every=refresh if running_now else None)
     def panel():
-        running = job.running  # read once: the frame below is drawn for this state
+        refreshing = _in_fragment_rerun()
+        beat = st.empty()  # drawn in every run, so the panel's elements keep their places
+        if refreshing:
+            _wait(_share_pause(state, refresh), beat)
+        running = job.running if refreshing else running_now  # the frame below is drawn for this state
         frame = job.frame
+        started = time.perf_counter()
         # The key names the phase as a CSS class (st-key-live-running-<key> / st-key-live-done-<key>),
         # which browser tests and benchmarks/pages.py read.
         phase = "running" if running else "done"
@@ -353,13 +366,38 @@ def _panel(key, state, draw, stop_label, refresh, draw_early, colors) -> None:
             _status(job, frame, running, key, stop_label, colors)
             if draw is not None and (draw_early or frame.histories()):
                 draw(frame)
+        state.draw_seconds = time.perf_counter() - started
         if not running and not state.shown_end:
             state.shown_end = True
             _remember(state, frame)
-            if _in_fragment_rerun():
+            if refreshing:
                 st.rerun(scope="app")  # the page now shows its results
 
     panel()
+
+
+def _share_pause(state: PanelState, refresh: float) -> float:
+    """Seconds this panel waits before redrawing, so that a busy server keeps its time for training.
+
+    Drawing is Python and holds the interpreter's lock, so every panel of the process shares one
+    core for it. Each live panel redraws at its page's `refresh` while all of them together draw
+    at most `DRAW_SHARE` of the time; beyond that (a class training at once) each panel's period
+    grows to live panels × its own drawing time / `DRAW_SHARE`, at most `refresh` + `MAX_PAUSE`.
+    Measured with benchmarks/classroom.py: without it, 30 Playground panels spent 58 % of the
+    server's samples drawing and 3 % training.
+    """
+    live = sum(1 for job in all_jobs() if job.running)
+    period = live * state.draw_seconds / DRAW_SHARE
+    return min(MAX_PAUSE, max(0.0, period - refresh))
+
+
+def _wait(seconds: float, beat) -> None:
+    """Sleeps `seconds`, touching `beat` (an ``st.empty``) every `BEAT_SECONDS`: each touch is a point where
+    Streamlit hands a click (Stop, any widget) to the page at once instead of after the wait."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(BEAT_SECONDS, left))
+        beat.empty()
 
 
 def _css_name(key: str) -> str:

@@ -184,3 +184,19 @@ def test_memory_after_many_runs_stays_within_the_stated_bound():
     growth = rss_mb() - before
     assert growth < RUNS * MEMORY_PER_RUN_MB, f"RSS grew {growth:.0f} MB over {RUNS} runs"
     assert threading.active_count() < 20, "threads of ended runs are still alive"
+
+
+class _Live:
+    running = True
+
+
+@pytest.mark.parametrize(("panels", "draw_seconds", "pause"), [
+    (1, 0.05, 0.0),  # one student: the page's own refresh
+    (3, 0.05, 0.0),  # 3 × 0.05 s of drawing per 0.3 s period is half of the Python time
+    (8, 0.1, 1.3),  # 8 × 0.1 s / 0.5 = 1.6 s period = 0.3 s refresh + 1.3 s pause
+    (30, 0.2, 5.0),  # 12 s: capped at 5 s
+])
+def test_under_a_class_each_panel_waits_its_share_of_half_the_python_time(monkeypatch, panels, draw_seconds, pause):
+    monkeypatch.setattr(live, "all_jobs", lambda: [_Live() for _ in range(panels)])
+    state = live.PanelState(draw_seconds=draw_seconds)
+    assert live._share_pause(state, refresh=0.3) == pytest.approx(pause)
