@@ -2,6 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/classroom.py                      # N = 1, 10, 30 on the Playground
     PYTHONPATH=. .venv/bin/python benchmarks/classroom.py -n 1 5 --page "playground?epochs=100"
+    PYTHONPATH=. .venv/bin/python benchmarks/classroom.py -n 30 --replicas 2           # 2 servers behind nginx
     PYTHONPATH=. .venv/bin/python benchmarks/classroom.py --url http://127.0.0.1:8080   # a running server
 
 Each student is a websocket client that speaks Streamlit's own protocol (the protobuf
@@ -14,10 +15,11 @@ requests at their interval as the browser's timer does, and reads what the panel
 the first progress (a run's first optimizer step), queue positions ("number k in the
 queue"), and the end state with its epochs ("**Finished** · ... epoch 300/300").
 
-Without ``--url`` it starts ``streamlit run demos/app.py`` on loopback, opens the page once
-to warm it (the cold load is printed), and samples the server's RSS, CPU and threads from
-``/proc``; with ``--url`` (loopback only) it reads the server whose ``--pid`` is given, or
-prints no server columns. Bounded: at most ``MAX_STUDENTS`` students, ``--timeout`` seconds
+Without ``--url`` it starts ``streamlit run demos/app.py`` on loopback (``--replicas`` of them,
+behind Debian's nginx with ``deploy/nginx.conf`` when more than one: each student carries its own
+``route`` cookie, as a browser does after its first page), opens the page once on each to warm it
+(the cold load is printed), and samples the servers' RSS, CPU and threads from ``/proc``; with
+``--url`` (loopback only) it reads the servers whose ``--pid`` are given, or prints no server columns. Bounded: at most ``MAX_STUDENTS`` students, ``--timeout`` seconds
 per class. Timings are printed, never asserted.
 """
 
@@ -31,16 +33,23 @@ import dataclasses
 import os
 import re
 import resource
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MAX_STUDENTS = 200
+MAX_REPLICAS = 8
+NGINX = "/usr/sbin/nginx"
 READ_SECONDS = 2.0  # a student reads the page before clicking, as in benchmarks/pages.py
 LINGER = 2.0  # seconds a student stays after the end, to see that the panel stopped refreshing
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -166,8 +175,9 @@ class Student:
 
         try:
             # No client pings: a browser answers the server's pings but sends none of its own.
+            # The `route` cookie a browser got with the page: a balancer keeps the student on one replica.
             async with connect(self.stream, subprotocols=["streamlit"], max_size=None, open_timeout=timeout,
-                               ping_interval=None) as ws:
+                               ping_interval=None, additional_headers={"Cookie": f"route={uuid.uuid4().hex}"}) as ws:
                 await asyncio.wait_for(self.lesson(ws, loaded), timeout)
         except Exception as error:  # a lost connection, a timeout, a page without Train: the row's errors
             self.seen.errors.append(f"{type(error).__name__} while {self.phase}: {error}"[:200])
@@ -235,24 +245,30 @@ async def report_phases(class_: list[Student], every: float = 15.0) -> None:
 
 # ---------------------------------------------------------------- the server, from /proc
 class ServerProbe:
-    """Samples a process's resident memory, CPU time and threads every `every` seconds."""
+    """Samples the servers' resident memory, CPU time and threads (summed) every `every` seconds."""
 
-    def __init__(self, pid: int | None, every: float = 0.25):
-        self.pid, self.every = pid, every
+    def __init__(self, pids: list[int], every: float = 0.25):
+        self.pids, self.every = list(pids), every
         self.samples: list[tuple[float, float, float, int]] = []  # (time, RSS MB, CPU s, threads)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def read(self) -> tuple[float, float, float, int] | None:
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            status = Path(f"/proc/{self.pid}/status").read_text()
-        except (OSError, TypeError):
+        each = [sample for pid in self.pids if (sample := self.read_one(pid)) is not None]
+        if not each or len(each) < len(self.pids):
             return None
-        ticks = os.sysconf("SC_CLK_TCK")
+        return time.monotonic(), *(sum(values) for values in zip(*each))
+
+    @staticmethod
+    def read_one(pid: int) -> tuple[float, float, int] | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return None
         rss = int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024
         threads = int(re.search(r"Threads:\s+(\d+)", status)[1])
-        return time.monotonic(), rss, (int(fields[11]) + int(fields[12])) / ticks, threads
+        return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), threads
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every):
@@ -307,7 +323,7 @@ def row(students: int, seen: list[Seen], server: dict, wall: float) -> dict:
 
 def print_table(rows: list[dict], page: str) -> None:
     slots = max(r["slots"] for r in rows)
-    print(f"\n{page}, {os.cpu_count()} CPU cores, {slots} training slots on the server; "
+    print(f"\n{page}, {os.cpu_count()} CPU cores, {slots} training slots per server; "
           "times are p50 / p95 / max in seconds\n")
     print("| students | page load | click → first progress | click → done | runs with all epochs | epochs | "
           "end states | errors | panels still refreshing 2 s after the end | largest queue position | server RSS start → peak → end (MB) | server CPU (cores) | "
@@ -329,12 +345,12 @@ def check_loopback(url: str) -> str:
     return url.rstrip("/")
 
 
-def run_classes(url: str, page: str, sizes: list[int], timeout: float, pid: int | None,
+def run_classes(url: str, page: str, sizes: list[int], timeout: float, pids: list[int],
                 pause: float, read_seconds: float) -> list[dict]:
     rows = []
     for students in sizes:
         started = time.monotonic()
-        with ServerProbe(pid) as probe:
+        with ServerProbe(pids) as probe:
             seen = asyncio.run(lesson(url, page, students, timeout, read_seconds))
         rows.append(row(students, seen, probe.summary(), time.monotonic() - started))
         never = sum(1 for s in seen if s.done is None)
@@ -346,13 +362,76 @@ def run_classes(url: str, page: str, sizes: list[int], timeout: float, pid: int 
     return rows
 
 
+def serve_and_run(args) -> list[dict]:
+    """Starts `args.replicas` app servers on loopback (behind nginx when more than one), warms each, runs the classes."""
+    from tests.demos.screenshot import AppServer
+
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(AppServer()) for _ in range(args.replicas)]
+        for server in servers:
+            started = time.monotonic()
+            cold = asyncio.run(lesson(f"http://127.0.0.1:{server.port}", args.page.split("?")[0], 1, args.timeout))[0]
+            print(f"cold first page load (imports TensorFlow): {cold.load or float('nan'):.1f} s, "
+                  f"then {time.monotonic() - started:.1f} s for its first run")
+        url = f"http://127.0.0.1:{servers[0].port}"
+        if len(servers) > 1:
+            url = stack.enter_context(Balancer([server.port for server in servers]))
+            print(f"nginx ({NGINX}) at {url} in front of {len(servers)} replicas, cookie affinity")
+        rows = run_classes(url, args.page, args.students, args.timeout, [s.process.pid for s in servers],
+                           args.pause, args.read)
+        tracebacks = sum(Path(s.log.name).read_text(errors="replace").count("Traceback") for s in servers)
+        print(f"server logs: {tracebacks} tracebacks")
+    return rows
+
+
+class Balancer:
+    """Debian's nginx on loopback with deploy/nginx.conf, its upstream servers replaced by `ports`."""
+
+    def __init__(self, ports: list[int]):
+        from tests.demos.screenshot import free_port
+
+        self.ports, self.port = ports, free_port()
+        self.folder = Path(tempfile.gettempdir()) / f"toolkit-nginx-{self.port}"  # made by __enter__
+        self.process: subprocess.Popen | None = None
+
+    def config(self) -> str:
+        text = (Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf").read_text()
+        upstream = "".join(f"        server 127.0.0.1:{port};\n" for port in self.ports)
+        text = re.sub(r"( *server app-\d+:8501;.*\n)+", upstream, text)
+        text = text.replace("listen 8080;", f"listen 127.0.0.1:{self.port};")
+        return text.replace("/tmp/toolkit-nginx", str(self.folder / "nginx"))
+
+    def __enter__(self) -> str:
+        if not Path(NGINX).exists():
+            raise SystemExit(f"--replicas needs nginx at {NGINX} (apt-get install -y nginx)")
+        self.folder.mkdir(exist_ok=True)
+        conf = self.folder / "nginx.conf"
+        conf.write_text(self.config())
+        self.process = subprocess.Popen([NGINX, "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.STDOUT,
+                                        stdout=(self.folder / "nginx.log").open("w"))
+        for _ in range(50):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return f"http://127.0.0.1:{self.port}"
+            time.sleep(0.1)
+        raise RuntimeError(f"nginx did not listen: {(self.folder / 'nginx.log').read_text()[-2000:]}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--students", type=int, nargs="+", default=[1, 10, 30],
                         help=f"class sizes, one class after the other (at most {MAX_STUDENTS})")
     parser.add_argument("--page", default="playground", help="url path and query, e.g. 'playground?epochs=100'")
     parser.add_argument("--url", help="a running app on loopback (default: start one here)")
-    parser.add_argument("--pid", type=int, help="with --url: the server's process id, for RSS and CPU")
+    parser.add_argument("--pid", type=int, nargs="*", default=[],
+                        help="with --url: the servers' process ids, for RSS and CPU")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="without --url: app servers to start, behind nginx (deploy/nginx.conf) when more than one")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a class may take")
     parser.add_argument("--pause", type=float, default=3, help="seconds between classes")
     parser.add_argument("--read", type=float, default=READ_SECONDS,
@@ -360,23 +439,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not all(1 <= n <= MAX_STUDENTS for n in args.students):
         parser.error(f"class sizes must be 1 to {MAX_STUDENTS}, received {args.students}")
+    if not 1 <= args.replicas <= MAX_REPLICAS:
+        parser.error(f"--replicas must be 1 to {MAX_REPLICAS}, received {args.replicas}")
     print(f"harness: websocket clients speaking Streamlit's protocol in one asyncio loop (pid {os.getpid()})")
     if args.url:
         rows = run_classes(check_loopback(args.url), args.page, args.students, args.timeout, args.pid, args.pause,
                            args.read)
     else:
-        from tests.demos.screenshot import AppServer
-
-        with AppServer() as server:
-            started = time.monotonic()
-            url = f"http://127.0.0.1:{server.port}"
-            cold = asyncio.run(lesson(url, args.page.split("?")[0], 1, args.timeout))[0]
-            print(f"cold first page load (imports TensorFlow): {cold.load or float('nan'):.1f} s, "
-                  f"then {time.monotonic() - started:.1f} s for its first run")
-            rows = run_classes(url, args.page, args.students, args.timeout, server.process.pid,
-                               args.pause, args.read)
-            tracebacks = Path(server.log.name).read_text(errors="replace").count("Traceback")
-            print(f"server log: {tracebacks} tracebacks")
+        rows = serve_and_run(args)
     print_table(rows, args.page)
     harness = resource.getrusage(resource.RUSAGE_SELF)
     print(f"\nharness CPU: {harness.ru_utime + harness.ru_stime:.1f} s in all")
