@@ -118,16 +118,14 @@ class Student:
         message = ForwardMsg()
         message.ParseFromString(data)
         kind = message.WhichOneof("type")
-        if kind == "script_finished":
-            self.recent.append(f"{now - (self.clicked or now):.1f} finished {'fragment' if self.fragment_run else 'page'}"
-                               f" status {message.script_finished} runs {len(self.seen.runs)} timers {len(self.timers)}")
-        elif kind == "new_session":
-            self.recent.append(f"{now - (self.clicked or now):.1f} start {list(message.metadata.run.fragment_ids)}")
         if kind == "navigation":  # st.navigation names the page that ran: later reruns ask for it
             self.page_hash = message.navigation.page_script_hash
-        elif kind == "script_finished" and not self.fragment_run and self.clicked is not None:
-            self.page_ran = True
+        elif kind == "script_finished":
+            self.page_ran = self.page_ran or (not self.fragment_run and self.clicked is not None)
+            self.recent.append(f"{now - (self.clicked or now):.1f} {'fragment' if self.fragment_run else 'page'} "
+                               f"finished ({message.script_finished}), {len(self.seen.runs)} end states seen")
         elif kind == "new_session":
+            self.recent.append(f"{now - (self.clicked or now):.1f} start {list(message.metadata.run.fragment_ids)}")
             self.fragment_run = bool(message.metadata.run.fragment_ids)
             if not self.fragment_run:  # a full run: the browser drops its timers
                 self.cancel_timers()

@@ -31,11 +31,8 @@ def image_from_upload(data: bytes, size: int = 28, *, max_bytes: int = 2 * 2**20
     """`data` (the bytes of an image file) as a (size, size, 1) float32 glyph in [0, 1] (Eqs. 1-3)."""
     from PIL import Image, UnidentifiedImageError
 
-    if not isinstance(data, (bytes, bytearray)) or not data:
-        raise ValueError(f"{name} is empty; upload a PNG or JPEG image of one character.")
-    if len(data) > max_bytes:
-        raise ValueError(f"{name} is {len(data) / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB limit; "
-                         "upload a smaller image (a character needs only a few kilobytes).")
+    _check_bytes(data, name, max_bytes, "a PNG or JPEG image of one character",
+                 "a smaller image (a character needs only a few kilobytes)")
     try:
         picture = Image.open(io.BytesIO(data))
         if max(picture.size) > max_side:
@@ -112,11 +109,8 @@ def model_from_upload(data: bytes, input_shape, classes: int, *, max_bytes: int 
 
     from toolkit import saving
 
-    if not isinstance(data, (bytes, bytearray)) or not data:
-        raise ValueError(f"{name} is empty; upload a model saved with model.save('name.keras').")
-    if len(data) > max_bytes:
-        raise ValueError(f"{name} is {len(data) / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB limit; "
-                         "upload a smaller model (this page's networks take well under 1 MB).")
+    _check_bytes(data, name, max_bytes, "a model saved with model.save('name.keras')",
+                 "a smaller model (this page's networks take well under 1 MB)")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -170,3 +164,12 @@ def _checked_classifier(model, input_shape, classes: int, name: str, keras):
     if outputs != classes:
         raise ValueError(f"{name} gives {outputs} outputs, but this page's dataset has {classes} classes.")
     return model
+
+
+def _check_bytes(data, name: str, max_bytes: int, wanted: str, smaller: str) -> None:
+    """Refuses an empty upload (asking for `wanted`) or one over `max_bytes` (asking for `smaller`)."""
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise ValueError(f"{name} is empty; upload {wanted}.")
+    if len(data) > max_bytes:
+        raise ValueError(f"{name} is {len(data) / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB limit; "
+                         f"upload {smaller}.")
