@@ -107,7 +107,8 @@ if result is not None and result.runs:
         probabilities = np.asarray(model(image[None], training=False))[0]
         st.caption(f"{title} predicts **{test.classes[int(probabilities.argmax())]}** "
                    f"with probability {probabilities.max():.2f}.")
-        chosen = st.multiselect("Layers", list(maps), default=list(maps)[:4], key=f"{KEY}.layers")
+        # keyed by the model: a new model starts from its own first layers, not the last model's choice
+        chosen = st.multiselect("Layers", list(maps), default=list(maps)[:4], key=f"{KEY}.layers.{title}")
         cells = st.columns([1, 5])
         cells[0].plotly_chart(image_grid(image[None], title="input"), key=f"{KEY}.fig.input")
         if chosen:

@@ -15,10 +15,10 @@ How a run travels (docs/ARCHITECTURE.md): the click reruns the page, which start
 recorder, which is ``Throttle``-d to a few frames a second; each frame is one consistent
 copy (``Run.snapshot``) of every run's numbers plus the page's watched state, swapped in
 atomically. The panel is an ``st.fragment`` that re-runs itself every `refresh` seconds
-(less often when a class trains at once: ``_share_pause``) while the job lives and draws the newest frame, so training never waits for drawing and
-every figure of a frame shows the same epoch. The previous figures stay on screen until the
-next frame replaces them. When the job ends, the fragment reruns the whole page once so the
-page can show its results.
+(less often when a class trains at once: ``_share_pause``) while the job lives and draws the
+newest frame, so training never waits for drawing and every figure of a frame shows the same
+epoch. The previous figures stay on screen until the next frame replaces them. When the job
+ends, the fragment reruns the whole page once so the page can show its results.
 
 A run ends only by finishing, by Stop, by divergence, or when the student leaves (the
 browser session is gone for `LEAVE_SECONDS`); reruns caused by other widgets leave it alone.

@@ -35,6 +35,16 @@ def test_a_toolkit_classifier_loads_and_predicts_as_saved(tmp_path):
                                atol=1e-6)
 
 
+def test_an_uploaded_sequential_model_shows_its_feature_maps(tmp_path):
+    from toolkit.cnn.inspection import feature_maps
+
+    model = _classifier(keras.layers.Conv2D(2, 3, name="conv"))  # loaded from a file, never called: no `input`
+    loaded = model_from_upload(_bytes(model, tmp_path), (8, 8, 1), 3)
+    image = RNG.uniform(size=(8, 8, 1)).astype("float32")
+    expected = keras.ops.convert_to_numpy(model.get_layer("conv")(image[None]))[0]
+    np.testing.assert_allclose(feature_maps(loaded, image)["conv"], expected, rtol=1e-5, atol=1e-6)
+
+
 def test_a_lambda_layer_is_refused_before_anything_is_built(tmp_path):
     model = _classifier(keras.layers.Lambda(lambda x: x * 2))
     data = _bytes(model, tmp_path)

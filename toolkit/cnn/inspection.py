@@ -63,7 +63,8 @@ def feature_maps(model: keras.Model, image, layer_names=None) -> dict[str, np.nd
         chosen = [known[name] for name in layer_names]
     if not chosen:  # a model without convolutions (a student's MLP) has no maps
         return {}
-    probe = keras.Model(classifier.input, [layer.output for layer in chosen])
+    # `inputs`, not `input`: a Sequential model loaded from a file has its graph only behind `inputs`
+    probe = keras.Model(classifier.inputs[0], [layer.output for layer in chosen])
     outputs = probe(image[None], training=False)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     return {layer.name: np.asarray(output)[0] for layer, output in zip(chosen, outputs)}
