@@ -40,6 +40,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "Start": [
         ("app_pages/home.py", "Home", ":material/home:", "home"),
         ("app_pages/datasets.py", "Datasets", ":material/dataset:", "datasets"),
+        ("app_pages/instructor.py", "Instructor", ":material/school:", "instructor"),
     ],
     "1–2 Feed-forward networks": [
         ("app_pages/playground.py", "Playground", ":material/hub:", "playground"),

@@ -11,8 +11,7 @@ from toolkit.viz.multimodal import base_novel_bars, retrieved_scenes, similarity
 
 KEY = "clip"
 TRAIN_KEY, PROMPT_KEY = f"{KEY}.train", f"{KEY}.prompts"
-LESSONS = {key: [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in presets] for key, presets in (
-    (TRAIN_KEY, lab.CLIP_PRESETS), (PROMPT_KEY, lab.PROMPT_PRESETS))}
+LESSONS = ui.page_lessons("clip")
 QUERY = "a red circle and a blue star"
 
 st.title("CLIP and prompt learning")

@@ -12,7 +12,7 @@ from toolkit.viz.diffusion import denoising_grid, schedule_curves, stochastic_pa
 
 KEY = "diffusion"
 TRAIN_KEY, SAMPLE_KEY = f"{KEY}.train", f"{KEY}.sample"
-LESSONS = {TRAIN_KEY: [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in lab.PRESETS], SAMPLE_KEY: []}
+LESSONS = ui.page_lessons("diffusion")
 
 
 @dataclasses.dataclass

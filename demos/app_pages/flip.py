@@ -14,7 +14,7 @@ from toolkit.viz.gan import image_columns
 KEY = "flip"
 SPECS = ui.settings(flip.FlipConfig, "flip_ratio", "flip_epochs", "clip_epochs", "clip_scenes", "clip_batch",
                     "clip_lr", "clip_seed")
-LESSONS = [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in flip.FLIP_PRESETS]
+LESSONS = ui.page_lessons("flip")[KEY]
 
 st.title("Patch dropping (FLIP)")
 st.markdown(

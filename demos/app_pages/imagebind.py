@@ -12,7 +12,7 @@ from toolkit.viz.multimodal import scene_sounds, zero_shot_curve
 KEY = "imagebind"
 SPECS = ui.settings(ib.BindConfig, "bind_noise", "bind_epochs", "bind_lr", "clip_scenes", "clip_epochs", "clip_batch",
                     "clip_seed")
-LESSONS = [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in ib.BIND_PRESETS]
+LESSONS = ui.page_lessons("imagebind")[KEY]
 EXAMPLES = 4  # scenes whose recordings the page plays before any training
 
 st.title("Binding a third modality (ImageBind)")

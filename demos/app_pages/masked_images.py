@@ -9,7 +9,7 @@ from toolkit.viz import learning_curves
 from toolkit.viz.gan import image_columns
 
 KEY = "masked-images"
-LESSONS = [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in lab.PRESETS]
+LESSONS = ui.page_lessons("masked_images")[KEY]
 
 st.title("Masked image modeling (MAE)")
 st.markdown(

@@ -6,13 +6,13 @@ import streamlit as st
 
 from demos import ui
 from toolkit.optim import (
-    OPTIMIZER_NAMES, PRESETS, SURFACES, UPDATE_RULES, SurfaceConfig, run_surface_lab, surface_grid,
+    OPTIMIZER_NAMES, SURFACES, UPDATE_RULES, SurfaceConfig, run_surface_lab, surface_grid,
 )
 from toolkit.viz import loss_per_step, trajectory_contour
 from toolkit.viz.theme import run_color
 
 KEY = "optimization"
-LESSONS = [ui.Lesson(p.name, p.title, p.lesson, p.values()) for p in PRESETS.values()]
+LESSONS = ui.page_lessons("optimization")[KEY]
 
 
 @dataclasses.dataclass

@@ -7,7 +7,7 @@ from toolkit.ffnn import phi as lab
 from toolkit.viz import decision_boundary, learning_curves
 
 KEY = "phi"
-LESSONS = [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in lab.PRESETS]
+LESSONS = ui.page_lessons("phi")[KEY]
 
 st.title("Choosing φ")
 st.markdown(

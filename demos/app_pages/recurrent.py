@@ -9,7 +9,7 @@ from toolkit.viz import learning_curves
 from toolkit.viz.recurrent import continuation_figure, gate_heatmap, gradient_heatmap, unrolled_diagram
 
 KEY = "recurrent"
-LESSONS = [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in lab.PRESETS]
+LESSONS = ui.page_lessons("recurrent")[KEY]
 SENTENCE = "The camera is not good, I bought it last week and it arrived on Monday, my sister recommended it to me"
 
 st.title("Recurrent networks")

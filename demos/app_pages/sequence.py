@@ -10,7 +10,7 @@ from toolkit.viz.translation import accuracy_by_length, attention_matrix
 
 KEY = "sequence"
 CAPTION_KEY, TRANSLATION_KEY = f"{KEY}.captioning", f"{KEY}.translation"
-TRANSLATION_LESSONS = [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in seq2seq.PRESETS]
+LESSONS = ui.page_lessons("sequence")
 GALLERY = 4
 LENGTH_LESSON = {  # what the accuracy-vs-length figure shows, per task
     "dates": "A date holds about 15 bits however it is written, so a fixed context vector holds a long date as "
@@ -33,7 +33,8 @@ st.markdown(
 caption_tab, translation_tab = st.tabs(["Captioning", "Translation"])
 
 with caption_tab:
-    form = ui.settings_form(CAPTION_KEY, ui.settings(captioning.CaptionConfig), columns=4)
+    form = ui.settings_form(CAPTION_KEY, ui.settings(captioning.CaptionConfig), columns=4,
+                            elsewhere=LESSONS[TRANSLATION_KEY])
     config = ui.config_or_stop(captioning.CaptionConfig, form.values)
     job = ui.live_panel(CAPTION_KEY, start=form.submitted, metric="loss",
                         train=lambda live: captioning.run_captioning(config, callbacks=live.callbacks, stop=live.stop),
@@ -73,7 +74,8 @@ with caption_tab:
 
 with translation_tab:
     form = ui.settings_form(TRANSLATION_KEY, ui.settings(seq2seq.TranslationConfig), columns=4,
-                            lessons=TRANSLATION_LESSONS, submit_label="Train translators")
+                            lessons=LESSONS[TRANSLATION_KEY], submit_label="Train translators")
+    ui.lesson_links(LESSONS[TRANSLATION_KEY], form.lesson)
     config = ui.config_or_stop(seq2seq.TranslationConfig, form.values)
     data = ui.cached_dataset(**seq2seq.data_spec(config)) if form.submitted else None
     job = ui.live_panel(TRANSLATION_KEY, start=form.submitted, metric="loss",

@@ -12,7 +12,7 @@ from toolkit.viz import image_grid, labelled_grid, learning_curves
 
 KEY = "text_to_image"
 TRAIN_KEY, PROMPT_KEY = f"{KEY}.train", f"{KEY}.prompt"
-LESSONS = {TRAIN_KEY: [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in lab.PRESETS], PROMPT_KEY: []}
+LESSONS = ui.page_lessons("text_to_image")
 
 
 @dataclasses.dataclass

@@ -12,8 +12,7 @@ from toolkit.viz.transformers import (attention_heads, attention_steps, class_to
 
 KEY = "transformers"
 TRANSLATION_KEY, TCN_KEY, VISION_KEY = f"{KEY}.translation", f"{KEY}.tcn", f"{KEY}.vision"
-LESSONS = {key: [ui.Lesson(p.name, p.title, p.explanation, p.values) for p in presets] for key, presets in (
-    (TRANSLATION_KEY, lab.TRANSLATION_PRESETS), (TCN_KEY, lab.TCN_PRESETS), (VISION_KEY, lab.VISION_PRESETS))}
+LESSONS = ui.page_lessons("transformers")
 TYPED_DATE = "saturday 5 december 2026"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 
 import streamlit as st
@@ -32,11 +33,14 @@ def chapter_pages(pages: Mapping[str, Sequence[tuple]]) -> dict[int, list[tuple]
     return found
 
 
-def page_link(path: str, title: str, icon: str | None = None, url_path: str = "") -> None:
-    """``st.page_link`` to a page of the app; a plain link when the page runs on its own (tests)."""
+def page_link(path: str, title: str, icon: str | None = None, url_path: str = "",
+              query_params: Mapping[str, str] | None = None) -> None:
+    """``st.page_link`` to a page of the app (with `query_params`, e.g. a lesson); a plain link
+    when the page runs on its own (tests)."""
     from streamlit.errors import StreamlitAPIException
 
     try:
-        st.page_link(path, label=title, icon=icon)
+        st.page_link(path, label=title, icon=icon, query_params=dict(query_params or {}))
     except StreamlitAPIException:
-        st.markdown(f"[{title}](/{url_path})")
+        query = "?" + urllib.parse.urlencode(query_params, safe=",") if query_params else ""
+        st.markdown(f"[{title}](/{url_path}{query})")

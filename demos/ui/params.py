@@ -152,7 +152,7 @@ def read_values(specs: Sequence[Setting], query: Mapping[str, Any],
     """Pure part of `read_params`: defaults, then the lesson's values, then the URL's own.
 
     `elsewhere`: the lessons of the page's other forms (a page with tabs); theirs leave this one at
-    its defaults without a warning."""
+    its defaults, and their locks alone, without a warning."""
     specs = list(specs)
     result = Query(values={spec.name: spec.default for spec in specs})
     lesson_name = _raw(query, LESSON)
@@ -178,7 +178,9 @@ def read_values(specs: Sequence[Setting], query: Mapping[str, Any],
     if lock:
         names = {part.strip() for part in str(lock).split(",") if part.strip()}
         known = {spec.name for spec in specs}
-        if names - known:
+        # A lesson of another form (a page with tabs) locks that form's controls, not these.
+        theirs = lesson_name is not None and str(lesson_name).strip() in {lesson.name for lesson in elsewhere}
+        if names - known and not theirs:
             result.warnings.append(f"URL parameter `lock` names unknown controls "
                                    f"{', '.join(sorted(names - known))[:80]}; they are ignored.")
         result.locked = frozenset(names & known)

@@ -13,6 +13,7 @@ screenshots to look at before a page's issue is resolved.
 from __future__ import annotations
 
 import os
+import urllib.parse
 
 import pytest
 
@@ -164,5 +165,29 @@ def test_two_clicks_on_the_drag_sample_set_the_handle_then_the_target(app_server
             values = [page.get_by_label(field, exact=False).first.input_value() for field in fields]
             assert values == [str(point[0]), str(point[1])], (fields, values)
         assert not page_problems(page)
+    finally:
+        page.close()
+
+
+@pytest.mark.timeout(300)
+def test_a_locked_lesson_link_of_the_instructor_page_opens_the_lesson_read_only(app_server, browser):
+    """The teacher's Instructor page in a real browser: with "Lock each lesson's settings" on, the
+    link of the Saddle point lesson opens Loss surfaces with the lesson, its explanation, its
+    settings in the address and its controls disabled; the server's load is shown live."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(app_server.url("instructor"), wait_until="domcontentloaded")
+        wait_until_idle(page, timeout_s=180)
+        page.get_by_text("Training slots busy").first.wait_for(timeout=60_000)
+        page.get_by_text("Lock each lesson's settings").click()
+        wait_until_idle(page, timeout_s=60)
+        page.get_by_role("link", name="Saddle point").first.click()
+        page.wait_for_url("**/optimization?lesson=saddle&lock=*", timeout=60_000)
+        wait_until_idle(page, timeout_s=180)
+        assert "Lesson: Saddle point." in page.locator('[data-testid="stAlertContentInfo"]').first.inner_text()
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+        assert query["lock"][0].startswith("lr_adam,lr_momentum,lr_sgd,")
+        assert page.get_by_label("start x 🔒", exact=True).first.is_disabled()
+        assert not page_problems(page), page_problems(page)
     finally:
         page.close()

@@ -205,6 +205,14 @@ def test_a_lesson_of_another_tab_leaves_this_form_at_its_defaults_without_a_warn
     assert query.warnings[0].startswith("URL parameter `lesson` must be one of 'slow', 'long', 'wide'")
 
 
+def test_a_lock_of_another_tabs_lesson_is_left_to_that_tab():
+    other = [ui.Lesson("wide", "Another tab's lesson", "…", {"width": 9})]
+    query = read_values(ui.settings(LabConfig), {"lesson": "wide", "lock": "width"}, LESSONS, elsewhere=other)
+    assert not query.warnings and query.locked == frozenset()
+    query = read_values(ui.settings(LabConfig), {"lesson": "slow", "lock": "lr,widht"}, LESSONS, elsewhere=other)
+    assert query.locked == {"lr"} and "widht" in query.warnings[0]  # a typo in this form's own lock is named
+
+
 def lesson_page():
     import dataclasses
 

@@ -90,6 +90,16 @@ def test_sampling_returns_the_digit_asked_for_snapshots_and_a_sweep(small_run):
     assert ddpm["steps"] == 50
 
 
+def test_a_model_with_fewer_steps_than_the_watched_and_scored_samples_samples_with_its_own_t():
+    # Found by tests/demos/test_fuzz.py's settings at their bounds: T = 10 < WATCH_STEPS ended the run
+    monitor = lab.DiffusionMonitor()
+    config = lab.DiffusionConfig(**{**SMALL, "latent_epochs": 1, "steps": 10})
+    result = lab.run_diffusion(config, monitor=monitor, callbacks=[Watch(monitor)])
+    assert result.runs["latent DDPM"].status == "completed"
+    assert result.table()[0]["network evaluations per sample"] == 2 * 10
+    assert monitor.samples["latent DDPM"][1].shape == (lab.WATCHED, 28, 28, 1)
+
+
 def test_a_stopped_run_measures_what_it_trained():
     result = lab.run_diffusion(lab.DiffusionConfig(**{**SMALL, "spaces": ("latent", "pixel")}), stop=lambda: True)
     assert set(result.runs) == {"autoencoder"} and result.table() == [] and result.models == {}

@@ -174,7 +174,17 @@ def _datasets():
                                           masks=scenes.masks, captions=[c[0] for c in scenes.captions]), PAGE)}
 
 
-FIGURES = {**_ffnn(), **_cnn(), **_optimization(), **_regularization(), **_generative(), **_datasets()}
+def _server():
+    from toolkit.viz.server import server_load
+
+    minutes = np.linspace(-10, 0, 30)
+    return {"server_load": (server_load(minutes, {"sessions": np.full(30, 30), "runs training": np.full(30, 2),
+                                                  "runs queued": np.arange(30)}, np.linspace(0.8, 1.2, 30), 2.5),
+                            PAGE)}
+
+
+FIGURES = {**_ffnn(), **_cnn(), **_optimization(), **_regularization(), **_generative(), **_datasets(),
+           **_server()}
 
 
 def _fonts(node, path=""):

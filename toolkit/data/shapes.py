@@ -56,6 +56,7 @@ RADII = (6.0, 9.0, 13.0)  # stamp radius r per size, in pixels of a 64-pixel can
 MIN_VISIBLE = 0.4  # Eq. 3 check: the visible share of each object's pixels
 PLACEMENT_TRIES = 30
 SMALL_AFTER = 3
+MAX_SCENES = 20_000  # scenes one call draws
 MAX_REDRAWS = 50
 BACKGROUND_GREY = 0.9
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six")
@@ -144,7 +145,7 @@ def scenes(n=1000, *, seed=0, size=64, min_objects=1, max_objects=3, background=
             (low-contrast stripes or checks).
         overlap: whether objects may occlude each other (each stays at least 40 % visible).
     """
-    n = check_int("n", n, 1, 20_000)
+    n = check_int("n", n, 1, MAX_SCENES)
     seed = check_seed(seed)
     size = check_int("size", size, 32, 128)
     max_objects = check_int("max_objects", max_objects, 1, 6)

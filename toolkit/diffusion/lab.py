@@ -201,8 +201,12 @@ class GlyphDiffusion:
 
     def sample(self, labels, *, sampler: str = "ddim", sampling_steps: int = SCORE_STEPS, guidance: float = 2.0,
                eta: float = 0.0, seed: int = 0, keep: int = 0):
-        """Images of the digits `labels` ((n,) ints); with `keep`, also [(t, images)] along the chain."""
+        """Images of the digits `labels` ((n,) ints); with `keep`, also [(t, images)] along the chain.
+
+        DDIM takes at most the model's T steps: `sampling_steps` above T is read as T (a model
+        trained with T = 10 is watched and scored with 10 steps, not 25 or 50)."""
         labels = np.asarray(labels, np.int32)
+        sampling_steps = min(sampling_steps, self.model.steps)
         out = self.model.sample(len(labels), sampler=sampler, sampling_steps=sampling_steps, condition=labels,
                                 guidance=guidance, eta=eta, seed=seed, keep=keep)
         if not keep:
@@ -369,7 +373,7 @@ def run_diffusion(config: DiffusionConfig, *, callbacks=(), stop=None,
         samples[name], seconds = timed(lambda: model.sample(asked, seed=config.seed + 2))
         train_seconds = runs[name].wall_time + (runs["autoencoder"].wall_time if model.space == "latent" else 0)
         rows.append(score_row(name, samples[name], seconds, train_seconds, judge, real_features, asked,
-                              2 * SCORE_STEPS))
+                              2 * min(SCORE_STEPS, model.model.steps)))
     for name, generator in rivals.items():
         samples[name], seconds = timed(lambda: np.clip(generator.decode(generator.sample_latents(SCORED, config.seed)),
                                                        0, 1))

@@ -40,6 +40,7 @@ SCENE = 80  # side of the scenes the crops are cut from: their shapes are 15 to 
 TEXT_LENGTH = 8  # words of a caption or prompt
 PROMPT_CHARACTERS = 60
 HELD_OUT = 500  # crops (after the training ones) for the validation loss and the reader's own accuracy
+MAX_CROPS = shapes.MAX_SCENES - HELD_OUT  # training crops a run may ask for
 FOREGROUND = 0.3  # a pixel is the shape's when its L1 distance from the background grey exceeds this
 GUIDANCES = (0.0, 1.0, 2.0, 4.0)  # the scales of the prompt table
 WATCH_ROWS = ("a large red", "a small green", "a blue", "a")  # the live samples: each before every shape
@@ -60,7 +61,7 @@ class TextDiffusionConfig(Config):
     drawn 0.16 of the time: chance.
     """
 
-    n: int = setting(6000, lo=500, hi=20_000, step=500, widget="number", label="Crops",
+    n: int = setting(6000, lo=500, hi=MAX_CROPS, step=500, widget="number", label="Crops",
                      help="32×32 crops centred on the one shape of toolkit.data.shapes scenes (64×64, seed 0).")
     colour_named: float = setting(0.5, lo=0.0, hi=1.0, step=0.1, label="Captions naming the colour p_colour",
                                   formula=r"P(\text{colour in } c) = p_{colour}")
@@ -124,7 +125,7 @@ class ShapeCrops:
 def shape_crops(n: int, seed: int = 0) -> ShapeCrops:
     """`n` crops of ``shapes.scenes(n, seed=seed)`` with one shape each; kept for the next run (drawing the
     6,500 scenes of the defaults takes 1.7 s on 2 cores, which a click would wait for), read-only."""
-    scenes = shapes.scenes(check_int("n", n, 1, 20_000), seed=seed, size=SCENE, max_objects=1)
+    scenes = shapes.scenes(check_int("n", n, 1, shapes.MAX_SCENES), seed=seed, size=SCENE, max_objects=1)
     crops = ShapeCrops(centred_crops(scenes), scenes.classes[:, 0], scenes.colours[:, 0], scenes.sizes[:, 0])
     for array in (crops.images, crops.classes, crops.colours, crops.sizes):
         array.setflags(write=False)

@@ -50,6 +50,8 @@ it and above the plot, named axes, one colour per run (`theme.run_colors`). Bad 
 - `generalization_gap`, `mark_early_stopping`, `penalty_balance`, `weight_magnitudes`,
   `ensemble_votes`    the regularization lab (gap per epoch with early stopping marked, the L₁
                       diamond and L₂ circle, log₁₀|w| per variant, members against the vote)
+- `server_load`       the Instructor page (sessions, training and queued runs, memory over the last
+                      minutes); in `toolkit.viz.server`
 """
 
 from toolkit.viz.activations import activation_plot, dead_units_plot, line_fits_plot, residual_plots
