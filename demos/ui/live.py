@@ -168,8 +168,11 @@ class Job:
 
     # -- the training thread ------------------------------------------------------------
     def _main(self, train) -> None:
+        from toolkit.train.graph_memory import released_graphs
+
         try:
-            self.result = train(LiveRun(self))
+            with released_graphs():  # the run's traced graphs leave memory with its models
+                self.result = train(LiveRun(self))
         except BaseException as error:  # shown by the panel; the server goes on
             self.error = error
         finally:

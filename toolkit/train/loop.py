@@ -35,6 +35,9 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from toolkit.train import graph_memory
+
+graph_memory.install()  # traced steps would otherwise stay in memory for good (see graph_memory)
 _CACHE_ATTRIBUTE = "_toolkit_compiled_loops"
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from toolkit.train import outcome
+from toolkit.train.graph_memory import released_graphs
 from toolkit.train.callbacks import (KerasHooks, acts_within_epochs, as_stop_predicate,
                                      resolve_verbose, split_callbacks)
 from toolkit.train.inputs import checked_stream, is_stream, length, training_arrays
@@ -118,10 +119,11 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     run = Run(name=name or model.name, model=model, epochs=int(epochs) - int(initial_epoch),
               config=_run_config(model, epochs, batch_size, shuffle, seed, config))
     run.config.update(_changed_settings(arguments))
-    if _needs_model_fit(arguments, keras_callbacks):
-        return _through_model_fit(run, arguments, keras_callbacks, progress, should_stop)
-    return _compiled(run, arguments, keras_callbacks, progress, should_stop,
-                     seed=int(seed), steps_per_callback=steps_per_callback)
+    with released_graphs():  # the traces' custom gradients leave memory with the model (graph_memory)
+        if _needs_model_fit(arguments, keras_callbacks):
+            return _through_model_fit(run, arguments, keras_callbacks, progress, should_stop)
+        return _compiled(run, arguments, keras_callbacks, progress, should_stop,
+                         seed=int(seed), steps_per_callback=steps_per_callback)
 
 
 def _needs_model_fit(arguments, keras_callbacks) -> bool:
