@@ -218,16 +218,18 @@ def _note(seen: dict, panel: dict, now: float, epoch, titled, stable: bool) -> N
         seen["mismatches"].append((epoch, titled))
 
 
-def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: float = 0.2) -> dict:
+def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: float = 0.2,
+                   stop_at_figure: bool = False) -> dict:
     """Clicks `label` and follows the live panel until it shows its end state.
 
     Returns seconds from the click to the first progress (a run's first optimizer step), to the first
     figure in the panel and to the end state, the last epoch seen, the end states, and every
-    read in which the progress bar and a figure title named different epochs.
+    read in which the progress bar and a figure title named different epochs. With `stop_at_figure`,
+    the panel's Stop (or Pause) button is pressed once the first live figure shows (``stopped``: when).
     """
     reveal_button(page, label).click()
     started, seen = time.monotonic(), {"first_progress": None, "first_figure": None, "done": None,
-                                       "last_epoch": 0, "mismatches": [], "states": []}
+                                       "last_epoch": 0, "mismatches": [], "states": [], "stopped": None}
     running, previous = False, {}
     while time.monotonic() - started < timeout_s:
         panels = page.evaluate(_PANELS_JS)
@@ -241,6 +243,11 @@ def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: f
             stable = len(history) >= 3 and len(set(map(repr, history[-3:]))) == 1
             _note(seen, panel, now, epoch, titled, stable)
         running = running or any(p["phase"] == "running" for p in panels)
+        if stop_at_figure and seen["first_figure"] is not None and seen["stopped"] is None:
+            stop = page.locator(f"{LIVE_RUNNING} button").filter(has_text=re.compile(r"(Stop|Pause)$"))
+            if stop.count():
+                stop.first.click()
+                seen["stopped"] = now
         # An old panel of an earlier run may still show "done" right after the click, and a
         # panel that just ended is redrawn once by the page's rerun: done means end states shown.
         states = [state for p in panels for state in p["states"]]

@@ -18,8 +18,8 @@ import urllib.parse
 import pytest
 
 from tests.demos.conftest import SMALLEST_RUN, page_params
-from tests.demos.screenshot import (CHROMIUM, AppServer, expand_to_content, launch_browser, page_problems,
-                                    wait_until_idle, watch_training)
+from tests.demos.screenshot import (CHROMIUM, LIVE_DONE, AppServer, expand_to_content, launch_browser,
+                                    page_problems, wait_until_idle, watch_training)
 
 pytestmark = [
     pytest.mark.browser,
@@ -105,6 +105,13 @@ def test_two_deep_links_at_once_are_the_first_visits_of_a_fresh_server(browser):
                 page.close()
 
 
+# The pages whose smallest run takes longest in the browser (15-30 s on 2 cores) press Stop at their first
+# live figure: Stop is tested in a real browser, and the suite saves the rest of those runs (AppTest runs
+# every page's smallest run to its end: test_pages_apptest.py).
+STOP_AT_FIGURE = {"flip", "text_to_image", "progressive_gan", "masked_images", "generative_comparison", "transformers",
+                  "text_gan", "filip", "gan_variants", "imagebind", "diffusion", "clip", "sequence", "style_gan"}
+
+
 def training_params() -> list:
     """The pages that train, each with its smallest run (``SMALLEST_RUN``)."""
     return [param for param in page_params() if param.values[2] in SMALLEST_RUN]
@@ -113,7 +120,8 @@ def training_params() -> list:
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(("path", "title", "url_path"), training_params())
 def test_train_shows_live_progress_and_figures_of_one_epoch(app_server, browser, path, title, url_path):
-    """Clicking Train shows progress and a live figure in the panel, then an end state.
+    """Clicking Train shows progress and a live figure in the panel, then an end state (Stopped, on the
+    pages that press Stop at their first figure, unless the run ended first).
 
     That every figure of a frame shows one epoch is checked in AppTest (test_live_panel.py);
     here a title may name another epoch on purpose ("at epoch 0" for the initial weights), so
@@ -127,11 +135,15 @@ def test_train_shows_live_progress_and_figures_of_one_epoch(app_server, browser,
         query = "&".join(f"{name}={value}" for name, value in SMALLEST_RUN[url_path].items())
         page.goto(app_server.url(url_path) + f"?{query}", wait_until="domcontentloaded")
         wait_until_idle(page, timeout_s=180)
-        seen = watch_training(page, "Train", timeout_s=420)
+        stop = url_path in STOP_AT_FIGURE
+        seen = watch_training(page, "Train", timeout_s=420, stop_at_figure=stop)
         assert seen["done"] is not None, f"{url_path}: the run did not end: {seen}"
         assert seen["first_progress"] is not None, f"{url_path}: no progress was shown: {seen}"
         assert seen["first_figure"] is not None, f"{url_path}: no live figure was shown: {seen}"
-        assert seen["states"] and all(state in ("Finished", "Did not learn") for state in seen["states"]), seen
+        ends = ("Finished", "Did not learn", *(("Stopped",) if seen["stopped"] is not None else ()))
+        assert seen["states"] and all(state in ends for state in seen["states"]), seen
+        if "Stopped" in seen["states"]:
+            assert "because you pressed Stop" in page.locator(LIVE_DONE).first.inner_text(), seen
         assert not page_problems(page), page_problems(page)
         save_screenshot(page, f"{url_path}-trained")
     finally:
