@@ -169,7 +169,7 @@ def tiny_training(live):
 @pytest.mark.timeout(600)
 def test_memory_after_many_runs_stays_within_the_stated_bound():
     """RUNS runs through the panel's Job, each one replacing the last as a new click does (a leak
-    of MEMORY_PER_RUN_MB per run already shows after 25; each run costs about 1.5 s of tracing)."""
+    of MEMORY_PER_RUN_MB per run already shows after RUNS; each run costs about 1.5 s of tracing)."""
     from toolkit.train.graph_memory import custom_gradient_names
 
     state = live.PanelState()
