@@ -113,6 +113,26 @@ def click_and_finish(at, label: str = "Train", *, timeout: float = 300):
     return at.run(timeout=timeout)
 
 
+def train_smallest_run(url_path: str, *, timeout: float = 300, **params):
+    """Opens the page `url_path` with its smallest run's settings (``SMALLEST_RUN``, then `params`), clicks Train,
+    waits for the end and checks what every page's smallest run must show: no exception, no error box, the end
+    state "Finished" or "Did not learn". Returns the AppTest for the page's own checks.
+
+    A page test that calls this with the url_path written out (``train_smallest_run("flip")``) stands in for
+    the generic run of that page in test_pages_apptest.py, which trains only the pages nobody else trains."""
+    path = next(path for entries in PAGES.values() for path, _title, _icon, page in entries if page == url_path)
+    at = open_page(path.removeprefix("app_pages/").removesuffix(".py"), timeout=timeout,
+                   **{**SMALLEST_RUN[url_path], **params})
+    train = [b for b in at.button if b.label == "Train"]
+    assert train, f"{path} has no Train button"
+    click_and_finish(at, "Train", timeout=timeout)
+    assert_no_exception(at, f"{path} after clicking Train")
+    assert not [e.value for e in at.error], f"{path} shows an error after its smallest training"
+    assert any(word in end_states(at) for word in ("Finished", "Did not learn")), \
+        f"{path} shows no end state after its smallest training: {end_states(at)!r}"
+    return at
+
+
 def chart_keys(at) -> set:
     """The keys of the page's plotly charts."""
     return {chart.key for chart in at.get("plotly_chart") if chart.key}

@@ -4,6 +4,8 @@ Starts ``streamlit run demos/app.py`` on a free port, opens http://127.0.0.1:POR
 for every page of ``demos.app.PAGES``, waits until the script has finished, and fails on
 what a student must never see (``screenshot.page_problems``: an exception, an error box, a
 visible "Page not found", an empty figure, "nan" in a table). Uses Debian's /usr/bin/chromium.
+A page that trains is opened once, with its smallest run's settings in the address, checked
+as it opens and then trained; the others are only opened (each page load costs seconds).
 
 With ``SCREENSHOT_DIR=docs/screenshots`` set, every page is also saved at 1400 px, at its
 defaults (``<url_path>.png``) and after its smallest run (``<url_path>-trained.png``): the
@@ -53,19 +55,35 @@ def browser():
         chromium.close()
 
 
+def open_cleanly(app_server, page, url_path: str, query: str = "") -> None:
+    """Opens the page (with `query`, URL parameters) and fails on any problem a student would see, a missing
+    title or a missing shared sidebar (the page was not rendered through the router, demos/app.py)."""
+    page.goto(app_server.url(url_path) + (f"?{query}" if query else ""), wait_until="domcontentloaded")
+    wait_until_idle(page, timeout_s=180)
+    problems = page_problems(page)
+    assert not problems, f"{url_path}: {problems}\nserver log:\n{app_server.output()}"
+    assert page.locator('[data-testid="stMain"] h1').count() >= 1, f"{url_path} shows no title"
+    sidebar = page.locator('[data-testid="stSidebarUserContent"]')
+    assert sidebar.count() and "This server" in sidebar.inner_text(), \
+        f"{url_path} was not rendered through the router (demos/app.py): no shared sidebar"
+
+
+def training_params() -> list:
+    """The pages that train, each with its smallest run (``SMALLEST_RUN``)."""
+    return [param for param in page_params() if param.values[2] in SMALLEST_RUN]
+
+
+def other_params() -> list:
+    """The pages that do not train: opened at their defaults only."""
+    return [param for param in page_params() if param.values[2] not in SMALLEST_RUN]
+
+
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize(("path", "title", "url_path"), page_params())
+@pytest.mark.parametrize(("path", "title", "url_path"), other_params())
 def test_page_loads_in_the_browser_without_errors(app_server, browser, path, title, url_path):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     try:
-        page.goto(app_server.url(url_path), wait_until="domcontentloaded")
-        wait_until_idle(page, timeout_s=180)
-        problems = page_problems(page)
-        assert not problems, f"{url_path}: {problems}\nserver log:\n{app_server.output()}"
-        assert page.locator('[data-testid="stMain"] h1').count() >= 1, f"{url_path} shows no title"
-        sidebar = page.locator('[data-testid="stSidebarUserContent"]')
-        assert sidebar.count() and "This server" in sidebar.inner_text(), \
-            f"{url_path} was not rendered through the router (demos/app.py): no shared sidebar"
+        open_cleanly(app_server, page, url_path)
         save_screenshot(page, url_path or "home")
     finally:
         page.close()
@@ -112,16 +130,12 @@ STOP_AT_FIGURE = {"flip", "text_to_image", "progressive_gan", "masked_images", "
                   "text_gan", "filip", "gan_variants", "imagebind", "diffusion", "clip", "sequence", "style_gan"}
 
 
-def training_params() -> list:
-    """The pages that train, each with its smallest run (``SMALLEST_RUN``)."""
-    return [param for param in page_params() if param.values[2] in SMALLEST_RUN]
-
-
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(("path", "title", "url_path"), training_params())
 def test_train_shows_live_progress_and_figures_of_one_epoch(app_server, browser, path, title, url_path):
-    """Clicking Train shows progress and a live figure in the panel, then an end state (Stopped, on the
-    pages that press Stop at their first figure, unless the run ended first).
+    """The page opens cleanly with its smallest run's settings, and clicking Train shows progress and a live
+    figure in the panel, then an end state (Stopped, on the pages that press Stop at their first figure,
+    unless the run ended first). With SCREENSHOT_DIR set, the page is first saved at its defaults.
 
     That every figure of a frame shows one epoch is checked in AppTest (test_live_panel.py);
     here a title may name another epoch on purpose ("at epoch 0" for the initial weights), so
@@ -132,9 +146,11 @@ def test_train_shows_live_progress_and_figures_of_one_epoch(app_server, browser,
     """
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     try:
-        query = "&".join(f"{name}={value}" for name, value in SMALLEST_RUN[url_path].items())
-        page.goto(app_server.url(url_path) + f"?{query}", wait_until="domcontentloaded")
-        wait_until_idle(page, timeout_s=180)
+        if os.environ.get("SCREENSHOT_DIR"):
+            open_cleanly(app_server, page, url_path)
+            save_screenshot(page, url_path)
+            page.set_viewport_size({"width": 1400, "height": 900})
+        open_cleanly(app_server, page, url_path, "&".join(f"{k}={v}" for k, v in SMALLEST_RUN[url_path].items()))
         stop = url_path in STOP_AT_FIGURE
         seen = watch_training(page, "Train", timeout_s=420, stop_at_figure=stop)
         assert seen["done"] is not None, f"{url_path}: the run did not end: {seen}"

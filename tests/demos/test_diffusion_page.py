@@ -7,8 +7,8 @@ defaults in tests/diffusion/test_page_defaults.py; here the run is as small as i
 
 import pytest
 
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page, table_with)
+from tests.demos.conftest import (assert_no_exception, chart_keys, click_and_finish, open_page, table_with,
+                                  train_smallest_run)
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -33,10 +33,7 @@ def test_first_render_shows_the_forward_process_and_asks_for_a_model():
 
 
 def test_a_small_latent_run_is_scored_sampled_and_swept():
-    at = _page(**SMALLEST_RUN["diffusion"], steps="50")
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "Diffusion page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("diffusion", timeout=TIMEOUT, steps="50")
     table = table_with(at, "recognized ↑")
     assert list(table["model"]) == ["latent DDPM"]
     assert {"diffusion.train.live.loss", "diffusion.train.live.latent DDPM",

@@ -8,8 +8,8 @@ checked at the defaults in tests/generative/test_drag.py.
 
 import pytest
 
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page)
+from tests.demos.conftest import (assert_no_exception, chart_keys, click_and_finish, end_states, open_page,
+                                  train_smallest_run)
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -28,10 +28,7 @@ def test_first_render_has_formulas_and_asks_for_a_generator():
 
 
 def test_a_small_generator_then_a_drag_of_typed_points():
-    at = _page(**SMALLEST_RUN["drag_gan"])
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "DragGAN page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("drag_gan", timeout=TIMEOUT)
     assert {"drag_gan.train.fig.grid", "drag_gan.drag.fig.pick"} <= chart_keys(at)
     at.session_state["drag_gan.drag.fig.pick"] = {"selection": {"points": [{"x": 9, "y": 7}]}}  # a click
     at.run(timeout=TIMEOUT)

@@ -8,8 +8,8 @@ same batches) is checked at the defaults in tests/multimodal/test_page_defaults.
 
 import pytest
 
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page, table_with)
+from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, open_page,
+                                  table_with, train_smallest_run)
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -28,10 +28,7 @@ def test_first_render_shows_the_token_wise_formulas():
 
 
 def test_the_smallest_run_draws_every_live_figure_and_the_recalls():
-    at = _page(**SMALLEST_RUN["filip"])
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "FILIP page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("filip", timeout=TIMEOUT)
     assert {"filip.live.loss", "filip.live.zero_shot", "filip.live.words", "filip.live.similarity",
             "filip.fig.words"} <= chart_keys(at)
     table = table_with(at, "text→image R@1")

@@ -6,8 +6,7 @@ The page's claim at its defaults is checked in tests/multimodal/test_flip_defaul
 import pytest
 
 from demos.ui.live import panel_state_of
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page, table_with)
+from tests.demos.conftest import assert_no_exception, chart_keys, open_page, table_with, train_smallest_run
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -26,10 +25,7 @@ def test_first_render_shows_the_patch_drop_formulas():
 
 
 def test_the_smallest_run_trains_both_and_tables_their_patches_and_recalls():
-    at = _page(**SMALLEST_RUN["flip"])
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "FLIP page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("flip", timeout=TIMEOUT)
     assert {"flip.live.loss", "flip.live.time"} <= chart_keys(at)
     assert [run.name for run in panel_state_of(at, "flip").job.frame.runs.values()] == ["ViT CLIP", "FLIP r = 0.5"]
     table = table_with(at, "patches read")

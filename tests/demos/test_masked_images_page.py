@@ -9,8 +9,7 @@ tests/multimodal/test_mae_defaults.py.
 
 import pytest
 
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page, table_with)
+from tests.demos.conftest import assert_no_exception, chart_keys, open_page, table_with, train_smallest_run
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -29,10 +28,7 @@ def test_first_render_shows_the_formulas_beside_the_controls():
 
 
 def test_the_smallest_run_shows_live_crops_and_both_tables():
-    at = _page(**SMALLEST_RUN["masked_images"], supervised="true")
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "Masked image modeling page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("masked_images", timeout=TIMEOUT, supervised="true")
     assert {"masked-images.live.loss", "masked-images.live.crops"} <= chart_keys(at)
     assert "no-context baseline" in table_with(at, "no-context baseline").columns
     probes = table_with(at, "shape, 10 labels each")

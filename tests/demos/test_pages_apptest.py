@@ -1,18 +1,29 @@
 """Every page of the app renders, survives a widget change and trains, in Streamlit's AppTest.
 
-Pages come from ``demos.app.PAGES``: a page added to the router is covered automatically.
+Pages come from ``demos.app.PAGES``: a page added to the router is covered automatically. A page whose own
+test file trains its smallest run through ``conftest.train_smallest_run`` (with the same checks and more) is
+not trained a second time here.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.demos.conftest import (
-    DEMOS, SMALLEST_RUN, assert_no_exception, change_first_widget, click_and_finish, end_states, page_params,
+    DEMOS, SMALLEST_RUN, assert_no_exception, change_first_widget, page_params, train_smallest_run,
 )
 
 TIMEOUT = 120
+
+
+def trained_by_their_own_tests() -> dict[str, str]:
+    """url_path -> the page test file that calls ``train_smallest_run("<url_path>")``."""
+    calls = re.compile(r'train_smallest_run\(\s*"(\w+)"')
+    return {url_path: file.name for file in sorted((DEMOS.parent / "tests" / "demos").glob("test_*.py"))
+            if file.name != "test_pages_apptest.py" for url_path in calls.findall(file.read_text())}
 
 
 @pytest.mark.timeout(600)
@@ -31,17 +42,19 @@ def test_page_renders_and_survives_a_widget_change(path, title, url_path):
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(("path", "title", "url_path"), page_params())
 def test_page_trains_when_it_has_a_train_button(path, title, url_path):
-    at = AppTest.from_file(str(DEMOS / path), default_timeout=TIMEOUT)
-    at.query_params.update(SMALLEST_RUN.get(url_path, {}))
-    at.run()
-    train = [b for b in at.button if b.label == "Train"]
-    if not train:
+    if url_path in trained_by_their_own_tests():
+        pytest.skip(f"{path}'s smallest run is trained in {trained_by_their_own_tests()[url_path]}")
+    if url_path not in SMALLEST_RUN:
+        at = AppTest.from_file(str(DEMOS / path), default_timeout=TIMEOUT).run()
+        assert not [b for b in at.button if b.label == "Train"], f"{path} has a Train button but no SMALLEST_RUN"
         pytest.skip(f"{path} has no Train button")
-    click_and_finish(at, "Train")
-    assert_no_exception(at, f"{path} after clicking Train")
-    assert not [e.value for e in at.error], f"{path} shows an error after its smallest training"
-    assert any(word in end_states(at) for word in ("Finished", "Did not learn")), \
-        f"{path} shows no end state after its smallest training: {end_states(at)!r}"
+    train_smallest_run(url_path, timeout=TIMEOUT)
+
+
+def test_every_page_trained_by_its_own_test_is_a_training_page():
+    """A misspelt url_path in a page test's ``train_smallest_run`` call would fail there; this guards the
+    other direction: the skip above names only pages that have a smallest run."""
+    assert set(trained_by_their_own_tests()) <= set(SMALLEST_RUN), trained_by_their_own_tests()
 
 
 @pytest.mark.timeout(600)

@@ -3,8 +3,7 @@ its table and boundaries, lessons and bad input."""
 
 import pytest
 
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page, table_with)
+from tests.demos.conftest import assert_no_exception, chart_keys, open_page, table_with, train_smallest_run
 
 pytestmark = pytest.mark.xdist_group(__name__)
 
@@ -17,10 +16,7 @@ def test_first_render_shows_every_formula_and_no_error():
 
 
 def test_a_small_race_shows_the_table_and_a_boundary_per_phi():
-    at = open_page("phi", **SMALLEST_RUN["phi"])
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "Choosing φ page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("phi")
     table = table_with(at, "test accuracy")
     assert list(table["φ"]) == ["no φ: x itself", "engineered φ", "generic φ (RBF)", "learned φ"]
     assert {"phi.live.loss", "phi.fig.boundary.0", "phi.fig.boundary.3"} <= chart_keys(at)

@@ -7,8 +7,7 @@ below its start) is checked at the defaults in tests/generative/test_progan_defa
 
 import pytest
 
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page, table_with)
+from tests.demos.conftest import assert_no_exception, chart_keys, open_page, table_with, train_smallest_run
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -28,10 +27,7 @@ def test_first_render_shows_the_formulas_and_the_schedule_text():
 
 
 def test_the_smallest_run_grows_through_every_resolution():
-    at = _page(**SMALLEST_RUN["progressive_gan"])
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "Progressive GAN page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("progressive_gan", timeout=TIMEOUT)
     assert {"progressive-gan.fig.grid", "progressive-gan.fig.schedule", "progressive-gan.fig.losses",
             "progressive-gan.fig.stages"} <= chart_keys(at)
     table = table_with(at, "s / epoch")

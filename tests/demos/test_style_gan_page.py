@@ -7,7 +7,7 @@ defaults in tests/generative/test_stylegan_defaults.py.
 
 import pytest
 
-from tests.demos.conftest import SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states, open_page
+from tests.demos.conftest import assert_no_exception, chart_keys, open_page, train_smallest_run
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -24,10 +24,7 @@ def test_first_render_has_the_formulas_and_asks_for_a_generator():
 
 
 def test_a_small_run_is_mixed_and_truncated():
-    at = open_page("style_gan", timeout=TIMEOUT, **SMALLEST_RUN["style_gan"])
-    click_and_finish(at, "Train", timeout=TIMEOUT)
-    assert_no_exception(at, "StyleGAN page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("style_gan", timeout=TIMEOUT)
     assert {"style-gan.fig.grid", "style-gan.fig.losses", "style-gan.fig.mixing",
             "style-gan.fig.truncation"} <= chart_keys(at)
     at.slider(key="style-gan.crossover").set_value(0).run()

@@ -8,8 +8,8 @@ than thin ones) is checked at the defaults in tests/generative/test_text_gan_def
 
 import pytest
 
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page, table_with)
+from tests.demos.conftest import (assert_no_exception, chart_keys, click_and_finish, end_states, open_page,
+                                  table_with, train_smallest_run)
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -29,9 +29,7 @@ def test_first_render_shows_the_formulas_and_asks_for_a_run():
 
 
 def test_a_small_run_fills_the_table_then_draws_a_typed_caption():
-    at = _page(**SMALLEST_RUN["text_gan"])
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "Text-to-image GAN page after training")
+    at = train_smallest_run("text_gan", timeout=TIMEOUT)
     assert "Finished" in end_states(at), end_states(at)
     table = table_with(at, "class agrees ↑")
     assert list(table["D"]) == ["GAN-CLS", "chance (random samples)"]

@@ -7,8 +7,8 @@ caption names) are checked at the defaults in tests/diffusion/test_text_defaults
 
 import pytest
 
-from tests.demos.conftest import (SMALLEST_RUN, assert_no_exception, chart_keys, click_and_finish, end_states,
-                                  open_page, table_with)
+from tests.demos.conftest import (assert_no_exception, chart_keys, click_and_finish, open_page, table_with,
+                                  train_smallest_run)
 
 pytestmark = pytest.mark.xdist_group(__name__)
 TIMEOUT = 300
@@ -27,10 +27,7 @@ def test_first_render_has_formulas_and_asks_for_a_model():
 
 
 def test_a_small_run_is_scored_then_prompted():
-    at = _page(**SMALLEST_RUN["text_to_image"])
-    click_and_finish(at, "Train")
-    assert_no_exception(at, "Text-to-image page after training")
-    assert "Finished" in end_states(at) or "Did not learn" in end_states(at), end_states(at)
+    at = train_smallest_run("text_to_image", timeout=TIMEOUT)
     table = table_with(at, "shape as asked ↑")
     assert list(table["prompt"])[-2:] == ["the empty prompt ∅ (chance)", "real crops (the reader's accuracy)"]
     assert {"text_to_image.train.live.loss", "text_to_image.train.live.samples",
