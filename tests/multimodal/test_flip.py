@@ -2,7 +2,7 @@
 only while training; FLIP at r = 0 is the ViT CLIP; the encoder reads |V| tokens per image; the page's run trains the
 ViT CLIP and FLIP on the same batches and reports both; bad settings named in one sentence.
 
-The claim at the page's defaults (the same 30 epochs: FLIP reads half the patches and keeps most of the ViT CLIP's
+The claim at the page's defaults (the same 15 epochs: FLIP reads half the patches and keeps most of the ViT CLIP's
 retrieval) is in tests/multimodal/test_flip_defaults.py."""
 
 import keras

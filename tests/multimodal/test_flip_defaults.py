@@ -1,7 +1,8 @@
-"""The FLIP page's claim at its defaults (``FlipConfig()``: the ViT CLIP, then FLIP at r = 0.5, 30 epochs each, about
-150 s on 2 cores): FLIP's encoder reads half of each scene's patches while it trains, and keeps most of the ViT
-CLIP's retrieval, both far above chance. Measured (benchmarks/flip.py): R@5 0.40 / 0.33 against 0.43 / 0.45, epochs
-2.18 s against 2.89 s (timings are not asserted: these machines are noisy)."""
+"""The FLIP page's claim at its defaults (``FlipConfig()``: the ViT CLIP, then FLIP at r = 0.5, 15 epochs each of
+batches of 64, about 95 s on 2 cores): FLIP's encoder reads half of each scene's patches while it trains, and keeps
+most of the ViT CLIP's retrieval, both far above chance. Measured (benchmarks/flip.py): R@5 0.34 / 0.34 against
+0.44 / 0.38 (mean 0.82 of it; at seed 1 0.89), epochs 2.63 s against 3.60 s (timings are not asserted: these
+machines are noisy)."""
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.xdist_group(__name__)
 
 def test_flip_reads_half_the_patches_and_keeps_most_of_the_retrieval():
     result = flip.run_flip_page(flip.FlipConfig())
-    assert result.clip.run.epochs_done == result.flip.run.epochs_done == 30
+    assert result.clip.run.epochs_done == result.flip.run.epochs_done == 15
     clip_row, flip_row = result.table()
     assert (clip_row["patches read"], flip_row["patches read"]) == ("64 of 64", "32 of 64")
     images = result.flip.test.images[:10]
