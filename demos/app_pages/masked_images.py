@@ -25,7 +25,6 @@ left.latex(masked.LATEX["encoder"])
 right.latex(masked.LATEX["decoder"])
 st.latex(masked.LATEX["loss"])
 form = ui.settings_form(KEY, ui.settings(lab.MaeConfig), columns=4, lessons=LESSONS)
-ui.lesson_links(LESSONS, form.lesson)
 config = ui.config_or_stop(lab.MaeConfig, form.values)
 
 

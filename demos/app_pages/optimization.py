@@ -55,7 +55,7 @@ st.markdown(
 links = st.container()
 controls, rules = st.columns([2, 1], gap="medium")
 with controls:
-    form = ui.settings_form(KEY, ui.settings(SurfaceConfig), lessons=LESSONS, columns=3)
+    form = ui.settings_form(KEY, ui.settings(SurfaceConfig), lessons=LESSONS, columns=3, lesson_list=False)
 with links:
     ui.lesson_links(LESSONS, form.lesson)
 with rules:

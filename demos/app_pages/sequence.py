@@ -75,7 +75,6 @@ with caption_tab:
 with translation_tab:
     form = ui.settings_form(TRANSLATION_KEY, ui.settings(seq2seq.TranslationConfig), columns=4,
                             lessons=LESSONS[TRANSLATION_KEY], submit_label="Train translators")
-    ui.lesson_links(LESSONS[TRANSLATION_KEY], form.lesson)
     config = ui.config_or_stop(seq2seq.TranslationConfig, form.values)
     data = ui.cached_dataset(**seq2seq.data_spec(config)) if form.submitted else None
     job = ui.live_panel(TRANSLATION_KEY, start=form.submitted, metric="loss",

@@ -92,8 +92,10 @@ def widget_key(page_key: str, name: str) -> str:
 
 def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str = "Train",
                   columns: int = 3, lessons: Sequence[Lesson] = (), url: bool = True,
-                  outside: Sequence[tuple[Setting, Any]] = (), elsewhere: Sequence[Lesson] = ()) -> Form:
-    """The settings `specs` as an ``st.form`` with one submit button, a lesson box and the link tools.
+                  outside: Sequence[tuple[Setting, Any]] = (), elsewhere: Sequence[Lesson] = (),
+                  lesson_list: bool = True) -> Form:
+    """The settings `specs` as an ``st.form`` with one submit button, a lesson box, the link tools and one link
+    per lesson (``lesson_links``; `lesson_list=False` for a page that draws them elsewhere itself).
 
     `elsewhere`: the lessons of the page's other forms (tabs), which this form ignores quietly.
     `outside` holds (setting, value) pairs of controls drawn outside the form (e.g. a task
@@ -122,6 +124,8 @@ def settings_form(page_key: str, specs: Sequence[Setting], *, submit_label: str 
     link_tools(page_key, [*specs, *(spec for spec, _ in outside)],
                {**values, **{spec.name: value for spec, value in outside}},
                lesson=_kept_lesson(query.lesson, values), locked=query.locked)
+    if lesson_list:
+        lesson_links(lessons, query.lesson)
     return Form(values, submitted, query)
 
 
@@ -135,7 +139,6 @@ def tab_form(key: str, config_class, lessons_by_tab: dict, **options):
     elsewhere = [lesson for other, lessons in lessons_by_tab.items() if other != key for lesson in lessons]
     form = settings_form(key, settings(config_class), lessons=lessons_by_tab[key], elsewhere=elsewhere,
                          **{"columns": 4, **options})
-    lesson_links(lessons_by_tab[key], form.lesson)
     return form, config_or_none(config_class, form.values)
 
 

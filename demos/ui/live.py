@@ -484,7 +484,7 @@ def _explain(job: Job, run, state: str) -> str:
         return why_not_learned(run, job.metric if job.metric in run.history else "loss")
     if state == "diverged":
         return run.message
-    return f"{run.epochs_done} {job.unit}s in {run.wall_time:.1f} s."
+    return f"{run.epochs_done} {job.unit}{'' if run.epochs_done == 1 else 's'} in {run.wall_time:.1f} s."
 
 
 def _draw_history(state: PanelState) -> None:

@@ -110,3 +110,6 @@ def test_a_locked_lesson_link_opens_its_page_with_the_lessons_controls_read_only
     for name in lesson.values:
         widget = widgets.get(widget_key(key, name))
         assert widget is not None and widget.disabled, f"{url_path}: `{name}` of lesson {lesson.name} is not locked"
+    markdown = " ".join(str(m.value) for m in at.markdown)
+    for other in registry.page_lessons(url_path)[key]:  # the form lists every lesson of its own as a link
+        assert f"(?lesson={other.name})" in markdown, f"{url_path} does not link its lesson {other.name}"

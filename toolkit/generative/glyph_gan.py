@@ -53,7 +53,9 @@ class GlyphGanConfig(Config):
                          help="dcgan: G(z). conditional: G(z, y) and D(x, y) with the class y as an extra input "
                               "and a class projection in D's score.")
     loss: str = setting("non_saturating", choices=LOSSES, label="Loss", formula=LOSSES_LATEX)
-    epochs: int = setting(20, lo=1, hi=500, widget="number", label="Epochs")
+    # At the defaults (seed 0, 2 cores) FID falls from 207 to 6.9 after 8 epochs, 4.7 after 12 (the default: 47 s
+    # from the click to the end in the browser) and 2.9 after 20.
+    epochs: int = setting(12, lo=1, hi=500, widget="number", label="Epochs")
     n: int = setting(2000, lo=100, hi=20_000, step=100, widget="number", label="Training glyphs")
     batch: int = setting(32, lo=1, hi=1024, widget="number", label="Batch size")
     k: int = setting(1, lo=1, hi=10, widget="number", label="k: D steps per G step", formula=ALTERNATION_LATEX)
