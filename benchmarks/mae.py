@@ -1,6 +1,6 @@
 """The masked autoencoder of the Masked image modeling page: reconstruction and linear probes at the defaults.
 
-Trains ``MaeConfig()`` (25 epochs of 3,000 shape crops, 75 % of the 64 patches hidden) with the supervised
+Trains ``MaeConfig()`` (20 epochs of 3,000 shape crops, 75 % of the 64 patches hidden) with the supervised
 bound on (the same encoder trained with the shape labels for the same epochs), then the masking ratio 0.25
 and the 8 × 8 patches of the page's other lessons. For each: training seconds, Eq. 5 on 1,000 held-out crops
 against the no-context baseline (every hidden patch painted the mean visible colour), and linear-probe
