@@ -129,6 +129,13 @@ def setting(default, **declaration) -> dataclasses.Field:
     return dataclasses.field(default=spec.default, metadata={"setting": spec})
 
 
+def setting_of(config_class, name: str, default) -> dataclasses.Field:
+    """A field with `config_class`'s setting `name` (its bounds, labels and formula) and another default: a
+    subclass's own default for an inherited setting."""
+    spec = dataclasses.replace(config_class.settings()[name], default=default, name="")
+    return dataclasses.field(default=default, metadata={"setting": spec})
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     """Base of every settings dataclass: validated on construction, bounds in the fields.

@@ -49,8 +49,8 @@ import numpy as np
 import tensorflow as tf
 
 from toolkit import validation
-from toolkit.config import Config, setting
-from toolkit.generative.glyph_gan import GlyphGanConfig, setting_of
+from toolkit.config import Config, setting, setting_of
+from toolkit.generative.glyph_gan import GlyphGanConfig
 from toolkit.train import Callback, fit
 
 DRAG_LATEX = {

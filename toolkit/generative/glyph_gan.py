@@ -27,7 +27,7 @@ import keras
 import numpy as np
 
 from toolkit import validation
-from toolkit.config import Config, setting
+from toolkit.config import Config, setting, setting_of
 from toolkit.generative.dcgan import dcgan_discriminator, dcgan_generator
 from toolkit.generative.gan import GAN, ConditionalGAN, numpy_noise
 from toolkit.generative.gan_losses import (
@@ -95,12 +95,6 @@ class GlyphGanConfig(Config):
         if self.batch > self.n:
             raise ValueError(f"`batch` ({self.batch}) is larger than the {self.n} training glyphs; "
                              "choose a batch of at most the dataset's size.")
-
-
-def setting_of(config_class, name: str, default):
-    """A field with `config_class`'s setting `name` (its bounds and labels) and another default."""
-    spec = dataclasses.replace(config_class.settings()[name], default=default, name="")
-    return dataclasses.field(default=default, metadata={"setting": spec})
 
 
 @dataclasses.dataclass(frozen=True)
