@@ -88,6 +88,12 @@ def assert_no_exception(at, what: str) -> None:
     assert not problems, f"{what} raised: {problems}"
 
 
+def page_script(url_path: str) -> str:
+    """The page's script name in demos/app_pages/ ("flip" for app_pages/flip.py), from ``PAGES``."""
+    path = next(path for entries in PAGES.values() for path, _title, _icon, page in entries if page == url_path)
+    return path.removeprefix("app_pages/").removesuffix(".py")
+
+
 def open_page(script: str, *, timeout: float = 300, **params):
     """The page ``demos/app_pages/<script>.py`` in AppTest, run once with the URL parameters `params`."""
     from streamlit.testing.v1 import AppTest
@@ -120,16 +126,13 @@ def train_smallest_run(url_path: str, *, timeout: float = 300, **params):
 
     A page test that calls this with the url_path written out (``train_smallest_run("flip")``) stands in for
     the generic run of that page in test_pages_apptest.py, which trains only the pages nobody else trains."""
-    path = next(path for entries in PAGES.values() for path, _title, _icon, page in entries if page == url_path)
-    at = open_page(path.removeprefix("app_pages/").removesuffix(".py"), timeout=timeout,
-                   **{**SMALLEST_RUN[url_path], **params})
-    train = [b for b in at.button if b.label == "Train"]
-    assert train, f"{path} has no Train button"
-    click_and_finish(at, "Train", timeout=timeout)
-    assert_no_exception(at, f"{path} after clicking Train")
-    assert not [e.value for e in at.error], f"{path} shows an error after its smallest training"
+    script = page_script(url_path)
+    at = open_page(script, timeout=timeout, **{**SMALLEST_RUN[url_path], **params})
+    click_and_finish(at, "Train", timeout=timeout)  # fails if the page has no Train button
+    assert_no_exception(at, f"{script} after clicking Train")
+    assert not [e.value for e in at.error], f"{script} shows an error after its smallest training"
     assert any(word in end_states(at) for word in ("Finished", "Did not learn")), \
-        f"{path} shows no end state after its smallest training: {end_states(at)!r}"
+        f"{script} shows no end state after its smallest training: {end_states(at)!r}"
     return at
 
 

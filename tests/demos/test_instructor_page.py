@@ -14,7 +14,7 @@ from demos.ui import lessons as registry
 from demos.ui import load
 from demos.ui.forms import widget_key
 from demos.ui.live import wait_all
-from tests.demos.conftest import DEMOS, assert_no_exception, open_page
+from tests.demos.conftest import DEMOS, assert_no_exception, open_page, page_script
 
 URL_PATHS = [entry[3] for entries in PAGES.values() for entry in entries]
 
@@ -100,8 +100,7 @@ LOCKED = [(url_path, key, lesson) for url_path in registry.SOURCES
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(("url_path", "key", "lesson"), LOCKED, ids=[row[0] for row in LOCKED])
 def test_a_locked_lesson_link_opens_its_page_with_the_lessons_controls_read_only(url_path, key, lesson):
-    script = next(e[0] for es in PAGES.values() for e in es if e[3] == url_path)[len("app_pages/"):-len(".py")]
-    at = open_page(script, **registry.lesson_query(lesson, lock=True))
+    at = open_page(page_script(url_path), **registry.lesson_query(lesson, lock=True))
     assert_no_exception(at, f"{url_path}?lesson={lesson.name} locked")
     assert not [w.value for w in at.warning if "URL parameter" in str(w.value)]
     widgets = {widget.key: widget for kind in ("number_input", "slider", "selectbox", "multiselect", "checkbox",
