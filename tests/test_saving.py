@@ -259,9 +259,9 @@ def transformer_cases() -> dict:
 
 def multimodal_cases() -> dict:
     """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
-    its encoder trained with labels, FILIP, FLIP (its patch drop inside), Flamingo's blocks and ImageBind's sound
-    encoder."""
-    from toolkit.multimodal import clip, filip, fine_grained, flamingo, flip, imagebind, mae_lab, masked, prompts
+    its encoder trained with labels, DINO (its student, teacher, head and encoder inside), FILIP, FLIP (its patch
+    drop inside), Flamingo's blocks and ImageBind's sound encoder."""
+    from toolkit.multimodal import clip, dino, filip, fine_grained, flamingo, flip, imagebind, mae_lab, masked, prompts
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -293,11 +293,22 @@ def multimodal_cases() -> dict:
         block.alpha_xattn.assign(0.5)  # open: the saved attention weights matter
         return model, [RNG.normal(size=(4, 3, 4)).astype("float32"), RNG.normal(size=(4, 2, 4)).astype("float32")]
 
+    def small_dino():
+        model = dino.Dino((8, 8, 3), patch_size=4, dim=8, depth=1, heads=2, clusters=5, hidden=6, bottleneck=3,
+                          local_size=4)
+        model.build()
+        for weight in model.teacher.weights:  # the teacher's own weights, not the student's copy, are saved
+            weight.assign(RNG.normal(size=weight.shape).astype("float32") * 0.1 + keras.ops.convert_to_numpy(weight))
+        return model, images(size=8, channels=3)
+
     def supervised_encoder():
         return mae_lab.SupervisedEncoder(small_mae()[0], 3), images(size=8, channels=3)
 
     return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner,
-            "FILIP": small_filip, "MaskedAutoencoder": small_mae, "SupervisedEncoder": supervised_encoder,
+            "FILIP": small_filip, "MaskedAutoencoder": small_mae,
+            "Dino": small_dino, "DinoNetwork": lambda: around(dino.DinoNetwork(4, 8, 1, 2, 5, 6, 3), 8, 8, 3),
+            "DinoHead": lambda: around(dino.DinoHead(5, 6, 3), 4), "PatchEncoder": lambda: around(
+                dino.PatchEncoder(4, 8, 1, 2), 8, 8, 3), "SupervisedEncoder": supervised_encoder,
             "TokenProjectionHead": lambda: around(fine_grained.TokenProjectionHead(5), 3, 4),
             "PerceiverResampler": lambda: around(flamingo.PerceiverResampler(latents=2, depth=1, heads=2), 3, 4),
             "GatedCrossAttentionDense": gated_block,
