@@ -259,9 +259,10 @@ def transformer_cases() -> dict:
 
 def multimodal_cases() -> dict:
     """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
-    its encoder trained with labels, DINO (its student, teacher, head and encoder inside), FILIP, FLIP (its patch
-    drop inside), Flamingo's blocks and ImageBind's sound encoder."""
-    from toolkit.multimodal import clip, dino, filip, fine_grained, flamingo, flip, imagebind, mae_lab, masked, prompts
+    its encoder trained with labels, DINO (its student, teacher, head and encoder inside), CoCa (its causal
+    blocks and attentional poolers inside), FILIP, FLIP (its patch drop inside), Flamingo's blocks and ImageBind's
+    sound encoder."""
+    from toolkit.multimodal import clip, coca, dino, filip, fine_grained, flamingo, flip, imagebind, mae_lab, masked, prompts
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -301,11 +302,17 @@ def multimodal_cases() -> dict:
             weight.assign(RNG.normal(size=weight.shape).astype("float32") * 0.1 + keras.ops.convert_to_numpy(weight))
         return model, images(size=8, channels=3)
 
+    def small_coca():
+        model = coca.CoCa((8, 8, 3), 10, dim=8, heads=2, caption_queries=2, embed_dim=4, text_length=4)
+        return model, [images(size=8, channels=3), np.array([[2, 3, 4, 0], [5, 0, 0, 0], [6, 7, 8, 9], [2, 2, 0, 0]],
+                                                            "int32")]
+
     def supervised_encoder():
         return mae_lab.SupervisedEncoder(small_mae()[0], 3), images(size=8, channels=3)
 
     return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner,
             "FILIP": small_filip, "MaskedAutoencoder": small_mae,
+            **dict.fromkeys(("CoCa", "CausalBlock", "AttentionalPooler"), small_coca),
             "Dino": small_dino, "DinoNetwork": lambda: around(dino.DinoNetwork(4, 8, 1, 2, 5, 6, 3), 8, 8, 3),
             "DinoHead": lambda: around(dino.DinoHead(5, 6, 3), 4), "PatchEncoder": lambda: around(
                 dino.PatchEncoder(4, 8, 1, 2), 8, 8, 3), "SupervisedEncoder": supervised_encoder,

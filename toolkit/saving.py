@@ -62,6 +62,7 @@ REGISTERED = {
     "toolkit.generative.vae": ("Reparameterization", "VAE"),
     "toolkit.generative.vqvae": ("VQVAE", "VectorQuantizer"),
     "toolkit.multimodal.clip": ("CLIP", "LogitScaleClip", "TextEncoder"),
+    "toolkit.multimodal.coca": ("AttentionalPooler", "CausalBlock", "CoCa"),
     "toolkit.multimodal.dino": ("Dino", "DinoHead", "DinoNetwork", "PatchEncoder"),
     "toolkit.multimodal.filip": ("FILIP",),
     "toolkit.multimodal.fine_grained": ("TokenProjectionHead",),
