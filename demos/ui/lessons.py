@@ -31,6 +31,7 @@ SOURCES: dict[str, tuple[tuple[str, str | None, str | None], ...]] = {
     "masked_images": (("masked-images", "toolkit.multimodal.mae_lab", "PRESETS"),),
     "flip": (("flip", "toolkit.multimodal.flip", "FLIP_PRESETS"),),
     "imagebind": (("imagebind", "toolkit.multimodal.imagebind", "BIND_PRESETS"),),
+    "coca": (("coca", "toolkit.multimodal.coca_lab", "PRESETS"),),
 }
 
 

@@ -47,11 +47,13 @@ from toolkit.transformers.attention import (DecoderBlock, EncoderBlock, MultiHea
 from toolkit.validation import check_float, check_positive_int
 
 LATEX = {
-    "pool": r"u = \mathrm{AttnPool}_1(H),\quad M = \mathrm{AttnPool}_q(H),\quad H = f(x) \in \mathbb{R}^{N\times d}",
+    "pool": r"u = \mathrm{AttnPool}_1(H),\quad M = \mathrm{AttnPool}_q(H)",
     "unimodal": r"[h_0, \dots, h_L, h_{cls}] = \mathrm{UniDec}([\mathrm{bos}, w_1, \dots, w_L, \mathrm{cls}])",
     "multimodal": r"p(w_{t+1} \mid w_{\le t}, x) = \mathrm{softmax}(\mathrm{MultiDec}(h_{\le t}, M)\,W_o)",
-    "loss": r"\mathcal{L} = \lambda_{con}\,\mathcal{L}_{con} + \lambda_{cap}\,\mathcal{L}_{cap},\quad "
-            r"\mathcal{L}_{cap} = -\tfrac{1}{L+1}\textstyle\sum_{t=0}^{L} \log p(w_{t+1} \mid w_{\le t}, x)",
+    "loss": r"\mathcal{L} = \lambda_{con}\,\mathcal{L}_{con} + \lambda_{cap}\,\mathcal{L}_{cap}",
+    "contrastive": r"\mathcal{L}_{con} = \tfrac{1}{2}[\mathrm{CE}(S, I) + \mathrm{CE}(S^\top, I)],\ "
+                   r"S_{ij} = e^s\,\hat u_i \cdot \hat v_j",
+    "caption": r"\mathcal{L}_{cap} = -\tfrac{1}{L+1}\textstyle\sum_{t=0}^{L} \log p(w_{t+1} \mid w_{\le t}, x)",
 }
 
 
@@ -136,13 +138,13 @@ class AttentionalPooler(keras.layers.Layer):
 
 
 def image_encoder(image_shape, dim: int, heads: int) -> keras.Model:
-    """f of Eq. 1: two (3 × 3 convolution, ReLU, 2 × 2 max-pool) stages (a 32 × 32 image gives an 8 × 8 grid),
-    grid positions, one pre-norm encoder block: (B, H, W, C) -> (B, HW/16, dim)."""
+    """f of Eq. 1: three (3 × 3 convolution, ReLU, 2 × 2 max-pool) stages (a 32 × 32 image gives a 4 × 4 grid),
+    grid positions, one pre-norm encoder block: (B, H, W, C) -> (B, HW/64, dim)."""
     images = keras.Input(image_shape)
-    x = keras.layers.Conv2D(dim // 2, 3, padding="same", activation="relu", name="conv_1")(images)
-    x = keras.layers.MaxPooling2D(2, name="pool_1")(x)
-    x = keras.layers.Conv2D(dim, 3, padding="same", activation="relu", name="conv_2")(x)
-    x = keras.layers.MaxPooling2D(2, name="pool_2")(x)
+    x = images
+    for stage, filters in enumerate((dim // 4, dim // 2, dim)):
+        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv_{stage + 1}")(x)
+        x = keras.layers.MaxPooling2D(2, name=f"pool_{stage + 1}")(x)
     rows, columns = x.shape[1], x.shape[2]
     tokens = keras.layers.Reshape((rows * columns, dim), name="tokens")(x)
     tokens = keras.layers.Add(name="positions")([tokens, ops.convert_to_tensor(grid_encoding(rows, columns, dim))[None]])

