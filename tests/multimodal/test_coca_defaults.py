@@ -2,7 +2,7 @@
 allowing model to captioning images [...] Model not only creates a global representation of the text, but also
 predicts word by word the text associated with the image."
 
-One default run (``CocaConfig()``: 15 epochs of 3,000 captioned crops, λ_con = λ_cap = 1; about 36 s of training
+One default run (``CocaConfig()``: 15 epochs of 3,000 captioned crops, λ_con = λ_cap = 1; about 31 s of training
 on 2 idle cores). On 1,000 held-out crops the greedy captions name the right shape (measured 0.74) and, where
 they name a colour, the right one (1.00); the same model classifies the shapes zero-shot from its contrastive
 embeddings (0.77) and from the likelihood of each prompt as its caption (0.75), where chance is 1/6. Slow.

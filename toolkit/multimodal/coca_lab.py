@@ -37,7 +37,7 @@ PROMPT = "a {}"
 class CocaConfig(Config):
     """Every setting of the CoCa run (the page's URL parameters are the field names).
 
-    Measured on 2 cores at the defaults (seed 0): 15 epochs of 3,000 crops in 36-40 s of training; on 1,000
+    Measured on 2 cores at the defaults (seed 0): 15 epochs of 3,000 crops in 31 s of training; on 1,000
     held-out crops the captions name the right shape 0.74 of the time (the right colour 1.00 where they name
     one, the right size 0.99), zero-shot 0.77 from the embeddings and 0.75 from the likelihoods. The
     contrastive loss sits at ln B for 7 epochs before it falls; alone (λ_cap = 0) it sat there for 13.
@@ -71,7 +71,7 @@ class CocaConfig(Config):
 PRESETS = (
     Preset("coca", "Contrast and caption (the defaults)",
            "Both losses at once: the same image encoder feeds the contrastive embedding (one pooled token) and the "
-           "captioning decoder (eight pooled tokens). After 15 epochs (about 40 s on 2 cores) the captions of "
+           "captioning decoder (eight pooled tokens). After 15 epochs (about 30 s on 2 idle cores) the captions of "
            "held-out crops name the right shape 0.74 of the time, and the same model classifies shapes zero-shot "
            "both ways: from its embeddings, as CLIP does (0.77), and from the likelihood of each prompt as the "
            "caption, as a captioner does (0.75); chance is 1/6.", {}),
