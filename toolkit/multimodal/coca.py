@@ -43,7 +43,7 @@ from keras import ops
 from toolkit.multimodal.clip import MAX_LOGIT_SCALE, LogitScaleClip, _pair, _unit, clip_loss
 from toolkit.multimodal.dino import grid_encoding
 from toolkit.transformers.attention import (DecoderBlock, EncoderBlock, MultiHeadAttention, SinusoidalPositionEncoding,
-                                            _Block, _causal_mask_like)
+                                            _causal_mask_like)
 from toolkit.validation import check_float, check_positive_int
 
 LATEX = {
@@ -85,19 +85,12 @@ def caption_loss(logits, targets, mask):
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class CausalBlock(_Block):
-    """UniDec's block: causal self-attention and the FFN, each with a residual (pre-norm); no cross-attention."""
+class CausalBlock(EncoderBlock):
+    """UniDec's block: an encoder block (pre-norm by default) whose self-attention is causal; no cross-attention."""
 
     def __init__(self, dim: int, heads: int, ffn_dim: int, dropout: float = 0.0, norm_first: bool = True,
                  **kwargs):
         super().__init__(dim, heads, ffn_dim, dropout, norm_first, **kwargs)
-        self.self_attention = self._attention("self_attention")
-        self.norm_1 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm_1")
-        self.norm_2 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm_2")
-
-    def build(self, x_shape):
-        self.self_attention.build(x_shape, x_shape)
-        self._build_sublayers(x_shape, (self.norm_1, self.norm_2))
 
     def call(self, x, training=None):
         causal = ops.expand_dims(_causal_mask_like(x), 0)  # (1, T, T): x_t sees x_0 … x_t
