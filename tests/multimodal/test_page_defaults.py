@@ -48,6 +48,9 @@ def test_coop_loses_the_novel_classes_and_cocoop_less(trained):
 
 
 def test_filip_retrieves_better_than_clip_on_the_same_scenes(trained):
+    """Fragile across CPUs: on a 2-core AMD EPYC with AVX-512 BF16 (oneDNN on), the same seed gives FILIP a mean
+    recall of 0.43 against this CLIP's 0.55 and the test fails, with December 2026's code before and after stop 43
+    alike (CI and the machines it was tuned on give FILIP the lead). Retuning the CLIP family is open (issue 12)."""
     from toolkit.data import shapes
     from toolkit.multimodal import filip
 
