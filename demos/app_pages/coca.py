@@ -38,10 +38,9 @@ def draw(frame):
     left, right = st.columns(2)
     histories = frame.histories()
     if histories:
-        left.plotly_chart(learning_curves(histories, "caption", title=f"L_cap (captioning), epoch {frame.epoch}"),
-                          key=f"{KEY}.live.caption")
-        left.plotly_chart(learning_curves(histories, "contrastive",
-                                          title=f"L_con (contrastive), epoch {frame.epoch}"), key=f"{KEY}.live.contrastive")
+        for loss, name in (("caption", "L_cap (captioning)"), ("contrastive", "L_con (contrastive)")):
+            left.plotly_chart(learning_curves(histories, loss, title=f"{name}, epoch {frame.epoch}"),
+                              key=f"{KEY}.live.{loss}")
     extras = frame.extras
     if "captions" in extras:
         right.plotly_chart(image_columns({"held-out crop": extras["images"]}, max_rows=lab.WATCHED, compact=True,

@@ -140,7 +140,8 @@ def image_encoder(image_shape, dim: int, heads: int) -> keras.Model:
         x = keras.layers.MaxPooling2D(2, name=f"pool_{stage + 1}")(x)
     rows, columns = x.shape[1], x.shape[2]
     tokens = keras.layers.Reshape((rows * columns, dim), name="tokens")(x)
-    tokens = keras.layers.Add(name="positions")([tokens, ops.convert_to_tensor(grid_encoding(rows, columns, dim))[None]])
+    positions = ops.convert_to_tensor(grid_encoding(rows, columns, dim))[None]
+    tokens = keras.layers.Add(name="positions")([tokens, positions])
     tokens = EncoderBlock(dim, heads, 2 * dim, norm_first=True, name="block")(tokens)
     return keras.Model(images, keras.layers.LayerNormalization(epsilon=1e-5, name="norm")(tokens),
                        name="image_encoder")
@@ -210,9 +211,9 @@ class CoCa(keras.Model):
         self.vocabulary_head.build(text)
         self.image_projection.build((None, self.dim))
         self.text_projection.build((None, self.dim))
+        scale = min(float(np.log(1.0 / self.temperature)), MAX_LOGIT_SCALE)
         self.logit_scale = self.add_weight(name="logit_scale", shape=(), constraint=LogitScaleClip(),
-                                           initializer=keras.initializers.Constant(min(float(np.log(1.0 / self.temperature)),
-                                                                                       MAX_LOGIT_SCALE)))
+                                           initializer=keras.initializers.Constant(scale))
         self.built = True
 
     # -- Eqs. 1-4 --------------------------------------------------------------------
@@ -235,17 +236,21 @@ class CoCa(keras.Model):
             states = block(states, memory, training=training)
         return self.vocabulary_head(self.multimodal_norm(states))
 
-    def embed(self, u, states, words):
-        """Eq. 5's unit embeddings: û of the image, v̂ of the text (its cls state, at position L + 1)."""
+    def image_embedding(self, u):
+        """û of Eq. 5."""
+        return _unit(self.image_projection(u))
+
+    def text_embedding(self, states, words):
+        """v̂ of Eq. 5: the text's cls state, at position L + 1, projected to unit length."""
         cls = ops.take_along_axis(states, ops.reshape(words + 1, (-1, 1, 1)), axis=1)[:, 0]
-        return _unit(self.image_projection(u)), _unit(self.text_projection(cls))
+        return _unit(self.text_projection(cls))
 
     def losses_of(self, images, tokens, training=False):
         """(L, L_con, L_cap) of Eq. 7 for a batch of pairs."""
         inputs, targets, mask, words = decoder_inputs(tokens, self.vocabulary)
         u, memory = self.image_features(images, training)
         states = self.unimodal_states(inputs, training)
-        image, text = self.embed(u, states, words)
+        image, text = self.image_embedding(u), self.text_embedding(states, words)
         contrastive = clip_loss(ops.exp(self.logit_scale) * ops.matmul(image, ops.transpose(text)))
         caption = caption_loss(self.multimodal_logits(states, memory, training), targets, mask)
         return self.contrastive_weight * contrastive + self.caption_weight * caption, contrastive, caption
@@ -253,9 +258,9 @@ class CoCa(keras.Model):
     def call(self, inputs, training=False):
         """[images, tokens] -> Eq. 4's logits (B, T + 2, V + 2) of the teacher-forced captions."""
         images, tokens = inputs
-        inputs_, _, _, _ = decoder_inputs(tokens, self.vocabulary)
+        ids = decoder_inputs(tokens, self.vocabulary)[0]
         _, memory = self.image_features(images, training)
-        return self.multimodal_logits(self.unimodal_states(inputs_, training), memory, training)
+        return self.multimodal_logits(self.unimodal_states(ids, training), memory, training)
 
     def train_step(self, data):
         images, tokens = _pair(data)
@@ -279,16 +284,14 @@ class CoCa(keras.Model):
 
     # -- NumPy helpers: embeddings, captions, likelihoods -------------------------------
     def encode_images(self, images, batch_size: int = 256) -> np.ndarray:
-        return np.concatenate([ops.convert_to_numpy(_unit(self.image_projection(self.image_features(
-            images[i:i + batch_size])[0]))) for i in range(0, len(images), batch_size)])
+        return np.concatenate([ops.convert_to_numpy(self.image_embedding(self.image_features(
+            images[i:i + batch_size])[0])) for i in range(0, len(images), batch_size)])
 
     def encode_texts(self, tokens, batch_size: int = 256) -> np.ndarray:
         rows = []
         for i in range(0, len(tokens), batch_size):
             inputs, _, _, words = decoder_inputs(tokens[i:i + batch_size], self.vocabulary)
-            states = self.unimodal_states(inputs)
-            cls = ops.take_along_axis(states, ops.reshape(words + 1, (-1, 1, 1)), axis=1)[:, 0]
-            rows.append(ops.convert_to_numpy(_unit(self.text_projection(cls))))
+            rows.append(ops.convert_to_numpy(self.text_embedding(self.unimodal_states(inputs), words)))
         return np.concatenate(rows)
 
     def caption_log_likelihood(self, images, tokens) -> np.ndarray:

@@ -106,8 +106,8 @@ def tokens(texts) -> np.ndarray:
 
 
 def words(ids) -> list[str]:
-    """The captions of word ids (N, T): padding and eos dropped."""
-    return tokenizer().decode(np.where(np.asarray(ids) >= len(tokenizer().vocabulary), 0, ids))
+    """The captions of ``CoCa.caption``'s word ids (N, T), padding dropped."""
+    return tokenizer().decode(ids)
 
 
 def build_coca(config: CocaConfig, image_shape) -> coca.CoCa:
@@ -190,10 +190,9 @@ class CocaResult:
                                                                         3)}
 
     def table(self) -> list[dict]:
-        """One row: the run, its captions' scores, its two zero-shot accuracies."""
-        return [{"epochs": self.run.epochs_done, "train (s)": round(self.run.wall_time, 1),
-                 "λ_con": self.config.contrastive_weight, "λ_cap": self.config.caption_weight,
-                 **self.caption_scores, **{f"zero-shot {k}": v for k, v in self.zero_shot.items()}}]
+        """One row: the run, its weights, its captions' scores, its two zero-shot accuracies."""
+        weights = {"λ_con": self.config.contrastive_weight, "λ_cap": self.config.caption_weight}
+        return [{**weights, **self.caption_table()[0], **{f"zero-shot {k}": v for k, v in self.zero_shot.items()}}]
 
     def caption_table(self) -> list[dict]:
         return [{"epochs": self.run.epochs_done, "train (s)": round(self.run.wall_time, 1), **self.caption_scores}]

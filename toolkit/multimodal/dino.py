@@ -226,7 +226,8 @@ def random_views(images, count: int, size: int, scale, grey: float, seed, recolo
     views = make_grey * grey_views + (1.0 - make_grey) * views
     if not recolour:
         return views
-    order = ops.take(ops.convert_to_tensor(PERMUTATIONS), keras.random.randint((n,), 0, len(PERMUTATIONS), seed=seed), axis=0)
+    chosen = keras.random.randint((n,), 0, len(PERMUTATIONS), seed=seed)
+    order = ops.take(ops.convert_to_tensor(PERMUTATIONS), chosen, axis=0)
     keep = keras.random.uniform((n, 1), seed=seed) >= recolour
     order = ops.where(keep, ops.convert_to_tensor([[0, 1, 2]]), order)
     return tf.gather(views, order, axis=3, batch_dims=1)
