@@ -260,9 +260,10 @@ def transformer_cases() -> dict:
 def multimodal_cases() -> dict:
     """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
     its encoder trained with labels, DINO (its student, teacher, head and encoder inside), CoCa (its causal
-    blocks and attentional poolers inside), FILIP, FLIP (its patch drop inside), Flamingo's blocks and ImageBind's
-    sound encoder."""
-    from toolkit.multimodal import clip, coca, dino, filip, fine_grained, flamingo, flip, imagebind, mae_lab, masked, prompts
+    blocks and attentional poolers inside), FILIP, STAIR (its two token projection heads inside), FLIP (its patch
+    drop inside), Flamingo's blocks and ImageBind's sound encoder."""
+    from toolkit.multimodal import (clip, coca, dino, filip, fine_grained, flamingo, flip, imagebind, mae_lab, masked,
+                                    prompts, stair)
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -275,6 +276,12 @@ def multimodal_cases() -> dict:
 
     def small_filip():
         model = filip.FILIP((32, 32, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
+        return model, [images(size=32, channels=3), model.tokenize(["a red circle", "two shapes", "a star",
+                                                                    "a small blue cross"])]
+
+    def small_stair():
+        model = stair.STAIR((32, 32, 3), width=2, text_dim=8, heads=2, text_length=6, flops_weight=0.05,
+                            grounded=False)
         return model, [images(size=32, channels=3), model.tokenize(["a red circle", "two shapes", "a star",
                                                                     "a small blue cross"])]
 
@@ -311,12 +318,12 @@ def multimodal_cases() -> dict:
         return mae_lab.SupervisedEncoder(small_mae()[0], 3), images(size=8, channels=3)
 
     return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner,
-            "FILIP": small_filip, "MaskedAutoencoder": small_mae,
+            "FILIP": small_filip, "STAIR": small_stair, "MaskedAutoencoder": small_mae,
             **dict.fromkeys(("CoCa", "CausalBlock", "AttentionalPooler"), small_coca),
             "Dino": small_dino, "DinoNetwork": lambda: around(dino.DinoNetwork(4, 8, 1, 2, 5, 6, 3), 8, 8, 3),
             "DinoHead": lambda: around(dino.DinoHead(5, 6, 3), 4), "PatchEncoder": lambda: around(
                 dino.PatchEncoder(4, 8, 1, 2), 8, 8, 3), "SupervisedEncoder": supervised_encoder,
-            "TokenProjectionHead": lambda: around(fine_grained.TokenProjectionHead(5), 3, 4),
+            "TokenProjectionHead": lambda: around(fine_grained.TokenProjectionHead(5, bias=0.5), 3, 4),
             "PerceiverResampler": lambda: around(flamingo.PerceiverResampler(latents=2, depth=1, heads=2), 3, 4),
             "GatedCrossAttentionDense": gated_block,
             "FLIP": small_flip, "PatchDrop": small_flip,

@@ -68,6 +68,7 @@ REGISTERED = {
     "toolkit.multimodal.fine_grained": ("TokenProjectionHead",),
     "toolkit.multimodal.flamingo": ("GatedCrossAttentionDense", "PerceiverResampler"),
     "toolkit.multimodal.flip": ("FLIP", "PatchDrop"),
+    "toolkit.multimodal.stair": ("STAIR",),
     "toolkit.multimodal.imagebind": ("SoundBinder",),
     "toolkit.multimodal.mae_lab": ("SupervisedEncoder",),
     "toolkit.multimodal.masked": ("MaskedAutoencoder",),

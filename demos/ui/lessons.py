@@ -32,6 +32,7 @@ SOURCES: dict[str, tuple[tuple[str, str | None, str | None], ...]] = {
     "flip": (("flip", "toolkit.multimodal.flip", "FLIP_PRESETS"),),
     "imagebind": (("imagebind", "toolkit.multimodal.imagebind", "BIND_PRESETS"),),
     "coca": (("coca", "toolkit.multimodal.coca_lab", "PRESETS"),),
+    "stair": (("stair", "toolkit.multimodal.stair", "PRESETS"),),
 }
 
 

@@ -83,13 +83,17 @@ def global_similarity(patches, tokens, token_mask=None):
 class TokenProjectionHead(keras.layers.Layer):
     """STAIR's head, Eq. 4: hidden states (B, T, d) [and a (B, T) token mask] -> w (B, V), w ≥ 0.
 
-    ``head(hidden, token_mask=None)``: padding tokens (token_mask 0) give no word any weight.
+    ``head(hidden, token_mask=None)``: padding tokens (token_mask 0) give no word any weight. `bias` starts every
+    b_k there: 0 (Keras's default) leaves about half the words dead (ReLU at 0, no gradient) from the first step;
+    a positive bias starts every word alive and leaves it to the FLOPs regularizer to switch words off.
     """
 
-    def __init__(self, vocabulary_size: int, **kwargs):
+    def __init__(self, vocabulary_size: int, bias: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.vocabulary_size = check_positive_int("vocabulary_size", vocabulary_size)
-        self.projection = keras.layers.Dense(self.vocabulary_size, name="projection")
+        self.bias = float(bias)
+        self.projection = keras.layers.Dense(self.vocabulary_size, name="projection",
+                                             bias_initializer=keras.initializers.Constant(self.bias))
 
     def build(self, input_shape):
         self.projection.build(input_shape)
@@ -104,7 +108,7 @@ class TokenProjectionHead(keras.layers.Layer):
         return (input_shape[0], self.vocabulary_size)
 
     def get_config(self):
-        return {**super().get_config(), "vocabulary_size": self.vocabulary_size}
+        return {**super().get_config(), "vocabulary_size": self.vocabulary_size, "bias": self.bias}
 
 
 def flops_regularizer(weights):

@@ -67,6 +67,49 @@ def zero_shot_curve(accuracy_by_epoch: dict, *, chance: float | None = None, tit
                         y_title="accuracy", showlegend=False)
 
 
+def word_weights(weights, images, words, *, title=None) -> go.Figure:
+    """STAIR's embeddings as a heatmap: rows the images (thumbnails at the left), columns vocabulary words, each
+    cell the image's weight w_k on that word; exact zeros stay blank, so sparsity is what the eye sees."""
+    weights = as_array("weights", weights, ndims=(2,), expected="an (N, V) array of word weights")
+    images = as_array("images", images, ndims=(4,), expected="an (N, H, W, C) array of images")
+    if len(images) != len(weights) or weights.shape[1] != len(words):
+        raise ValueError(f"`weights` must have one row per image and one column per word, received {weights.shape} "
+                         f"for {len(images)} images and {len(words)} words.")
+    count = len(images)
+    shown = np.where(weights > 0, weights, np.nan)[::-1]  # a zero weight is no word at all: blank
+    text = np.where(weights > 0, np.round(weights, 1).astype(str), "")[::-1]
+    fig = go.Figure(go.Heatmap(
+        z=shown, x=list(words), y=[f"x{i + 1}" for i in range(count)][::-1], colorscale="Viridis", zmin=0,
+        colorbar={"title": {"text": "w<sub>k</sub>"}}, text=text, texttemplate="%{text}",
+        textfont={"size": SMALLEST_FONT}, hovertemplate="image %{y}, word '%{x}': w = %{z:.2f}<extra></extra>",
+        xgap=1, ygap=1))
+    for i in range(count):
+        fig.add_layout_image(source=png_data_uri(rgba(np.clip(images[i], 0, 1))), xref="paper", yref="y",
+                             x=-0.01, y=count - 1 - i, sizex=0.9, sizey=0.9, xanchor="right", yanchor="middle",
+                             layer="above")
+    fig.update_xaxes(showgrid=False, tickangle=-45)
+    fig.update_yaxes(showticklabels=False, showgrid=False)
+    return apply_layout(fig, title=title or "Each image's weight on each word (blank: exactly 0)", wide=True,
+                        height=count * CELL_PX + 130, margin={"l": THUMB_MARGIN, "b": 110},
+                        plot_bgcolor="#ffffff")
+
+
+def reading_curves(accuracy_by_epoch: dict, *, chance: dict, title=None) -> go.Figure:
+    """Accuracies against the epoch, one line per name ({epoch: {name: accuracy}}), each name's chance dashed in its
+    colour (STAIR's shape and colour read off the image embedding)."""
+    epochs = sorted(int(epoch) for epoch in accuracy_by_epoch)
+    names = list(accuracy_by_epoch[epochs[0]]) if epochs else list(chance)
+    fig = go.Figure()
+    for index, name in enumerate(names):
+        fig.add_trace(go.Scatter(x=epochs, y=[accuracy_by_epoch[e][name] for e in epochs], mode="lines+markers",
+                                 name=name, line={"color": run_color(index), "width": 3}))
+        if name in chance:
+            fig.add_hline(y=chance[name], line={"dash": "dash", "color": run_color(index), "width": 1.5})
+    fig.update_yaxes(range=[0, 1.02])
+    return apply_layout(fig, title=title or "Accuracy against the epoch (dashed: chance)", x_title="epoch",
+                        y_title="accuracy")
+
+
 def retrieved_scenes(images, scores, *, query: str, title=None) -> go.Figure:
     """The scenes a caption retrieves, best first, each titled with its cosine similarity u · v."""
     images = as_array("images", images, ndims=(4,), expected="a (k, H, W, C) array of images")
