@@ -1,5 +1,5 @@
-"""The CLIP page in AppTest: train a small CLIP, then zero-shot with edited prompts, retrieval, CoOp and
-CoCoOp on it; lessons and bad input.
+"""The CLIP page in AppTest: train a small CLIP, then zero-shot with edited prompts, K-LITE's knowledge
+(toolkit.multimodal.knowledge), retrieval, CoOp and CoCoOp on it; lessons and bad input.
 
 The page's default claims (zero-shot ≥ 0.9, CoOp's and CoCoOp's base / novel trade-off) are checked at
 the defaults in tests/multimodal/test_page_defaults.py; here the runs are as small as they go.
@@ -23,7 +23,7 @@ def test_first_render_asks_for_a_trained_clip_in_the_other_tabs():
     at = _page()
     assert_no_exception(at, "CLIP page")
     assert not at.warning and not at.error
-    assert sum("Train CLIP in the first tab" in info.value for info in at.info) == 3
+    assert sum("Train CLIP in the first tab" in info.value for info in at.info) == 4
     assert len(at.latex) >= 5  # a formula beside the controls
 
 
@@ -46,6 +46,14 @@ def test_a_trained_clip_classifies_zero_shot_retrieves_and_learns_prompts():
     assert any("'{}'" in e.value for e in at.error)  # one sentence, the page goes on
     at.text_area(key="clip.templates").set_value("a {}").run()
     assert not at.error
+
+    knowledge = table_with(at, "probe shapes")  # K-LITE's tab: the same probe, names alone and with their glosses
+    assert list(knowledge["prompts"]) == ["names only", "names + knowledge (K-LITE)"]
+    assert knowledge["example"][1] == "a tomato, a red circle" and "clip.fig.knowledge" in chart_keys(at)
+    at.multiselect(key="clip.concepts").set_value(["ruby"]).run()
+    assert any("at least two concepts" in w.value for w in at.warning)
+    at.multiselect(key="clip.concepts").set_value(["ruby", "sapphire"]).run()
+    assert_no_exception(at, "CLIP page with two concepts")
 
     at.text_input(key="clip.query").set_value("a large green square").run()
     assert_no_exception(at, "CLIP page retrieving a typed caption")
