@@ -41,7 +41,8 @@ def main() -> None:
     images, labels = filip_result.probe
     zero_shot = float(np.mean(filip.filip_zero_shot(model, images, shapes.SHAPES, lab.HAND_PROMPT) == labels))
     rows.append(("FILIP (token-wise)", filip_config, filip_result.run.wall_time, recalls, zero_shot))
-    print("| model | epochs | Adam η | train (s) | image→text R@1 | R@5 | text→image R@1 | R@5 | zero-shot 'a {}' |")
+    print("| model | epochs | Adam η | train (s) | image→text R@1 | R@5 | text→image R@1 | R@5 | "
+          "zero-shot 'a {}' |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, config, seconds, r, z in rows:
         print(f"| {name} | {config.clip_epochs} | {config.clip_lr:g} | {seconds:.1f} | {r['image → text'][1]:.3f} | "

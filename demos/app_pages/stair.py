@@ -18,11 +18,12 @@ st.markdown(
     "of images and text. For each image or text, STAIR constructs an embedding space in which each dimension of the "
     "vector corresponds to a vocabulary word. Each token in the dictionary is associated with a non-negative scalar "
     "value [...] TOKEN PROJECTION HEAD.* CLIP's two encoders, but instead of one abstract vector per side, a head "
-    f"scores every word of the vocabulary ({len(caption_vocabulary())} words) from every patch of the image and from every word of the "
-    "caption, and each word keeps its best score. The FLOPs regularizer sets the words an embedding does not need "
-    "to exactly 0, and STAIR's grounding lets a caption use only its own words, so the image must light up the words "
-    "of its caption. Then the embedding can be read: the heaviest shape word of a crop's w(x) is its shape, with no "
-    "prompt and no classifier. The crops and captions are the CoCa page's: \"a [size] [colour] shape\".")
+    f"scores every word of the vocabulary ({len(caption_vocabulary())} words) from every patch of the image and "
+    "from every word of the caption, and each word keeps its best score. The FLOPs regularizer sets the words an "
+    "embedding does not need to exactly 0, and STAIR's grounding lets a caption use only its own words, so the "
+    "image must light up the words of its caption. Then the embedding can be read: the heaviest shape word of a "
+    "crop's w(x) is its shape, with no prompt and no classifier. The crops and captions are the CoCa page's: "
+    "\"a [size] [colour] shape\".")
 st.latex(stair.LATEX["head"])
 st.latex(stair.LATEX["loss"])
 form = ui.settings_form(KEY, ui.settings(stair.StairConfig), columns=4, lessons=LESSONS)
@@ -47,7 +48,8 @@ def draw(frame):
         return
     left, right = st.columns([2, 1])
     left.plotly_chart(word_weights(extras["weights"], extras["images"], extras["words"],
-                                   title=f"Weights w_k(x) of 8 held-out crops, epoch {frame.epoch} (blank: exactly 0)"), key=f"{KEY}.live.words")
+                                   title=f"Weights w_k(x) of 8 held-out crops, epoch {frame.epoch} (blank: exactly 0)"),
+                      key=f"{KEY}.live.words")
     right.plotly_chart(reading_curves(extras["reading"], chance={"shape": 1 / len(shapes.SHAPES),
                                                                  "colour": 1 / len(shapes.COLOUR_NAMES),
                                                                  "size": 1 / len(shapes.SIZES)},
@@ -62,12 +64,12 @@ result = ui.finished(job)
 if result is not None and result.run.epochs_done:
     st.subheader("Reading the embeddings of held-out crops")
     ui.table(result.table())
-    st.caption(f"On {len(result.held_out[1]):,} held-out crops and their captions. Read off w(x): the crop's heaviest "
-               "shape (colour, size) word is its shape (colour, size), no prompt; chance 1/6, 1/6, 1/3. Zero-shot: the "
-               "prompt \"a {shape}\" nearest by the cosine of w(x) and w(t), CLIP's way. A word whose weight dies early "
-               "(a ReLU at 0 passes no gradient) does not come back: at the defaults 'diamond' and 'green' are such "
-               "words, which is why shape and colour stop near 5/6. The lessons untick the grounding (the loss falls "
-               "as far, the words mean nothing) and raise λ until every word is 0.")
+    st.caption(f"On {len(result.held_out[1]):,} held-out crops and their captions. Read off w(x): the crop's "
+               "heaviest shape (colour, size) word is its shape (colour, size), no prompt; chance 1/6, 1/6, 1/3. "
+               "Zero-shot: the prompt \"a {shape}\" nearest by the cosine of w(x) and w(t), CLIP's way. A word whose "
+               "weight dies early (a ReLU at 0 passes no gradient) does not come back: at the defaults 'diamond' and "
+               "'green' are such words, which is why shape and colour stop near 5/6. The lessons untick the "
+               "grounding (the loss falls as far, the words mean nothing) and raise λ until every word is 0.")
     ui.table(result.crop_words())
     query = st.text_input("A caption: its words w(t), and the held-out crops nearest to it", "a red circle",
                           max_chars=stair.QUERY_LENGTH, key=f"{KEY}.query")

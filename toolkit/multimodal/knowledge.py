@@ -41,7 +41,8 @@ GLOSSARY = {
 }
 PROBE_SEED, PROBE_COUNT = 1, 1500  # single-shape scenes the concepts are read on (the CLIP page's probe seed)
 TEMPLATE = "a {}"
-LATEX = r"t_c = \text{``a } c\text{''} + \text{``, ''} + \mathrm{gloss}(c),\qquad \hat y(x) = \arg\max_c\ u(x)^\top v(t_c)"
+LATEX = (r"t_c = \text{``a } c\text{''} + \text{``, ''} + \mathrm{gloss}(c),\qquad "
+         r"\hat y(x) = \arg\max_c\ u(x)^\top v(t_c)")
 
 
 def prompts(concepts, template: str = TEMPLATE, knowledge: bool = True, glossary=None) -> list[str]:
