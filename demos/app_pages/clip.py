@@ -1,5 +1,4 @@
-"""CLIP: contrastive image-text training, zero-shot classification, K-LITE's knowledge, retrieval, CoOp and
-CoCoOp."""
+"""CLIP: contrastive image-text training, zero-shot, K-LITE's knowledge, retrieval, CoOp and CoCoOp."""
 
 import streamlit as st
 
@@ -30,8 +29,7 @@ def train_clip():
     data = ui.cached_dataset(**lab.clip_data_spec(config)) if form.submitted else None
 
     def train(live):
-        monitor = lab.ClipMonitor()
-        live.watch(monitor)
+        live.watch(monitor := lab.ClipMonitor())
         return lab.run_clip(config, data, callbacks=live.callbacks, stop=live.stop, monitor=monitor)
 
     # a frame a second: the similarity matrix with its images is the heaviest live figure of the app, and
@@ -41,10 +39,7 @@ def train_clip():
     if result is not None and result.run.epochs_done:
         st.header("The trained CLIP on held-out scenes")
         ui.table(result.table())
-        st.caption("In-batch matching: the share of held-out images (and captions) whose pair is the most similar "
-                   f"in its batch. Zero-shot: {lab.PROBE_SCENES} single shapes of another seed, prompt "
-                   f"'{lab.HAND_PROMPT}'. R@k: the own caption (scene) among the k most similar of all "
-                   f"{len(result.captions)} held-out ones.")
+        st.caption(result.table_note())
     return result
 
 
@@ -57,10 +52,9 @@ def draw_clip(frame):
         right.plotly_chart(zero_shot_curve(extras["zero_shot"], chance=1 / len(shapes.SHAPES),
                                            title=f"Zero-shot accuracy, prompt '{lab.HAND_PROMPT}', epoch "
                                                  f"{frame.epoch}"), key=f"{TRAIN_KEY}.live.zero_shot")
-        scale = extras["scale"]
-        st.plotly_chart(similarity_matrix(extras["similarity"], extras["images"], extras["captions"],
-                                          title=f"Similarity S = e^s u·v of 8 held-out pairs, epoch {frame.epoch}: "
-                                                f"e^s = {scale:.1f} (τ = {1 / scale:.3f})"),
+        s = extras["scale"]
+        title = f"Similarity S = e^s u·v of 8 held-out pairs, epoch {frame.epoch}: e^s = {s:.1f} (τ = {1 / s:.3f})"
+        st.plotly_chart(similarity_matrix(extras["similarity"], extras["images"], extras["captions"], title=title),
                         key=f"{TRAIN_KEY}.live.similarity")
 
 
@@ -75,8 +69,7 @@ def zero_shot(result):
     templates = ui.config_or_none(lab.parse_templates, {"text": text})
     if templates is None:
         return
-    unknown = lab.unknown_words(result.model, templates)
-    if unknown:
+    if unknown := lab.unknown_words(result.model, templates):
         st.warning(f"The text encoder never read {', '.join(repr(w) for w in unknown)}: each becomes the one "
                    "'unknown' token. CLIP knows only the words of its captions.")
     rows = [{"prompt": t, "accuracy": round(result.zero_shot([t])[0], 3)} for t in templates]
@@ -92,40 +85,26 @@ def zero_shot(result):
 
 
 def external_knowledge(result):
-    st.markdown("The notes: *K-LITE introduced a mechanism to extend text knowledge via external knowledge [...] "
-                "During evaluation, the knowledge provides an additional source of information to improve model "
-                "inference.* This CLIP never read the word *tomato*: every concept below is the one unknown token, "
-                "so the prompts \"a tomato\" and \"a sapphire\" are the same text. K-LITE appends each concept's "
-                "entry from a knowledge source (WordNet, Wiktionary); here a small glossary written in the captions' "
-                "words.")
+    st.markdown(knowledge.INTRO)
     st.latex(knowledge.LATEX)
     concepts = st.multiselect("Concepts to tell apart (none of them a word CLIP read)", list(knowledge.GLOSSARY),
                               list(knowledge.GLOSSARY), key=f"{KEY}.concepts")
     if len(concepts) < 2:
-        st.warning("Choose at least two concepts: zero-shot picks one of them for every shape.")
-        return
+        return st.warning("Choose at least two concepts: zero-shot picks one of them for every shape.")
     ui.table([{"concept": c, "knowledge (gloss)": knowledge.GLOSSARY[c][0]} for c in concepts])
-    rows = knowledge.table(result.model, concepts)
+    rows, (labels, predicted) = knowledge.compare(result.model, concepts)
     ui.table(rows)
-    data = knowledge.probe(concepts, result.model.image_shape[0])
-    _, predicted = knowledge.zero_shot(result.model, concepts, True, data=data)
-    st.plotly_chart(confusion_matrix(data[1], predicted, concepts,
-                                     title=f"Zero-shot with knowledge on {len(predicted)} single shapes"),
-                    key=f"{KEY}.fig.knowledge")
-    st.caption("Probe: single shapes of another seed whose shape and colour are one of the concepts. Names only: "
-               "every prompt reads 'a <unknown>', so every shape goes to the first concept. K-LITE also trains with "
-               "the knowledge appended to the captions, so that the text encoder learns to read definitions; this "
-               "tab shows only the evaluation half, which works here because the glosses use the captions' words.")
+    st.plotly_chart(confusion_matrix(labels, predicted, concepts, title=f"Zero-shot with knowledge on {len(labels)} "
+                                     "single shapes"), key=f"{KEY}.fig.knowledge")
+    st.caption(knowledge.NOTE)
 
 
 def retrieval(result):
     st.latex(r"\text{recall@}k = \frac{1}{N}\sum_{i=1}^{N} \big[\mathrm{rank}_i(\text{own pair}) \le k\big]")
     query = st.text_input("Caption to search for", QUERY, max_chars=lab.QUERY_LENGTH, key=f"{KEY}.query")
     if not query.strip():
-        st.info("Type a caption, e.g. 'a large green square'.")
-        return
-    unknown = lab.unknown_words(result.model, [query])
-    if unknown:
+        return st.info("Type a caption, e.g. 'a large green square'.")
+    if unknown := lab.unknown_words(result.model, [query]):
         st.warning(f"Not in CLIP's vocabulary, read as 'unknown': {', '.join(repr(w) for w in unknown)}.")
     images, scores, _ = result.search(query)
     st.plotly_chart(retrieved_scenes(images, scores, query=query), key=f"{KEY}.fig.retrieved")
@@ -154,8 +133,7 @@ def prompt_learning(result):
         return
     ui.table(prompts.table())
     st.plotly_chart(base_novel_bars(prompts.table()), key=f"{PROMPT_KEY}.fig.bars")
-    st.caption("Base: held-out images of the base shapes, among the base classes; novel: images of the novel "
-               "shapes, among the novel classes, with the same learned prompt. The hand-written rows learn nothing.")
+    st.caption(lab.PROMPT_NOTE)
 
 
 trained_clip = None

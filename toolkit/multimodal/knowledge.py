@@ -41,6 +41,15 @@ GLOSSARY = {
 }
 PROBE_SEED, PROBE_COUNT = 1, 1500  # single-shape scenes the concepts are read on (the CLIP page's probe seed)
 TEMPLATE = "a {}"
+INTRO = ("The notes: *K-LITE introduced a mechanism to extend text knowledge via external knowledge [...] During "
+         "evaluation, the knowledge provides an additional source of information to improve model inference.* This "
+         "CLIP never read the word *tomato*: every concept below is the one unknown token, so the prompts \"a tomato\" "
+         "and \"a sapphire\" are the same text. K-LITE appends each concept's entry from a knowledge source (WordNet, "
+         "Wiktionary); here a small glossary written in the captions' words.")
+NOTE = ("Probe: single shapes of another seed whose shape and colour are one of the concepts. Names only: every prompt "
+        "reads 'a <unknown>', so every shape goes to the first concept. K-LITE also trains with the knowledge appended "
+        "to the captions, so that the text encoder learns to read definitions; this tab shows only the evaluation "
+        "half, which works here because the glosses use the captions' words.")
 LATEX = (r"t_c = \text{``a } c\text{''} + \text{``, ''} + \mathrm{gloss}(c),\qquad "
          r"\hat y(x) = \arg\max_c\ u(x)^\top v(t_c)")
 
@@ -82,11 +91,16 @@ def zero_shot(model, concepts, knowledge: bool, template: str = TEMPLATE, data=N
 
 def table(model, concepts, template: str = TEMPLATE) -> list[dict]:
     """Zero-shot with the concept names alone and with their knowledge, on the same probe shapes."""
+    return compare(model, concepts, template)[0]
+
+
+def compare(model, concepts, template: str = TEMPLATE) -> tuple[list[dict], tuple[np.ndarray, np.ndarray]]:
+    """``table``'s rows, and the probe's labels with the predictions of the prompts with knowledge."""
     data = probe(concepts, model.image_shape[0])
     rows = []
     for knowledge, name in ((False, "names only"), (True, "names + knowledge (K-LITE)")):
-        accuracy, _ = zero_shot(model, concepts, knowledge, template, data)
+        accuracy, predicted = zero_shot(model, concepts, knowledge, template, data)
         rows.append({"prompts": name, "example": prompts(concepts[:1], template, knowledge)[0],
                      "accuracy": round(accuracy, 3), "chance": round(1 / len(concepts), 3),
                      "probe shapes": len(data[1])})
-    return rows
+    return rows, (data[1], predicted)

@@ -241,6 +241,12 @@ class ClipResult:
         return {"image → text": {k: clip.recall_at_k(similarity, k) for k in (1, 5)},
                 "text → image": {k: clip.recall_at_k(similarity.T, k) for k in (1, 5)}}
 
+    def table_note(self) -> str:
+        """What ``table``'s columns measure, for the page."""
+        return ("In-batch matching: the share of held-out images (and captions) whose pair is the most similar in its "
+                f"batch. Zero-shot: {PROBE_SCENES} single shapes of another seed, prompt '{HAND_PROMPT}'. R@k: the own "
+                f"caption (scene) among the k most similar of all {len(self.captions)} held-out ones.")
+
     def search(self, text: str, k: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The held-out scenes most similar to `text`: images, cosine similarities, indices."""
         from toolkit.multimodal import clip
@@ -295,6 +301,8 @@ def run_clip(config: ClipConfig, data=None, *, callbacks=(), stop=None, monitor:
 PROMPT_METHODS = {"coop": "CoOp", "cocoop": "CoCoOp"}
 PROMPT_FORMULAS = {"coop": r"\text{CoOp: } t_c = [v_1, \dots, v_M, e(c)]",
                    "cocoop": r"\text{CoCoOp: } v_m(x) = v_m + \pi(x)"}
+PROMPT_NOTE = ("Base: held-out images of the base shapes, among the base classes; novel: images of the novel shapes, "
+               "among the novel classes, with the same learned prompt. The hand-written rows learn nothing.")
 SHOT_SCENES = 2000  # single-shape scenes (seed 2) the shots are drawn from
 
 

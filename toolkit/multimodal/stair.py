@@ -189,7 +189,6 @@ def describe(weights, vocabulary, k: int = 5) -> list[str]:
     return rows
 
 
-
 def text_weights(model: STAIR, texts, batch_size: int = 256) -> np.ndarray:
     """w(t) of N texts: (N, V) float32."""
     tokens = model.tokenize(list(texts))
