@@ -67,6 +67,13 @@ class FilipConfig(lab.ClipConfig):
             raise ValueError("FILIP here reads the CNN's last map as its patches: `clip_encoder` must be 'cnn'.")
 
 
+def patch_encoder(image_encoder) -> tuple[keras.Model, int, int]:
+    """The CNN image encoder up to its last map ``PATCH_LAYER``: (the model, patches P = h · w, channels)."""
+    model = keras.Model(image_encoder.inputs[0], image_encoder.get_layer(PATCH_LAYER).output, name="patch_encoder")
+    grid = model.outputs[0].shape
+    return model, int(grid[1]) * int(grid[2]), int(grid[3])
+
+
 @keras.saving.register_keras_serializable(package="toolkit")
 class FILIP(CLIP):
     """CLIP's arguments (``image_kind`` must be "cnn"); ``model({"images", "tokens"})`` is e^s · sim_I→T (B, B)."""
@@ -76,10 +83,7 @@ class FILIP(CLIP):
         if self.image_kind != "cnn":
             raise ValueError(f"FILIP here reads the CNN encoder's last map as patches: `image_kind` must be 'cnn', "
                              f"received {self.image_kind!r}.")
-        self.patch_encoder = keras.Model(self.image_encoder.inputs[0], self.image_encoder.get_layer(PATCH_LAYER).output,
-                                         name="patch_encoder")
-        grid = self.patch_encoder.outputs[0].shape
-        self.patch_count, channels = int(grid[1]) * int(grid[2]), int(grid[3])
+        self.patch_encoder, self.patch_count, channels = patch_encoder(self.image_encoder)
         self.patch_projection = keras.layers.Dense(self.embed_dim, use_bias=False, name="patch_projection")
         self.patch_projection.build((None, self.patch_count, channels))
         self.image_projection.trainable = False  # CLIP's pooled projection: FILIP never uses it

@@ -83,9 +83,7 @@ def zero_shot(model, concepts, knowledge: bool, template: str = TEMPLATE, data=N
     from toolkit.multimodal import clip
 
     images, labels = probe(concepts, model.image_shape[0]) if data is None else data
-    texts = clip.embed_texts(model, prompts(concepts, template, knowledge))
-    texts = texts / np.maximum(np.linalg.norm(texts, axis=1, keepdims=True), 1e-12)
-    predicted = np.argmax(clip.embed_images(model, images) @ texts.T, axis=1)
+    predicted = clip.zero_shot_predict(model, images, prompts(concepts, template, knowledge), "{}")  # whole prompts
     return float(np.mean(predicted == labels)), predicted
 
 

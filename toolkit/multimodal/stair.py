@@ -77,7 +77,7 @@ class STAIR(CLIP):
     """
 
     def __init__(self, *args, flops_weight: float = 0.01, grounded: bool = True, **kwargs):
-        from toolkit.multimodal.filip import PATCH_LAYER
+        from toolkit.multimodal.filip import patch_encoder
 
         super().__init__(*args, **kwargs)
         if self.image_kind != "cnn":
@@ -85,10 +85,7 @@ class STAIR(CLIP):
                              f"received {self.image_kind!r}.")
         self.flops_weight = check_float("flops_weight", flops_weight, 0.0, 1e3)
         self.grounded = bool(grounded)
-        self.patch_encoder = keras.Model(self.image_encoder.inputs[0], self.image_encoder.get_layer(PATCH_LAYER).output,
-                                         name="patch_encoder")
-        grid = self.patch_encoder.outputs[0].shape
-        self.patch_count, channels = int(grid[1]) * int(grid[2]), int(grid[3])
+        self.patch_encoder, self.patch_count, channels = patch_encoder(self.image_encoder)
         words = len(self.tokenizer)
         self.image_head = TokenProjectionHead(words, bias=HEAD_BIAS, name="image_head")
         self.image_head.build((None, self.patch_count, channels))
@@ -204,13 +201,17 @@ def active_words(weights) -> float:
 def reading_accuracy(model: STAIR, data) -> dict[str, float]:
     """How often the heaviest shape (colour, size) word of a crop's w(x) is its shape (colour, size): the
     embedding read as words, no prompt. `data`: crops with ``classes``, ``colours`` and ``sizes``."""
+    return reading_of(word_weights(model, data.images), model.vocabulary, data)
+
+
+def reading_of(weights, vocabulary, data) -> dict[str, float]:
+    """``reading_accuracy`` from the crops' w(x) (N, V), already computed."""
     from toolkit.data import shapes
 
-    weights = word_weights(model, data.images)
-    return {what: float(np.mean(read_words(weights, model.vocabulary, names) == np.asarray(truth)))
-            for what, names, truth in (("shape", shapes.SHAPES, data.classes), ("colour", shapes.COLOUR_NAMES,
-                                                                                data.colours),
-                                       ("size", shapes.SIZES, data.sizes))}
+    truths = (("shape", shapes.SHAPES, data.classes), ("colour", shapes.COLOUR_NAMES, data.colours),
+              ("size", shapes.SIZES, data.sizes))
+    return {what: float(np.mean(read_words(weights, vocabulary, names) == np.asarray(truth)))
+            for what, names, truth in truths}
 
 
 # ---------------------------------------------------------------- the STAIR page's lab
@@ -336,17 +337,24 @@ class StairResult:
         data, captions = self.held_out
         return word_weights(self.model, data.images), text_weights(self.model, captions)
 
+    @functools.cached_property
+    def unit_images(self) -> np.ndarray:
+        """w(x) / ‖w(x)‖ of the held-out crops: CLIP's u (``encode_images``), from the cached weights."""
+        images = self.weights[0]
+        return images / np.maximum(np.linalg.norm(images, axis=1, keepdims=True), 1e-12)
+
     def zero_shot(self) -> float:
         """CLIP's way: each crop goes to the shape whose prompt "a {shape}" is nearest (cosine of w(x), w(t))."""
         from toolkit.data import shapes
+        from toolkit.multimodal import clip
 
-        prompts = text_weights(self.model, [PROMPT.format(shape) for shape in shapes.SHAPES])
-        return float(np.mean(np.argmax(_cosines(self.weights[0], prompts), axis=1) == self.held_out[0].classes))
+        predicted = np.argmax(self.unit_images @ clip.class_embeddings(self.model, shapes.SHAPES, PROMPT).T, axis=1)
+        return float(np.mean(predicted == self.held_out[0].classes))
 
     def table(self) -> list[dict]:
         """Sparsity of both sides, the words read off w(x), and zero-shot with prompts."""
         images, texts = self.weights
-        reading = reading_accuracy(self.model, self.held_out[0])
+        reading = reading_of(images, self.model.vocabulary, self.held_out[0])
         return [{"epochs": self.run.epochs_done, "train (s)": round(self.run.wall_time, 1),
                  "zero weights w(x)": round(sparsity(images), 3), "words per crop": round(active_words(images), 1),
                  "words per caption": round(active_words(texts), 1),
@@ -366,16 +374,11 @@ class StairResult:
 
     def search(self, text: str, k: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The held-out crops nearest to `text` (cosine of w(x), w(t)): images, scores, and the text's w(t)."""
-        query = text_weights(self.model, [text])[0]
-        scores = _cosines(self.weights[0], query[None])[:, 0]
+        from toolkit.multimodal import clip
+
+        scores = self.unit_images @ clip.embed_texts(self.model, [text])[0]
         order = np.argsort(-scores, kind="stable")[:k]
-        return self.held_out[0].images[order], scores[order], query
-
-
-def _cosines(a, b) -> np.ndarray:
-    """(N, M) cosines of the rows of a (N, V) and b (M, V); a row of zeros has cosine 0 with everything."""
-    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-    return a @ (b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)).T
+        return self.held_out[0].images[order], scores[order], text_weights(self.model, [text])[0]
 
 
 def run_stair(config: StairConfig, *, callbacks=(), stop=None) -> StairResult:
