@@ -13,29 +13,20 @@ Timings depend on the machine's load; nothing asserts them.
 
 from __future__ import annotations
 
-import argparse
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without PYTHONPATH
 
+from benchmarks.lessons import run_lessons  # noqa: E402
 from toolkit.multimodal import coca_lab as lab  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 epochs each (a smoke run)")
-    args = parser.parse_args()
-    epochs = {"epochs": 2} if args.quick else {}
-    print(f"os.cpu_count() = {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}\n")
-    rows = []
-    for preset in lab.PRESETS:
-        result = lab.run_coca(lab.CocaConfig(**{**preset.values, **epochs}))
-        rows.append({"lesson": preset.title, **result.table()[0]})
-    header = list(rows[0])
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(str(row[k]) for k in header) + " |")
+    run_lessons(__doc__.splitlines()[0], lab.PRESETS, lambda values: lab.run_coca(lab.CocaConfig(**values)).table(),
+                {"epochs": 2})
 
 
 if __name__ == "__main__":

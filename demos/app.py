@@ -96,6 +96,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("app_pages/flip.py", "Patch dropping (FLIP)", ":material/blur_on:", "flip"),
         ("app_pages/imagebind.py", "Binding a third modality (ImageBind)", ":material/graphic_eq:", "imagebind"),
         ("app_pages/coca.py", "Contrastive captioners (CoCa)", ":material/subtitles:", "coca"),
+        ("app_pages/interface.py", "LLMs as interface (Frozen, Flamingo)", ":material/question_answer:", "interface"),
     ],
 }
 

@@ -261,9 +261,10 @@ def multimodal_cases() -> dict:
     """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
     its encoder trained with labels, DINO (its student, teacher, head and encoder inside), CoCa (its causal
     blocks and attentional poolers inside), FILIP, STAIR (its two token projection heads inside), FLIP (its patch
-    drop inside), Flamingo's blocks and ImageBind's sound encoder."""
-    from toolkit.multimodal import (clip, coca, dino, filip, fine_grained, flamingo, flip, imagebind, mae_lab, masked,
-                                    prompts, stair)
+    drop inside), Flamingo's blocks, ImageBind's sound encoder, the shapes' language model, and Frozen and
+    Flamingo-mini around one (the frozen model inside each)."""
+    from toolkit.multimodal import (clip, coca, dino, filip, fine_grained, flamingo, flip, imagebind, interface,
+                                    language, mae_lab, masked, prompts, stair)
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -317,7 +318,26 @@ def multimodal_cases() -> dict:
     def supervised_encoder():
         return mae_lab.SupervisedEncoder(small_mae()[0], 3), images(size=8, channels=3)
 
+    def small_lm():
+        return language.ShapesLM(12, dim=8, blocks=1, heads=2), np.array([[12, 3, 4, 0], [12, 5, 6, 7]], "int32")
+
+    def small_adapter(kind):
+        def build():
+            lm = small_lm()[0]
+            lm.build()
+            if kind == "frozen":
+                model = interface.FrozenPrefix(lm, (16, 16, 3), prefix_tokens=2)
+            else:
+                model = interface.FlamingoMini(lm, (16, 16, 3), latents=2)
+                for layer in model.gated:  # open: the saved cross-attention weights matter
+                    layer.alpha_xattn.assign(0.5)
+                    layer.alpha_dense.assign(-0.3)
+            return model, [images(size=16, channels=3), np.array([[12, 3, 4, 0], [12, 5, 6, 7]] * 2, "int32"),
+                           np.array([2, 3, 1, 2], "int32")]
+        return build
+
     return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner,
+            "ShapesLM": small_lm, "FrozenPrefix": small_adapter("frozen"), "FlamingoMini": small_adapter("flamingo"),
             "FILIP": small_filip, "STAIR": small_stair, "MaskedAutoencoder": small_mae,
             **dict.fromkeys(("CoCa", "CausalBlock", "AttentionalPooler"), small_coca),
             "Dino": small_dino, "DinoNetwork": lambda: around(dino.DinoNetwork(4, 8, 1, 2, 5, 6, 3), 8, 8, 3),

@@ -70,6 +70,8 @@ REGISTERED = {
     "toolkit.multimodal.flip": ("FLIP", "PatchDrop"),
     "toolkit.multimodal.stair": ("STAIR",),
     "toolkit.multimodal.imagebind": ("SoundBinder",),
+    "toolkit.multimodal.interface": ("FlamingoMini", "FrozenPrefix"),
+    "toolkit.multimodal.language": ("ShapesLM",),
     "toolkit.multimodal.mae_lab": ("SupervisedEncoder",),
     "toolkit.multimodal.masked": ("MaskedAutoencoder",),
     "toolkit.multimodal.prompts": ("PromptLearner",),

@@ -33,6 +33,7 @@ SOURCES: dict[str, tuple[tuple[str, str | None, str | None], ...]] = {
     "imagebind": (("imagebind", "toolkit.multimodal.imagebind", "BIND_PRESETS"),),
     "coca": (("coca", "toolkit.multimodal.coca_lab", "PRESETS"),),
     "stair": (("stair", "toolkit.multimodal.stair", "PRESETS"),),
+    "interface": (("interface", "toolkit.multimodal.interface_lab", "PRESETS"),),
 }
 
 

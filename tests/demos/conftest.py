@@ -48,6 +48,7 @@ SMALLEST_RUN: dict[str, dict[str, str]] = {
     "filip": {"clip_scenes": "500", "clip_epochs": "1", "clip_batch": "64", "clip_embed": "16"},
     "masked_images": {"n": "200", "epochs": "1", "batch": "64", "dim": "32", "depth": "1"},
     "stair": {"n": "200", "epochs": "1", "batch": "64"},
+    "interface": {"scenes": "200", "questions": "1", "epochs": "1", "batch": "64"},
     "coca": {"n": "200", "epochs": "1", "batch": "64", "dim": "32"},
     "flip": {"clip_scenes": "500", "clip_epochs": "1", "flip_epochs": "1", "clip_batch": "64"},
     "imagebind": {"clip_scenes": "500", "clip_epochs": "1", "bind_epochs": "1", "clip_batch": "64"},

@@ -47,6 +47,17 @@ def test_mistakes_are_one_sentence_before_the_first_step(arguments, error, messa
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
+def test_validation_may_hold_fewer_samples_of_a_one_number_input():
+    """Sample shapes are compared, not array shapes: a (N,) input beside an (M,) validation input is fine."""
+    features, scale = keras.Input((2,), name="features"), keras.Input((), name="scale")
+    model = keras.Model({"features": features, "scale": scale},
+                        keras.layers.Dense(2, activation="softmax")(features * scale[:, None]))
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy())
+    run = fit(model, {"features": X, "scale": np.ones(40, "float32")}, Y, epochs=1,
+              validation_data=({"features": X[:10], "scale": np.ones(10, "float32")}, Y[:10]))
+    assert run.status == "completed" and "val_loss" in run.history
+
+
 def test_labels_may_use_the_ignored_class():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
     model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(ignore_class=-1))

@@ -1,12 +1,14 @@
 """The CLIP page's figures (toolkit.viz.multimodal): the similarity matrix with its images and captions,
-the zero-shot curve, retrieved scenes, the base / novel bars; bad input named in one sentence."""
+the zero-shot curve, retrieved scenes, the base / novel bars; the LLMs-as-interface page's row of answered scenes
+and Flamingo's gates; bad input named in one sentence."""
 
 import json
 
 import numpy as np
 import pytest
 
-from toolkit.viz.multimodal import base_novel_bars, retrieved_scenes, similarity_matrix, zero_shot_curve
+from toolkit.viz.multimodal import (base_novel_bars, gate_curves, retrieved_scenes, scene_row, similarity_matrix,
+                                    zero_shot_curve)
 from toolkit.viz.theme import run_color
 
 RNG = np.random.default_rng(0)
@@ -57,3 +59,22 @@ def test_base_novel_bars_group_each_prompt_in_its_colour():
     assert fig.layout.barmode == "group"
     with pytest.raises(ValueError, match="rows"):
         base_novel_bars([])
+
+
+def test_scene_row_titles_each_scene_and_sizes_a_single_panel():
+    fig = scene_row(RNG.uniform(size=(3, 16, 16, 3)), ["how many shapes? 2 ✓", "a", "b"], title="answers")
+    assert [a.text for a in fig.layout.annotations][:3] == ["how many shapes? 2 ✓", "a", "b"]
+    small = scene_row(RNG.uniform(size=(1, 16, 16, 3)), ["scene 1"], title="one", panel=260)
+    assert 350 <= small.layout.height < 450  # a 260-pixel panel, its title and the figure title
+    with pytest.raises(ValueError, match="one title per image"):
+        scene_row(RNG.uniform(size=(2, 16, 16, 3)), ["only one"], title="x")
+
+
+def test_gate_curves_draw_both_gates_of_every_layer_and_keep_small_gates_visible():
+    gates = {0: [(0.0, 0.0), (0.0, 0.0)], 1: [(0.02, -0.01), (0.05, 0.03)], 2: [(0.04, -0.02), (0.08, 0.05)]}
+    fig = gate_curves(gates)
+    assert len(fig.data) == 4 and list(fig.data[2].y) == [0.0, 0.05, 0.08]  # layer 2's cross-attention gate
+    assert fig.data[1].line.dash == "dot" and fig.data[0].line.dash == "solid"
+    assert tuple(fig.layout.yaxis.range) == (-0.1, 0.1)  # 1.2 × 0.08 < 0.1
+    wide = gate_curves({0: [(0.0, 0.0)], 5: [(0.99, -0.9)]})
+    assert tuple(wide.layout.yaxis.range) == (-1.02, 1.02)

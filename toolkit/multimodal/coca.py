@@ -130,18 +130,24 @@ class AttentionalPooler(keras.layers.Layer):
         return {**super().get_config(), "queries": self.queries, "heads": self.heads}
 
 
+def grid_tokens(images, filters) -> keras.KerasTensor:
+    """One (3 × 3 convolution, ReLU, 2 × 2 max-pool) stage per entry of `filters`, then the grid's cells as tokens
+    with grid positions: (B, H, W, C) -> (B, HW / 4^stages, filters[-1])."""
+    x = images
+    for stage, width in enumerate(filters):
+        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv_{stage + 1}")(x)
+        x = keras.layers.MaxPooling2D(2, name=f"pool_{stage + 1}")(x)
+    rows, columns, dim = x.shape[1], x.shape[2], filters[-1]
+    tokens = keras.layers.Reshape((rows * columns, dim), name="tokens")(x)
+    positions = ops.convert_to_tensor(grid_encoding(rows, columns, dim))[None]
+    return keras.layers.Add(name="positions")([tokens, positions])
+
+
 def image_encoder(image_shape, dim: int, heads: int) -> keras.Model:
     """f of Eq. 1: three (3 × 3 convolution, ReLU, 2 × 2 max-pool) stages (a 32 × 32 image gives a 4 × 4 grid),
     grid positions, one pre-norm encoder block: (B, H, W, C) -> (B, HW/64, dim)."""
     images = keras.Input(image_shape)
-    x = images
-    for stage, filters in enumerate((dim // 4, dim // 2, dim)):
-        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv_{stage + 1}")(x)
-        x = keras.layers.MaxPooling2D(2, name=f"pool_{stage + 1}")(x)
-    rows, columns = x.shape[1], x.shape[2]
-    tokens = keras.layers.Reshape((rows * columns, dim), name="tokens")(x)
-    positions = ops.convert_to_tensor(grid_encoding(rows, columns, dim))[None]
-    tokens = keras.layers.Add(name="positions")([tokens, positions])
+    tokens = grid_tokens(images, (dim // 4, dim // 2, dim))
     tokens = EncoderBlock(dim, heads, 2 * dim, norm_first=True, name="block")(tokens)
     return keras.Model(images, keras.layers.LayerNormalization(epsilon=1e-5, name="norm")(tokens),
                        name="image_encoder")

@@ -197,7 +197,7 @@ def _check_validation_inputs(model, x, x_val):
     """
     _check_inputs(model, x_val, "validation_data")
     train, val = tf.nest.flatten(x), tf.nest.flatten(x_val)
-    if len(train) != len(val) or any(a.ndim != b.ndim or a.shape[-1:] != b.shape[-1:]
+    if len(train) != len(val) or any(a.ndim != b.ndim or a.shape[1:][-1:] != b.shape[1:][-1:]
                                      for a, b in zip(train, val)):
         shapes = [", ".join(str(tuple(a.shape[1:])) for a in group) for group in (val, train)]
         raise ValueError(f"`validation_data` has inputs of sample shape {shapes[0]}, but `x` "

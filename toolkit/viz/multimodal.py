@@ -117,10 +117,39 @@ def retrieved_scenes(images, scores, *, query: str, title=None) -> go.Figure:
     if len(scores) != len(images) or not len(images):
         raise ValueError(f"`scores` must hold one value per image, received {len(scores)} for {len(images)} images.")
     titles = [f"#{rank + 1}: {score:.2f}" for rank, score in enumerate(scores)]
-    fig = _panel_grid(list(images), titles, len(images))
-    panel = (WIDE_WIDTH - 20) / len(images)
-    return apply_layout(fig, title=title or f"Held-out scenes closest to “{query}” (cosine u·v)", wide=True,
-                        height=int(panel + 60), showlegend=False, margin={"l": 10, "r": 10, "b": 10})
+    return scene_row(images, titles, title=title or f"Held-out scenes closest to “{query}” (cosine u·v)")
+
+
+def scene_row(images, titles, *, title: str, panel: int | None = None) -> go.Figure:
+    """Scenes side by side across the page's width (or `panel` pixels each), each with a short title above it."""
+    images = as_array("images", images, ndims=(4,), expected="a (k, H, W, C) array of images")
+    if len(titles) != len(images) or not len(images):
+        raise ValueError(f"`titles` must hold one title per image, received {len(titles)} for {len(images)} images.")
+    fig = _panel_grid(list(images), list(titles), len(images))
+    wide = panel is None
+    panel = (WIDE_WIDTH - 20) / len(images) if wide else panel
+    return apply_layout(fig, title=title, wide=wide, height=int(panel + 90), showlegend=False,
+                        margin={"l": 10, "r": 10, "b": 10})
+
+
+def gate_curves(gates_by_epoch: dict, *, title=None) -> go.Figure:
+    """Flamingo's gates against the epoch ({epoch: [(tanh α_xattn, tanh α_dense) per gated layer]}): 0 at the
+    start, the frozen language model alone; how far each opens is how much the image changes its states."""
+    epochs = sorted(int(epoch) for epoch in gates_by_epoch)
+    layers = len(gates_by_epoch[epochs[0]]) if epochs else 0
+    fig = go.Figure()
+    for layer in range(layers):
+        for which, name in enumerate(("xattn", "dense")):
+            fig.add_trace(go.Scatter(x=epochs, y=[gates_by_epoch[e][layer][which] for e in epochs],
+                                     mode="lines+markers", name=f"tanh α_{name}, layer {layer + 1}",
+                                     line={"color": run_color(2 * layer + which), "width": 3,
+                                           "dash": "solid" if which == 0 else "dot"}))
+    fig.add_hline(y=0, line={"dash": "dash", "color": "#888888"})
+    widest = max((abs(value) for gates in gates_by_epoch.values() for pair in gates for value in pair), default=0.0)
+    reach = min(1.02, max(0.1, 1.2 * widest))  # small gates stay visible; never past tanh's ±1
+    fig.update_yaxes(range=[-reach, reach])
+    return apply_layout(fig, title=title or "Flamingo's gates tanh α (0: the frozen model alone)", x_title="epoch",
+                        y_title="tanh α")
 
 
 def base_novel_bars(rows: list[dict], *, colors: dict | None = None, title=None) -> go.Figure:
