@@ -190,3 +190,5 @@ def test_validation():
         lab.InterfaceConfig(scenes=200, questions=1, batch=256)
     with pytest.raises(ValueError):
         lab.InterfaceConfig(adapters=())
+    with pytest.raises(ValueError, match="at most 12,000 fit"):
+        lab.InterfaceConfig(scenes=6000, questions=3)

@@ -23,7 +23,8 @@ from toolkit.multimodal import interface, language
 from toolkit.rnn.lab import Preset
 
 ADAPTERS = {"frozen": "Frozen (visual prefix)", "flamingo": "Flamingo-mini (resampler + gated cross-attention)"}
-HELD_OUT_SCENES, HELD_OUT_SEED = 300, 1  # every question of each (about 2,500 pairs)
+HELD_OUT_SCENES, HELD_OUT_SEED = 300, 1  # every question of each (3,145 pairs)
+MAX_PAIRS = 12_000  # training pairs a run may hold: 12 kB each as uint8, so one run stays under 150 MB
 WATCHED = 6  # held-out scenes the live panel asks a question about, one of each kind
 LIVE_EVERY = 3  # the live accuracy curves score every third held-out pair (the table scores all)
 IMAGE_SIZE = 64
@@ -49,15 +50,19 @@ class InterfaceConfig(Config):
                                 help="Off: every α stays 0, so tanh α = 0 and the frozen model never reads the "
                                      "image.")
     epochs: int = setting(6, lo=1, hi=100, widget="number", label="Epochs (each adapter)")
-    scenes: int = setting(3000, lo=200, hi=10_000, step=100, widget="number", label="Training scenes")
-    questions: int = setting(2, lo=1, hi=6, label="Questions per scene")
+    scenes: int = setting(3000, lo=200, hi=6000, step=100, widget="number", label="Training scenes")
+    questions: int = setting(2, lo=1, hi=4, label="Questions per scene")
     batch: int = setting(128, choices=(32, 64, 128, 256), label="Batch size B")
     lr: float = setting(2e-3, lo=1e-5, hi=0.05, step=1e-4, label="Learning rate η (Adam)",
                         formula=interface.LATEX["loss"])
     seed: int = setting(0, lo=0, hi=2**31 - 1, label="Seed")
 
     def check(self) -> None:
-        if self.batch > self.scenes * self.questions:
+        pairs = self.scenes * self.questions
+        if pairs > MAX_PAIRS:
+            raise ValueError(f"{self.scenes:,} scenes × {self.questions} questions is {pairs:,} training pairs; at "
+                             f"most {MAX_PAIRS:,} fit in a run's memory here.")
+        if self.batch > pairs:
             raise ValueError(f"`batch` ({self.batch}) is larger than the {self.scenes * self.questions} training "
                              "pairs; choose a smaller batch or more scenes.")
 
