@@ -26,6 +26,7 @@ st.latex(language.LATEX["lm"])
 st.latex(interface.LATEX["loss"])
 form = ui.settings_form(KEY, ui.settings(lab.InterfaceConfig), columns=4, lessons=LESSONS)
 config = ui.config_or_stop(lab.InterfaceConfig, form.values)
+lab.warm_up()  # the blind model's scores (the live chart's dashed lines), computed while the student reads
 
 
 def train(live):

@@ -5,6 +5,7 @@ encoder, and the lab on a small run. The page's claim at its defaults is tests/m
 the Keras round trips are in tests/test_saving.py."""
 
 import json
+import threading
 
 import keras
 import numpy as np
@@ -172,6 +173,17 @@ def test_a_small_lab_run_fills_the_table_and_the_monitor():
     assert [row["model"] for row in rows] == [lab.BLIND, *lab.ADAPTERS.values()]
     assert {row["right"] for row in rows} <= {"yes", "no"}
     assert {row["right"] for row in lab.answers_to({}, image, "how many stars?", None)} == {""}
+
+
+def test_the_text_scores_are_warmed_once_in_the_background_and_shared():
+    lab.warm_up()
+    lab.warm_up()  # a second render starts nothing more
+    scores = lab.text_scores()  # waits for the background thread, or computes it
+    assert lab.text_scores() is scores and lab._text_scores.cache_info().misses == 1
+    assert set(scores) == {lab.BLIND, lab.READING} and scores[lab.READING]["all"] > scores[lab.BLIND]["all"]
+    for thread in [t for t in threading.enumerate() if t.name == "interface-warm-up"]:
+        thread.join(timeout=5)  # it ends right after handing its result to the cache
+        assert not thread.is_alive()
 
 
 def test_a_typed_question_is_normalized_or_refused_in_one_sentence():
