@@ -148,9 +148,9 @@ def small_lm_64():
 
 def test_text_answers_read_the_answer_after_the_question_or_after_a_caption():
     lm = language.pretrained()
-    said = interface.text_answers(lm, ["what colour is the circle"] * 2, ["a small red circle", "a large blue circle"])
+    said = language.answers(lm, ["what colour is the circle"] * 2, ["a small red circle", "a large blue circle"])
     assert said == ["red", "blue"]  # the pretrained model reads a caption in words
-    assert interface.text_answers(lm, ["is there a star"])[0] in ("yes", "no")
+    assert language.answers(lm, ["is there a star"])[0] in ("yes", "no")
 
 
 def test_accuracy_by_kind_by_hand():

@@ -12,7 +12,7 @@ a one-epoch run: with α at 0 nothing the adapter computes reaches the words, at
 import numpy as np
 import pytest
 
-from toolkit.multimodal import interface, language
+from toolkit.multimodal import language
 from toolkit.multimodal import interface_lab as lab
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
@@ -47,4 +47,4 @@ def test_with_the_gates_shut_flamingo_is_the_blind_model():
     model = result.runs[lab.ADAPTERS["flamingo"]].model
     assert model.gates() == [(0.0, 0.0), (0.0, 0.0)]
     data = lab.held_out()
-    assert model.answer(data.images, data.questions) == interface.text_answers(lab.blind_model(), data.questions)
+    assert model.answer(data.images, data.questions) == language.answers(lab.blind_model(), data.questions)

@@ -252,9 +252,6 @@ class FlamingoMini(VisualAdapter):
         return {**super().get_config(), "latents": self.latents, "train_gates": self.train_gates}
 
 
-text_answers = language.answers  # the frozen model's answers with no image (its prior), or after a text
-
-
 def accuracy_by_kind(questions, answers, said) -> dict[str, float]:
     """Answer accuracy per kind of question, and over all ("all")."""
     right = np.asarray([a == s for a, s in zip(answers, said)])

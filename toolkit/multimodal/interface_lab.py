@@ -172,7 +172,7 @@ def check_question(text: str) -> str:
 def answers_to(models: dict, image, question: str, truth: str | None) -> list[dict]:
     """One row per model: its answer to `question` about `image`, and whether it is `truth` (blank when the right
     answer is not known); the blind language model first."""
-    said = {BLIND: interface.text_answers(blind_model(), [question])[0]}
+    said = {BLIND: language.answers(blind_model(), [question])[0]}
     said.update({name: model.answer(image[None], [question])[0] for name, model in models.items()})
     return [{"model": name, "answer": answer, "right": "" if truth is None else ("yes" if answer == truth else "no")}
             for name, answer in said.items()]
@@ -214,9 +214,9 @@ _SCORES_LOCK, _WARMING = threading.Lock(), False
 def _text_scores() -> dict[str, dict[str, float]]:
     data, model = held_out(), blind_model()
     return {BLIND: interface.accuracy_by_kind(data.questions, data.answers,
-                                              interface.text_answers(model, data.questions)),
+                                              language.answers(model, data.questions)),
             READING: interface.accuracy_by_kind(data.questions, data.answers,
-                                                interface.text_answers(model, data.questions, data.captions))}
+                                                language.answers(model, data.questions, data.captions))}
 
 
 def build(config: InterfaceConfig, adapter: str) -> interface.VisualAdapter:
