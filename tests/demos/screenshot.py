@@ -174,8 +174,10 @@ _PANELS_JS = """() => [...document.querySelectorAll('[class*="st-key-live-"]')].
     figures: panel.querySelectorAll('[data-testid="stPlotlyChart"]').length,
     states: [...panel.querySelectorAll('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentWarning"],'
                                          + '[data-testid="stAlertContentError"]')].map(e => e.innerText.split(' · ')[0]),
+    ended: [...panel.querySelectorAll('[data-testid^="stAlertContent"]')].map(e => e.innerText).join(' '),
 }))"""
 _COUNT = re.compile(r"\b(?:epoch|step|update)s? (\d+)", re.IGNORECASE)
+_DONE_COUNT = re.compile(r"\b(?:epoch|step|update) (\d+)/\d+")  # a run's end line: "epoch 1/1"
 
 
 def panel_epochs(panel: dict) -> tuple[int | None, list[int]]:
@@ -206,10 +208,13 @@ def reveal_button(page, label: str, timeout_s: float = 10):
         page.wait_for_timeout(500)
 
 
-def _note(seen: dict, panel: dict, now: float, epoch, titled, stable: bool) -> None:
+def _note(seen: dict, panel: dict, now: float, epoch, titled, stable: bool, final: bool = False) -> None:
     from demos.ui.live import FIRST_STEP
 
-    if (epoch or FIRST_STEP.strip(" ·…") in panel["progress"]) and seen["first_progress"] is None:
+    # A one-epoch run can end between two reads: once it has ended, its end line's "epoch 1/1" counts
+    # as the progress seen (only then: an earlier run's panel may still show its end line after the click).
+    ended = final and any(int(n) > 0 for n in _DONE_COUNT.findall(panel.get("ended", "")))
+    if (epoch or ended or FIRST_STEP.strip(" ·…") in panel["progress"]) and seen["first_progress"] is None:
         seen["first_progress"] = now
     if panel["figures"] and seen["first_figure"] is None:
         seen["first_figure"] = now
@@ -259,7 +264,7 @@ def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: f
                 if any(p["figures"] for p in panels):
                     break
             for panel in panels:
-                _note(seen, panel, time.monotonic() - started, *panel_epochs(panel), stable=True)
+                _note(seen, panel, time.monotonic() - started, *panel_epochs(panel), stable=True, final=True)
             return seen
         time.sleep(poll_s)
     return seen
