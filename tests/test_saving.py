@@ -259,12 +259,12 @@ def transformer_cases() -> dict:
 
 def multimodal_cases() -> dict:
     """Chapter 11's CLIP (its text encoder and clipped temperature inside), a CoCoOp prompt learner, an MAE and
-    its encoder trained with labels, DINO (its student, teacher, head and encoder inside), CoCa (its causal
+    its encoder trained with labels, a BEiT, DINO (its student, teacher, head and encoder inside), CoCa (its causal
     blocks and attentional poolers inside), FILIP, STAIR (its two token projection heads inside), FLIP (its patch
     drop inside), Flamingo's blocks, ImageBind's sound encoder, the shapes' language model, and Frozen and
     Flamingo-mini around one (the frozen model inside each)."""
-    from toolkit.multimodal import (clip, coca, dino, filip, fine_grained, flamingo, flip, imagebind, interface,
-                                    language, mae_lab, masked, prompts, stair)
+    from toolkit.multimodal import (beit, clip, coca, dino, filip, fine_grained, flamingo, flip, imagebind,
+                                    interface, language, mae_lab, masked, prompts, stair)
 
     def small_clip():
         model = clip.CLIP((16, 16, 3), embed_dim=8, width=2, text_dim=8, heads=2, text_length=6)
@@ -293,6 +293,10 @@ def multimodal_cases() -> dict:
 
     def small_mae():
         return masked.MaskedAutoencoder((8, 8, 3), patch_size=4, dim=8, depth=1, heads=2, decoder_dim=4), images(
+            size=8, channels=3)
+
+    def small_beit():
+        return beit.MaskedTokenModel((8, 8, 3), num_codes=5, patch_size=4, dim=8, depth=1, heads=2), images(
             size=8, channels=3)
 
     def gated_block():
@@ -338,7 +342,7 @@ def multimodal_cases() -> dict:
 
     return {**dict.fromkeys(("CLIP", "LogitScaleClip", "TextEncoder"), small_clip), "PromptLearner": small_learner,
             "ShapesLM": small_lm, "FrozenPrefix": small_adapter("frozen"), "FlamingoMini": small_adapter("flamingo"),
-            "FILIP": small_filip, "STAIR": small_stair, "MaskedAutoencoder": small_mae,
+            "FILIP": small_filip, "STAIR": small_stair, "MaskedAutoencoder": small_mae, "MaskedTokenModel": small_beit,
             **dict.fromkeys(("CoCa", "CausalBlock", "AttentionalPooler"), small_coca),
             "Dino": small_dino, "DinoNetwork": lambda: around(dino.DinoNetwork(4, 8, 1, 2, 5, 6, 3), 8, 8, 3),
             "DinoHead": lambda: around(dino.DinoHead(5, 6, 3), 4), "PatchEncoder": lambda: around(

@@ -61,6 +61,7 @@ REGISTERED = {
     "toolkit.generative.tricks": ("MinibatchDiscrimination", "VirtualBatchNormalization"),
     "toolkit.generative.vae": ("Reparameterization", "VAE"),
     "toolkit.generative.vqvae": ("VQVAE", "VectorQuantizer"),
+    "toolkit.multimodal.beit": ("MaskedTokenModel",),
     "toolkit.multimodal.clip": ("CLIP", "LogitScaleClip", "TextEncoder"),
     "toolkit.multimodal.coca": ("AttentionalPooler", "CausalBlock", "CoCa"),
     "toolkit.multimodal.dino": ("Dino", "DinoHead", "DinoNetwork", "PatchEncoder"),
@@ -188,6 +189,28 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True, s
         if missing:
             raise ValueError(lacking(os.path.basename(os.fspath(path)), classes, missing))
     return keras.saving.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_uncompiled(model, path, **facts) -> None:
+    """Writes `model` to `path` (.keras) without its optimizer state (which would double the file) and `facts`
+    to `path` with the suffix .json; each file is written beside its place and renamed into it, so a
+    reader never sees half a file. For the models the toolkit ships as package data."""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plain = type(model).from_config(model.get_config())  # uncompiled: clone_model would keep the compile state
+    if not plain.built:
+        plain.build()
+    plain.set_weights(model.get_weights())
+    for target, write in ((path, plain.save), (path.with_suffix(".json"),
+                                                lambda name: Path(name).write_text(json.dumps(facts, indent=2) + "\n"))):
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=target.suffix)
+        os.close(handle)
+        write(temporary)
+        os.chmod(temporary, 0o644)  # mkstemp makes files private; shipped models are not secret
+        os.replace(temporary, target)
 
 
 def saved_classes(path) -> dict[str, str]:

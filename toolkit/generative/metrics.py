@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -231,17 +229,10 @@ def save_glyph_judge(judge: GlyphJudge, path, **provenance) -> None:
 
     An uncompiled copy is saved: the trained model's optimizer state would double its size.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".keras")  # renamed into place
-    os.close(handle)
-    plain = keras.Model.from_config(judge.model.get_config())  # clone_model would keep the compile state
-    plain.set_weights(judge.model.get_weights())
-    plain.save(temporary)
-    os.chmod(temporary, 0o644)  # mkstemp makes it private
-    os.replace(temporary, path)
+    from toolkit.saving import save_uncompiled
+
     facts = {"test_accuracy": round(judge.test_accuracy, 4), "version": JUDGE_VERSION, **provenance}
-    path.with_suffix(".json").write_text(json.dumps(facts, indent=2) + "\n")
+    save_uncompiled(judge.model, path, **facts)
 
 
 def load_glyph_judge(path) -> GlyphJudge:

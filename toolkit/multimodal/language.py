@@ -27,7 +27,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import keras
@@ -271,17 +270,9 @@ def scored(model: ShapesLM) -> dict:
 
 def save(model: ShapesLM, path, **facts) -> None:
     """Writes `path` (.keras, uncompiled: no optimizer state) and `path`.json (`facts`), each renamed into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".keras")
-    os.close(handle)
-    plain = ShapesLM.from_config(model.get_config())
-    plain.build()
-    plain.set_weights(model.get_weights())
-    plain.save(temporary)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
-    path.with_suffix(".json").write_text(json.dumps(facts, indent=2) + "\n")
+    from toolkit.saving import save_uncompiled
+
+    save_uncompiled(model, path, **facts)
 
 
 def facts() -> dict:

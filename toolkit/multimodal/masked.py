@@ -193,15 +193,27 @@ class MaskedAutoencoder(keras.Model):
 
     def unpatch(self, tokens) -> np.ndarray:
         """The inverse of ``patches``: (n, N, P²C) -> (n, H, W, C)."""
-        height, width, channels = self.image_shape
-        p = self.patch_size
-        grid = np.reshape(tokens, (-1, height // p, width // p, p, p, channels)).transpose(0, 1, 3, 2, 4, 5)
-        return grid.reshape(-1, height, width, channels)
+        return unpatch(tokens, self.image_shape, self.patch_size)
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape, "patch_size": self.patch_size,
                 "dim": self.dim, "depth": self.depth, "heads": self.heads, "decoder_dim": self.decoder_dim,
                 "decoder_depth": self.decoder_depth, "mask_ratio": self.mask_ratio, "seed": self.seed}
+
+
+def unpatch(tokens, image_shape, patch_size: int) -> np.ndarray:
+    """The inverse of ``patches``: (n, N, P²C) -> (n, H, W, C)."""
+    height, width, channels = image_shape
+    p = patch_size
+    grid = np.reshape(tokens, (-1, height // p, width // p, p, p, channels)).transpose(0, 1, 3, 2, 4, 5)
+    return grid.reshape(-1, height, width, channels)
+
+
+def greyed(images, hidden, patch_size: int) -> np.ndarray:
+    """`images` (n, H, W, C) with every hidden patch ((n, N) = 1) painted mid-grey: what the encoder is shown."""
+    images = np.asarray(images, np.float32)
+    target = ops.convert_to_numpy(patches(images, patch_size))
+    return unpatch(np.where(np.asarray(hidden)[..., None] > 0, 0.5, target), images.shape[1:], patch_size)
 
 
 def masked_patch_loss(target, predicted, hidden):
