@@ -20,9 +20,10 @@ st.markdown(
     "reads the **visible** patches of a 32×32 shape crop only; a light decoder puts a learned mask token where each "
     "hidden patch was and paints every patch back; only the hidden patches count in the loss (He et al., 2022). "
     "**BEiT** (Bao et al., 2022) asks for less than pixels: *before pre-train, learn an image tokenizer where an image "
-    "is tokenized into discrete visual tokens*; it replaces some patches by a mask embedding and predicts their tokens, "
-    "as BERT predicts masked words. No label is ever shown. Afterwards the decoder is dropped, and a **linear probe** (a logistic regression on the "
-    "frozen features) measures what the encoder learned about shape, colour and size.")
+    "is tokenized into discrete visual tokens*; it replaces some patches by a mask embedding and predicts their "
+    "tokens, as BERT predicts masked words. No label is ever shown. Afterwards the decoder (or token head) is dropped, and a "
+    "**linear probe** (a logistic regression on the frozen features) measures what the encoder learned about shape, "
+    "colour and size.")
 left, right = st.columns(2)
 left.markdown("**MAE**: the encoder reads the visible patches only")
 left.latex(masked.LATEX["encoder"])
@@ -52,9 +53,9 @@ def draw(frame):
                           key=f"{KEY}.live.loss")
     extras = frame.extras
     if "reconstruction" in extras:
-        columns = {"crop": extras["original"], "what the encoder sees": extras["masked"]}
+        columns = {"crop": extras["original"], "encoder's input": extras["masked"]}
         if "tokenizer" in extras:
-            columns.update({"its tokens, drawn": extras["tokenizer"], "hidden tokens guessed": extras["reconstruction"]})
+            columns.update({"its tokens": extras["tokenizer"], "guessed": extras["reconstruction"]})
         else:
             columns["visible + painted back"] = extras["reconstruction"]
         right.plotly_chart(image_columns(columns, max_rows=4, compact=True,
@@ -78,9 +79,10 @@ if result is not None and result.trained:
     st.latex(r"\hat y = \arg\max_c\,(W\,\mathrm{standardize}(\bar h(x)) + b)_c,\qquad "
              r"\bar h(x) = \tfrac{1}{N}\textstyle\sum_i h^i(x)\ \text{(every patch visible)}")
     ui.table(result.probes)
-    st.caption(f"A logistic regression per attribute on each encoder's mean token (MAE and BEiT share its shape), fitted on the {config.n} training "
-               f"crops' labels (or {lab.FEW_SHOTS} per shape) and scored on the held-out crops. Chance: 1/6 for the "
-               "shape, 1/6 for the colour, 1/3 for the size. Colour is in every pixel, so even an untrained encoder "
-               "gives it away; the shape needs the outline, which the MAE had to learn to paint the hidden patches. "
-               "Trained with the shape labels instead (the switch above), the same encoder reads the shape far "
-               "better and forgets some of the colour: labels teach what they name.")
+    st.caption(f"A logistic regression per attribute on each encoder's mean token (MAE and BEiT share its "
+               f"architecture), fitted on the {config.n} training crops' labels (or {lab.FEW_SHOTS} per shape) and "
+               "scored on the held-out crops. Chance: 1/6 for the shape, 1/6 for the colour, 1/3 for the size. Colour "
+               "is in every pixel, so even an untrained encoder gives it away; the shape needs the outline, which the "
+               "MAE and BEiT had to learn to put the hidden patches back. Trained with the shape labels instead (the "
+               "switch above), the same encoder reads the shape far better and forgets some of the colour: labels "
+               "teach what they name.")

@@ -19,7 +19,7 @@ shape labels 0.93 (0.89 with 10 labels), while its colour probe falls to 0.83: l
 (25 epochs, the default until December 2026, took 44 s for about the same numbers: 0.021, 0.82.)
 BEiT at its 40 % (the "Predict visual tokens" lesson): 20 epochs in 32 s; 0.77 of the held-out hidden tokens
 right against 0.60 for the most common visible token; shape probe 0.82 (untrained 0.73). At the MAE's 75 % its
-probe stays at the untrained encoder's (0.74 against 0.73; tokens 0.73 against 0.58): a token is a coarse
+probe stays near the untrained encoder's (0.74-0.76 against 0.73; tokens 0.73 against 0.58): a token is a coarse
 target, and three hidden patches in four leave too little to infer it from.
 """
 
@@ -103,8 +103,8 @@ PRESETS = (
            "the toolkit). BEiT replaces 40 % of the patches by a mask embedding and predicts their tokens, as BERT "
            "predicts masked words. After 20 epochs (about 35 s on 2 cores) it names 0.77 of the hidden tokens "
            "against 0.60 for the most common visible one, and its frozen features read the shape as well as the "
-           "MAE's (0.82 against 0.73 untrained). Hide 75 % instead and the probe stays at the untrained encoder's "
-           "(0.74): a token cannot be guessed from so little.", {"methods": ("beit",)}),
+           "MAE's (0.82 against 0.73 untrained). Hide 75 % instead and the probe stays near the untrained "
+           "encoder's (0.74–0.76): a token cannot be guessed from so little.", {"methods": ("beit",)}),
 )
 
 
