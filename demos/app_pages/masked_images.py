@@ -21,9 +21,9 @@ st.markdown(
     "hidden patch was and paints every patch back; only the hidden patches count in the loss (He et al., 2022). "
     "**BEiT** (Bao et al., 2022) asks for less than pixels: *before pre-train, learn an image tokenizer where an image "
     "is tokenized into discrete visual tokens*; it replaces some patches by a mask embedding and predicts their "
-    "tokens, as BERT predicts masked words. No label is ever shown. Afterwards the decoder (or token head) is dropped, and a "
-    "**linear probe** (a logistic regression on the frozen features) measures what the encoder learned about shape, "
-    "colour and size.")
+    "tokens, as BERT predicts masked words. No label is ever shown. Afterwards the decoder (or token head) is "
+    "dropped, and a **linear probe** (a logistic regression on the frozen features) measures what the encoder learned "
+    "about shape, colour and size.")
 left, right = st.columns(2)
 left.markdown("**MAE**: the encoder reads the visible patches only")
 left.latex(masked.LATEX["encoder"])
