@@ -91,7 +91,7 @@ def external_knowledge(result):
                               list(knowledge.GLOSSARY), key=f"{KEY}.concepts")
     if len(concepts) < 2:
         return st.warning("Choose at least two concepts: zero-shot picks one of them for every shape.")
-    ui.table([{"concept": c, "knowledge (gloss)": knowledge.GLOSSARY[c][0]} for c in concepts])
+    ui.table(knowledge.gloss_rows(concepts))
     rows, (labels, predicted) = knowledge.compare(result.model, concepts)
     ui.table(rows)
     st.plotly_chart(confusion_matrix(labels, predicted, concepts, title=f"Zero-shot with knowledge on {len(labels)} "

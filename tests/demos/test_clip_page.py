@@ -48,7 +48,8 @@ def test_a_trained_clip_classifies_zero_shot_retrieves_and_learns_prompts():
     assert not at.error
 
     knowledge = table_with(at, "probe shapes")  # K-LITE's tab: the same probe, names alone and with their glosses
-    assert list(knowledge["prompts"]) == ["names only", "names + knowledge (K-LITE)"]
+    assert list(knowledge["prompts"]) == ["names only", "names + knowledge (K-LITE)",
+                                          "names + knowledge in the dictionary's words"]
     assert knowledge["example"][1] == "a tomato, a red circle" and "clip.fig.knowledge" in chart_keys(at)
     at.multiselect(key="clip.concepts").set_value(["ruby"]).run()
     assert any("at least two concepts" in w.value for w in at.warning)

@@ -48,6 +48,31 @@ def test_names_alone_are_one_text_and_the_table_reports_both():
     accuracy, predicted = knowledge.zero_shot(model, concepts, knowledge=False)
     assert (predicted == predicted[0]).all()  # ties: every shape gets the same concept
     rows = knowledge.table(model, concepts)
-    assert [row["prompts"] for row in rows] == ["names only", "names + knowledge (K-LITE)"]
+    assert [row["prompts"] for row in rows] == ["names only", "names + knowledge (K-LITE)",
+                                                "names + knowledge in the dictionary's words"]
     assert rows[0]["accuracy"] == round(accuracy, 3) and rows[1]["example"] == "a tomato, a red circle"
+    assert rows[2]["example"] == "a tomato, a red round shape"
     assert rows[0]["chance"] == round(1 / 3, 3)
+
+
+def test_enrich_appends_each_shape_words_entry_once_in_order():
+    """K-LITE's training half (Eq. 3): plural or singular, each shape word's dictionary entry follows once."""
+    assert knowledge.enrich("a red circle") == "a red circle; circle: round"
+    assert knowledge.enrich("two stars and a circle above a star") == ("two stars and a circle above a star; "
+                                                                       "star: spiky; circle: round")
+    assert knowledge.enrich("no shape at all") == "no shape at all"
+
+
+def test_the_dictionary_is_written_in_words_no_caption_uses():
+    from toolkit.data.text import tokenize
+
+    captions = set(clip.caption_vocabulary())
+    new = set(knowledge.DEFINITIONS.values())
+    assert not new & captions and set(knowledge.DEFINITIONS) <= captions
+    assert knowledge.vocabulary() == clip.caption_vocabulary() + sorted(new)
+    described = knowledge.described()
+    assert described.keys() == knowledge.GLOSSARY.keys() and described["sun"][0] == "a yellow round shape"
+    for gloss, _, _ in described.values():  # every gloss word is read by a CLIP trained with knowledge
+        assert set(tokenize(gloss, True)) <= set(knowledge.vocabulary())
+    model = clip.CLIP((32, 32, 3), knowledge.vocabulary(), embed_dim=8, width=2, text_dim=8, heads=2)
+    assert 1 not in model.tokenize([knowledge.enrich("a red circle and a cross")])[0]  # no unknown word

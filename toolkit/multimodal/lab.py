@@ -25,6 +25,7 @@ import keras
 import numpy as np
 
 from toolkit.config import Config, setting
+from toolkit.multimodal import knowledge
 from toolkit.rnn.lab import Preset
 from toolkit.validation import check_float, check_seed
 
@@ -73,6 +74,9 @@ class ClipConfig(Config):
                               help="Each caption competes with the batch's B − 1 others: a larger batch gives "
                                    "more negatives.")
     clip_lr: float = setting(0.002, lo=1e-4, hi=0.05, step=1e-4, label="Learning rate (Adam)")
+    clip_knowledge: bool = setting(False, label="Train with knowledge (K-LITE)", formula=knowledge.TRAIN_LATEX,
+                                   help="Each caption followed by the dictionary entry of each shape word it names, "
+                                        "in words no caption uses (circle: round).")
     clip_seed: int = setting(0, lo=0, hi=9999, widget="number", label="Seed")
 
 
@@ -90,6 +94,12 @@ CLIP_PRESETS = (
            "0.55 after the same 30 epochs (0.94 with half the captions short), while the held-out captions are "
            "matched better than at the defaults (0.78 against 0.59): the easier pairing task teaches less about shapes.",
            {"clip_short": 0.0}),
+    Preset("k-lite", "K-LITE: train with knowledge",
+           "Every training caption is followed by the dictionary entry of each shape word it names, in words no caption "
+           "uses: 'a red circle; circle: round'. The Knowledge tab then asks for twelve concepts CLIP never read, "
+           "described in the dictionary's words ('a sun, a yellow round shape'): this CLIP tells them apart at 0.83 at "
+           "seed 0, where the CLIP of the defaults, for which 'round' is an unknown word, reads only the colour (0.42). "
+           "It costs little elsewhere: zero-shot 'a {shape}' 0.92 against 0.94.", {"clip_knowledge": True}),
 )
 
 
@@ -159,8 +169,8 @@ def probe_scenes(size: int = 64):
 def build_clip(config: ClipConfig, image_shape) -> keras.Model:
     from toolkit.multimodal.clip import CLIP
 
-    model = CLIP(image_shape, embed_dim=config.clip_embed, image_kind=config.clip_encoder,
-                 temperature=config.clip_temperature)
+    model = CLIP(image_shape, knowledge.vocabulary() if config.clip_knowledge else None, embed_dim=config.clip_embed,
+                 image_kind=config.clip_encoder, temperature=config.clip_temperature)
     model.compile(optimizer=keras.optimizers.Adam(config.clip_lr))
     return model
 
@@ -282,6 +292,8 @@ def run_clip(config: ClipConfig, data=None, *, callbacks=(), stop=None, monitor:
 
     data = data if data is not None else load(**clip_data_spec(config))
     captions = scene_captions(data, config.clip_short, config.clip_seed)
+    if config.clip_knowledge:  # K-LITE's training half, Eq. 3 of ``knowledge``
+        captions = [knowledge.enrich(caption) for caption in captions]
     n_test = max(len(data) // 10, WATCHED_PAIRS)
     train, test = data.take(slice(0, len(data) - n_test)), data.take(slice(len(data) - n_test, len(data)))
     model = seeded_build(lambda: build(config, data.input_shape), config.clip_seed)
