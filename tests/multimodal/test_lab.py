@@ -38,6 +38,14 @@ def test_config_bounds_and_the_novel_classes():
         lab.ClipConfig(clip_batch=7)
 
 
+def test_only_clip_trains_with_knowledge():
+    """K-LITE's captions need the dictionary's words in the vocabulary, which only ``build_clip`` adds."""
+    from toolkit.multimodal import filip
+
+    with pytest.raises(ValueError, match="CLIP only"):
+        filip.run_filip(filip.FilipConfig(clip_knowledge=True))
+
+
 def test_shots_are_balanced_and_the_probe_splits_reindex_labels():
     config = lab.PromptConfig(prompt_shots=3)
     x, y = lab.shots(config)

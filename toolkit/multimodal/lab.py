@@ -290,6 +290,9 @@ def run_clip(config: ClipConfig, data=None, *, callbacks=(), stop=None, monitor:
     from toolkit.train import fit
     from toolkit.train.compare import seeded_build
 
+    if config.clip_knowledge and build is not build_clip:
+        raise ValueError("Training with knowledge (`clip_knowledge`) is built for CLIP only: its vocabulary holds the "
+                         "dictionary's words; train this model with clip_knowledge=False.")
     data = data if data is not None else load(**clip_data_spec(config))
     captions = scene_captions(data, config.clip_short, config.clip_seed)
     if config.clip_knowledge:  # K-LITE's training half, Eq. 3 of ``knowledge``
