@@ -48,6 +48,8 @@ class ClipConfig(Config):
     after 10 epochs, while colours and sizes are learned first; 0.84 after 20), the five-prompt
     ensemble 0.94, "a photo of a {}" 0.90 ("photo" is a word CLIP never read). On another 2-core
     machine (other float rounding, the same seed) the shapes came later: 0.84 after 30 epochs.
+    With ``clip_knowledge`` (K-LITE's training half, ``knowledge.enrich``): 91 s, zero-shot 0.92, and the twelve
+    concepts of ``knowledge`` told apart from glosses in the dictionary's words at 0.83 (the default CLIP 0.42).
     """
 
     clip_scenes: int = setting(5000, lo=500, hi=20_000, step=500, widget="number", label="Scenes (train + held out)",
