@@ -432,6 +432,8 @@ def _status(job: Job, frame: Frame, running: bool, key: str, stop_label: str, co
                       on_click=job.request_stop, args=(f"you pressed {stop_label}",),
                       help="Stops within about a second; everything trained so far is kept.")
         top[1].caption(_waiting_line(frame) if frame.queue_position else _slots_caption())
+    else:  # the Stop row's place stays, so the figures below replace the running panel's own: drawn one place
+        st.empty()  # higher, those would stay on screen, faded, until the page's rerun after the run had ended
     run = frame.current
     if run is None:
         st.progress(0.0, text="Preparing the run (building the model, compiling the training loop)…")

@@ -167,15 +167,19 @@ def click_button(page, label: str, timeout_s: float = 300) -> None:
 
 # One read of every live panel on the page: its phase, the progress-bar text, the epoch (or
 # step) numbers in the progress bar and in its figures' titles, and how many figures it has.
-_PANELS_JS = """() => [...document.querySelectorAll('[class*="st-key-live-"]')].map(panel => ({
+# Elements Streamlit marks stale (faded while a rerun replaces them) are left out: they are the frame before.
+_PANELS_JS = """() => {
+  const fresh = (root, selector) => [...root.querySelectorAll(selector)].filter(e => !e.closest('[data-stale="true"]'));
+  return fresh(document, '[class*="st-key-live-"]').map(panel => ({
     phase: [...panel.classList].some(c => c.startsWith('st-key-live-done-')) ? 'done' : 'running',
-    progress: [...panel.querySelectorAll('[data-testid="stProgress"]')].map(e => e.innerText).join(' '),
-    titles: [...panel.querySelectorAll('.js-plotly-plot .gtitle')].map(e => e.textContent),
-    figures: panel.querySelectorAll('[data-testid="stPlotlyChart"]').length,
-    states: [...panel.querySelectorAll('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentWarning"],'
-                                         + '[data-testid="stAlertContentError"]')].map(e => e.innerText.split(' · ')[0]),
-    ended: [...panel.querySelectorAll('[data-testid^="stAlertContent"]')].map(e => e.innerText).join(' '),
-}))"""
+    progress: fresh(panel, '[data-testid="stProgress"]').map(e => e.innerText).join(' '),
+    titles: fresh(panel, '.js-plotly-plot .gtitle').map(e => e.textContent),
+    figures: fresh(panel, '[data-testid="stPlotlyChart"]').length,
+    states: fresh(panel, '[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentWarning"],'
+                         + '[data-testid="stAlertContentError"]').map(e => e.innerText.split(' · ')[0]),
+    ended: fresh(panel, '[data-testid^="stAlertContent"]').map(e => e.innerText).join(' '),
+  }));
+}"""
 _COUNT = re.compile(r"\b(?:epoch|step|update)s? (\d+)", re.IGNORECASE)
 _DONE_COUNT = re.compile(r"\b(?:epoch|step|update) (\d+)/\d+")  # a run's end line: "epoch 1/1"
 
@@ -258,11 +262,14 @@ def watch_training(page, label: str = "Train", timeout_s: float = 300, poll_s: f
         states = [state for p in panels for state in p["states"]]
         if panels and all(p["phase"] == "done" for p in panels) and states and (running or now > 3):
             seen["done"], seen["states"] = now, states
-            for _ in range(10):  # the last frame's figures, once the page's final rerun has drawn them
-                page.wait_for_timeout(500)
+            last = None
+            for _ in range(10):  # the last frame's figures, once the page's final rerun has drawn them and
+                page.wait_for_timeout(500)  # two reads agree (stale elements leave during the rerun)
                 panels = page.evaluate(_PANELS_JS)
-                if any(p["figures"] for p in panels):
+                reading = [(p["progress"], p["titles"]) for p in panels]
+                if any(p["figures"] for p in panels) and reading == last:
                     break
+                last = reading
             for panel in panels:
                 _note(seen, panel, time.monotonic() - started, *panel_epochs(panel), stable=True, final=True)
             return seen
