@@ -1,4 +1,4 @@
-"""K-LITE's knowledge at evaluation (Shen et al. 2022): a concept CLIP never read, described in words it did.
+"""K-LITE (Shen et al. 2022): concepts CLIP never read, described in words it did, at evaluation and in training.
 
 The notes: "K-LITE introduced a mechanism to extend text knowledge via external knowledge in order to provide
 more detailed informations. For example Wikipedia can be used ... During evaluation, the knowledge provides an
@@ -60,8 +60,8 @@ INTRO = ("The notes: *K-LITE introduced a mechanism to extend text knowledge via
          "and \"a sapphire\" are the same text. K-LITE appends each concept's entry from a knowledge source (WordNet, "
          "Wiktionary); here a small glossary written in the captions' words.")
 NOTE = ("Probe: single shapes of another seed whose shape and colour are one of the concepts. Names only: every prompt "
-        "reads 'a <unknown>', so every shape goes to the first concept. The glosses in the captions' words work for any "
-        "CLIP trained on these captions. The last row writes the shapes in a dictionary's words (circle: round, "
+        "reads 'a <unknown>', so every shape goes to the first concept. The glosses in the captions' words work for "
+        "any CLIP trained on these captions. The last row writes the shapes in a dictionary's words (circle: round, "
         "square: boxy, …) that no caption uses: a CLIP trained on plain captions reads them as unknown and tells the "
         "concepts apart by colour alone (5 of 12, about 0.42). K-LITE's training half (the 'Train with knowledge' "
         "switch, lesson 'K-LITE: train with knowledge') appends the dictionary's entry to every shape word of the "

@@ -97,11 +97,11 @@ CLIP_PRESETS = (
            "matched better than at the defaults (0.78 against 0.59): the easier pairing task teaches less about shapes.",
            {"clip_short": 0.0}),
     Preset("k-lite", "K-LITE: train with knowledge",
-           "Every training caption is followed by the dictionary entry of each shape word it names, in words no caption "
-           "uses: 'a red circle; circle: round'. The Knowledge tab then asks for twelve concepts CLIP never read, "
-           "described in the dictionary's words ('a sun, a yellow round shape'): this CLIP tells them apart at 0.83 at "
-           "seed 0, where the CLIP of the defaults, for which 'round' is an unknown word, reads only the colour (0.42). "
-           "It costs little elsewhere: zero-shot 'a {shape}' 0.92 against 0.94.", {"clip_knowledge": True}),
+           "Every training caption is followed by the dictionary entry of each shape word it names, in words no "
+           "caption uses: 'a red circle; circle: round'. The Knowledge tab then asks for twelve concepts CLIP never "
+           "read, described in the dictionary's words ('a sun, a yellow round shape'): this CLIP tells them apart at "
+           "0.83 at seed 0, where the CLIP of the defaults, for which 'round' is an unknown word, reads only the colour "
+           "(0.42). It costs little elsewhere: zero-shot 'a {shape}' 0.92 against 0.94.", {"clip_knowledge": True}),
 )
 
 
