@@ -101,7 +101,8 @@ CLIP_PRESETS = (
            "caption uses: 'a red circle; circle: round'. The Knowledge tab then asks for twelve concepts CLIP never "
            "read, described in the dictionary's words ('a sun, a yellow round shape'): this CLIP tells them apart at "
            "0.83 at seed 0, where the CLIP of the defaults, for which 'round' is an unknown word, reads only the "
-           "colour (0.42). It costs little elsewhere: zero-shot 'a {shape}' 0.92 against 0.94.", {"clip_knowledge": True}),
+           "colour (0.42). It costs little elsewhere: zero-shot 'a {shape}' 0.92 against 0.94.",
+           {"clip_knowledge": True}),
 )
 
 
