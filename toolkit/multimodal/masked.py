@@ -61,8 +61,51 @@ def _gather(tokens, ids):
     return ops.take_along_axis(tokens, ops.expand_dims(ids, -1), axis=1)
 
 
+class PatchEncoderModel(keras.Model):
+    """The encoder MAE and BEiT share (Eq. 3): the patch embedding E, `depth` pre-norm ViT blocks and a last
+    norm, with fixed sinusoidal positions E_pos; ``features`` is the image's feature vector, the mean of the
+    encoder's tokens with every patch visible. Subclasses add their heads and call ``build_encoder``."""
+
+    def __init__(self, image_shape, patch_size: int, dim: int, depth: int, heads: int, seed: int, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(int(v) for v in image_shape)
+        self.patch_size = check_positive_int("patch_size", patch_size)
+        height, width, _ = self.image_shape
+        if height % self.patch_size or width % self.patch_size:
+            raise ValueError(f"`patch_size` must divide the image's height and width, received "
+                             f"patch_size={patch_size} for a {height} × {width} image.")
+        self.patches_count = (height // self.patch_size) * (width // self.patch_size)
+        self.dim, self.depth, self.heads = (check_positive_int(n, v) for n, v in (("dim", dim), ("depth", depth),
+                                                                               ("heads", heads)))
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.embedding = PatchEmbedding(self.patch_size, self.dim, name="patch_embedding")
+        self.encoder_blocks = [EncoderBlock(self.dim, self.heads, 2 * self.dim, norm_first=True,
+                                            name=f"encoder_block_{i + 1}") for i in range(self.depth)]
+        self.encoder_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="encoder_norm")
+        self.encoder_position = ops.convert_to_tensor(positional_encoding(self.patches_count, self.dim)[None])
+
+    def build_encoder(self) -> None:
+        if not self.embedding.built:  # a subclass may build it first (its weights are drawn in build order)
+            self.embedding.build((None, *self.image_shape))
+        for block in self.encoder_blocks:
+            block.build((None, None, self.dim))
+        self.encoder_norm.build((None, None, self.dim))
+
+    def encoder_blocks_and_norm(self, tokens, training=None):
+        """Enc's blocks and last norm on (B, T, dim) tokens already embedded and positioned."""
+        for block in self.encoder_blocks:
+            tokens = block(tokens, training=training)
+        return self.encoder_norm(tokens)
+
+    def features(self, images, batch_size: int = 500) -> np.ndarray:
+        """The encoder's feature vector of every image (every patch visible)."""
+        return np.concatenate([ops.convert_to_numpy(self(images[i:i + batch_size], training=False))
+                               for i in range(0, len(images), batch_size)])
+
+
 @keras.saving.register_keras_serializable(package="toolkit")
-class MaskedAutoencoder(keras.Model):
+class MaskedAutoencoder(PatchEncoderModel):
     """MAE of Eqs. 1-5 for (H, W, C) images in [0, 1].
 
     ``model(images)`` is the encoder's feature vector (B, dim), every patch visible (the mean of Enc's
@@ -72,42 +115,23 @@ class MaskedAutoencoder(keras.Model):
 
     def __init__(self, image_shape=(32, 32, 3), patch_size: int = 4, dim: int = 64, depth: int = 2, heads: int = 4,
                  decoder_dim: int = 32, decoder_depth: int = 1, mask_ratio: float = 0.75, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.image_shape = tuple(int(v) for v in image_shape)
-        self.patch_size = check_positive_int("patch_size", patch_size)
-        height, width, channels = self.image_shape
-        if height % self.patch_size or width % self.patch_size:
-            raise ValueError(f"`patch_size` must divide the image's height and width, received "
-                             f"patch_size={patch_size} for a {height} × {width} image.")
-        self.patches_count = (height // self.patch_size) * (width // self.patch_size)
-        self.pixels = self.patch_size ** 2 * channels
-        self.dim, self.depth, self.heads = (check_positive_int(n, v) for n, v in (("dim", dim), ("depth", depth),
-                                                                               ("heads", heads)))
+        super().__init__(image_shape, patch_size, dim, depth, heads, seed, **kwargs)
         self.decoder_dim = check_positive_int("decoder_dim", decoder_dim)
         self.decoder_depth = check_positive_int("decoder_depth", decoder_depth)
         self.mask_ratio = check_float("mask_ratio", mask_ratio, 0.0, 1.0, open_high=True)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.embedding = PatchEmbedding(self.patch_size, self.dim, name="patch_embedding")
-        self.encoder_blocks = [EncoderBlock(self.dim, self.heads, 2 * self.dim, norm_first=True,
-                                            name=f"encoder_block_{i + 1}") for i in range(self.depth)]
-        self.encoder_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="encoder_norm")
+        self.pixels = self.patch_size ** 2 * self.image_shape[2]
         self.decoder_embedding = keras.layers.Dense(self.decoder_dim, name="decoder_embedding")
         self.decoder_blocks = [EncoderBlock(self.decoder_dim, 2, 2 * self.decoder_dim, norm_first=True,
                                             name=f"decoder_block_{i + 1}") for i in range(self.decoder_depth)]
         self.decoder_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="decoder_norm")
         self.decoder_pixels = keras.layers.Dense(self.pixels, activation="sigmoid", name="decoder_pixels")
-        self.encoder_position = ops.convert_to_tensor(positional_encoding(self.patches_count, self.dim)[None])
         self.decoder_position = ops.convert_to_tensor(positional_encoding(self.patches_count, self.decoder_dim)[None])
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
     def build(self, input_shape=None):
         if self.built:
             return
-        self.embedding.build((None, *self.image_shape))
-        for block in self.encoder_blocks:
-            block.build((None, None, self.dim))
-        self.encoder_norm.build((None, None, self.dim))
+        self.build_encoder()
         self.decoder_embedding.build((None, None, self.dim))
         self.mask_token = self.add_weight(name="mask_token", shape=(1, 1, self.decoder_dim),
                                           initializer=keras.initializers.RandomNormal(stddev=0.02))
@@ -123,9 +147,7 @@ class MaskedAutoencoder(keras.Model):
         tokens = self.embedding(images) + ops.cast(self.encoder_position, "float32")
         if visible is not None:
             tokens = _gather(tokens, visible)
-        for block in self.encoder_blocks:
-            tokens = block(tokens, training=training)
-        return self.encoder_norm(tokens)
+        return self.encoder_blocks_and_norm(tokens, training)
 
     def decode(self, encoded, restore, training=None):
         """Dec of Eq. 4: encoded visible tokens (B, |V|, dim) and the restore ids -> pixels (B, N, P²C)."""
@@ -170,12 +192,7 @@ class MaskedAutoencoder(keras.Model):
     def metrics(self):
         return [self.loss_tracker]
 
-    # -- NumPy helpers for the page and the probes ------------------------------------
-    def features(self, images, batch_size: int = 500) -> np.ndarray:
-        """The encoder's feature vector of every image (all patches visible)."""
-        return np.concatenate([ops.convert_to_numpy(self(images[i:i + batch_size], training=False))
-                               for i in range(0, len(images), batch_size)])
-
+    # -- NumPy helpers for the page ---------------------------------------------------
     def reconstruct(self, images, mask_ratio=None, seed: int = 0) -> dict:
         """For `images` (n, H, W, C): "masked" (hidden patches grey), "reconstruction" (the visible patches kept,
         the hidden ones predicted, as MAE shows them), "prediction" (every patch predicted), "hidden" (n, N)
