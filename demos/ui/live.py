@@ -369,6 +369,8 @@ def _panel(key, state, draw, stop_label, refresh, draw_early, colors) -> None:
             _status(job, frame, running, key, stop_label, colors)
             if draw is not None and (draw_early or frame.histories()):
                 draw(frame)
+            if job.error is not None and not running:  # below the figures, which keep their places
+                show_error(job.error, doing="training")
         state.draw_seconds = time.perf_counter() - started
         if not running and not state.shown_end:
             state.shown_end = True
@@ -423,7 +425,8 @@ def _remember(state: PanelState, frame: Frame) -> None:
 
 
 def _status(job: Job, frame: Frame, running: bool, key: str, stop_label: str, colors: dict | None) -> None:
-    """Stop, progress bar, one line per run, slot use: all of one frame."""
+    """Stop, progress bar, one line per run, slot use: all of one frame (a training error is shown below the
+    figures, so that they keep the places they had while the run trained)."""
     from toolkit.viz.theme import run_colors  # plotly: imported when a panel first draws
 
     if running:
@@ -443,8 +446,6 @@ def _status(job: Job, frame: Frame, running: bool, key: str, stop_label: str, co
                     + (FIRST_STEP if run.steps_done and not run.epochs_done else ""))
     for each, color in zip(frame.runs.values(), run_colors(frame.runs, colors).values()):
         _run_line(job, each, running and each is run, color)
-    if job.error is not None and not running:
-        show_error(job.error, doing="training")
 
 
 def _waiting_line(frame: Frame) -> str:

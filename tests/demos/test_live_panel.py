@@ -37,6 +37,7 @@ def training_page():
         epochs: int = setting(20, lo=1, hi=100_000, widget="number")
         lr: float = setting(0.05, lo=0.0, hi=1e6, widget="number")
         loss: str = setting("binary_crossentropy", choices=("binary_crossentropy", "mse"))
+        fail: bool = setting(False)  # the page's code raises after its run: the panel shows the error
 
     form = ui.settings_form("xor", ui.settings(XorConfig))
     config = XorConfig(**form.values)
@@ -50,15 +51,18 @@ def training_page():
                                   keras.layers.Dense(1, activation="sigmoid" if config.loss != "mse" else None)])
         model.compile(keras.optimizers.SGD(config.lr), config.loss, metrics=["accuracy"])
         live.watch(lambda run: {"epoch seen by the watcher": run.epochs_done})
-        return fit(model, x, y, epochs=config.epochs, batch_size=16, steps_per_callback=4,
-                   callbacks=live.callbacks, stop=live.stop, config={"dataset": {"name": "xor"}})
+        run = fit(model, x, y, epochs=config.epochs, batch_size=16, steps_per_callback=4,
+                  callbacks=live.callbacks, stop=live.stop, config={"dataset": {"name": "xor"}})
+        if config.fail:
+            raise ValueError("The page could not read the trained model.")
+        return run
 
     def draw(frame):
         st.metric("watched epoch", frame.extras["epoch seen by the watcher"])
         st.metric("frame epoch", frame.epoch)
 
     job = ui.live_panel("xor", start=form.submitted, train=train, draw=draw)
-    if job is not None and not job.running:
+    if job is not None and not job.running and job.result is not None:
         st.write(f"result: {job.result.status} after {job.result.epochs_done} epochs")
 
 
@@ -83,6 +87,18 @@ def test_a_finished_run_says_finished_and_every_figure_shows_one_epoch():
     assert {m.value for m in at.metric} == {"20"}  # the watcher and the frame agree on the epoch
     at.run()  # any later rerun still shows the finished run
     assert "**Finished**" in end_states(at)
+
+
+@pytest.mark.timeout(300)
+def test_an_error_after_the_run_is_shown_below_the_figures_of_its_last_frame():
+    at = page(epochs="3", fail="true")
+    click_and_finish(at, "Train")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("could not read the trained model" in e.value for e in at.error)
+    assert {m.value for m in at.metric} == {"3"}  # the last frame's figures are still drawn
+    panel = next(block for block in at.main if "live-done" in str(getattr(block, "key", "") or ""))
+    kinds = [child.type for child in panel.children.values()]
+    assert kinds.index("error") > max(i for i, kind in enumerate(kinds) if kind == "metric"), kinds
 
 
 @pytest.mark.timeout(300)
