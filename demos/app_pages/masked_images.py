@@ -78,8 +78,7 @@ if result is not None and result.trained:
     st.subheader("Linear probes: what the frozen features know")
     st.latex(r"\hat y = \arg\max_c\,(W\,\mathrm{standardize}(\bar h(x)) + b)_c,\qquad "
              r"\bar h(x) = \tfrac{1}{N}\textstyle\sum_i h^i(x)\ \text{(every patch visible)}")
-    with st.spinner("Fitting a logistic regression per attribute and encoder on the frozen features…"):
-        ui.table(result.probes)
+    ui.table(result.probes)
     st.caption(f"A logistic regression per attribute on each encoder's mean token (MAE and BEiT share its "
                f"architecture), fitted on the {config.n} training crops' labels (or {lab.FEW_SHOTS} per shape) and "
                "scored on the held-out crops. Chance: 1/6 for the shape, 1/6 for the colour, 1/3 for the size. Colour "
