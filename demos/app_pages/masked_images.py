@@ -36,7 +36,7 @@ config = ui.config_or_stop(lab.MaeConfig, form.values)
 
 
 def train(live):
-    live.watch(lab.MaeMonitor(config))
+    live.watch(lab.MaeMonitor())
     return lab.run_mae(config, callbacks=live.callbacks, stop=live.stop)
 
 

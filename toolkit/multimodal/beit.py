@@ -168,6 +168,11 @@ class MaskedTokenModel(PatchEncoderModel):
         return [self.loss_tracker, self.accuracy_tracker]
 
     # -- NumPy helpers for the page ---------------------------------------------------
+    def fixed_mask(self, n: int, seed: int) -> np.ndarray:
+        """One (n, N) 0/1 mask at this model's ratio, the same for a given seed: held-out crops scored alike."""
+        _, _, hidden = random_split(n, self.patches_count, self.mask_ratio, seed=seed)
+        return ops.convert_to_numpy(hidden)
+
     def predict_tokens(self, images, hidden) -> np.ndarray:
         """argmax_k p(z_i = k | x^M) at every position (n, N), for `hidden` (n, N) of 0/1."""
         logits = self.token_logits(np.asarray(images, np.float32), np.asarray(hidden, np.float32), training=False)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from toolkit.data import shapes
 from toolkit.validation import check_choice
 
 # concept -> (its gloss in the shapes captions' words, shape, colour): one knowledge source
@@ -50,8 +51,7 @@ GLOSSARY = {
 # shape word -> its entry in a second knowledge source, written in words no caption uses (K-LITE's training half)
 DEFINITIONS = {"circle": "round", "square": "boxy", "triangle": "wedge", "diamond": "rhombus", "star": "spiky",
                "cross": "plus"}
-_SINGULAR = {"circles": "circle", "squares": "square", "triangles": "triangle", "diamonds": "diamond", "stars": "star",
-             "crosses": "cross", **{word: word for word in DEFINITIONS}}
+_SINGULAR = {**{plural: shape for shape, plural in shapes.PLURALS.items()}, **{shape: shape for shape in shapes.SHAPES}}
 PROBE_SEED, PROBE_COUNT = 1, 1500  # single-shape scenes the concepts are read on (the CLIP page's probe seed)
 TEMPLATE = "a {}"
 INTRO = ("The notes: *K-LITE introduced a mechanism to extend text knowledge via external knowledge [...] During "

@@ -144,19 +144,12 @@ def build_beit(config: MaeConfig, image_shape) -> beit.MaskedTokenModel:
 BUILDERS = {"mae": build_mae, "beit": build_beit}
 
 
-def beit_mask(config: MaeConfig, n: int, seed: int):
-    """A fixed (n, N) 0/1 mask at BEiT's ratio, for held-out crops (the same one on every report)."""
-    side = held_out().images.shape[1] // config.patch_size
-    _, _, hidden = masked.random_split(n, side * side, config.beit_ratio, seed=seed)
-    return keras.ops.convert_to_numpy(hidden)
-
-
 class MaeMonitor:
     """``fn(run) -> dict`` for the live panel: eight held-out crops, masked and put back (fixed masks)."""
 
-    def __init__(self, config: MaeConfig | None = None):
-        self.config = MaeConfig() if config is None else config
+    def __init__(self):
         self.images = held_out().images[:WATCHED]
+        self.tokens = self.drawn = None  # the tokenizer's, computed at BEiT's first report (the tokenizer is frozen)
 
     def __call__(self, run) -> dict:
         model = run.model
@@ -166,11 +159,13 @@ class MaeMonitor:
                     "reconstruction": np.clip(np.nan_to_num(shown["reconstruction"], nan=0.5), 0, 1),
                     "epoch": run.epochs_done}
         if isinstance(model, beit.MaskedTokenModel):
-            hidden = beit_mask(self.config, len(self.images), seed=0)
-            true = beit.visual_tokens(self.images)
-            guessed = np.where(hidden > 0, model.predict_tokens(self.images, hidden), true)
-            return {"original": self.images, "masked": masked.greyed(self.images, hidden, self.config.patch_size),
-                    "tokenizer": beit.draw_tokens(true), "reconstruction": beit.draw_tokens(guessed),
+            if self.tokens is None:
+                self.tokens = beit.visual_tokens(self.images)
+                self.drawn = beit.draw_tokens(self.tokens)
+            hidden = model.fixed_mask(len(self.images), seed=0)
+            guessed = np.where(hidden > 0, model.predict_tokens(self.images, hidden), self.tokens)
+            return {"original": self.images, "masked": masked.greyed(self.images, hidden, model.patch_size),
+                    "tokenizer": self.drawn, "reconstruction": beit.draw_tokens(guessed),
                     "method": "BEiT", "epoch": run.epochs_done}
         return {}  # before the first step, or the supervised run
 
@@ -222,10 +217,10 @@ class MaeResult:
     def token_scores(self) -> dict:
         """BEiT on the held-out crops (one fixed mask at its ratio): the share of hidden tokens it names right, and
         the share the image's most common visible token gets right."""
-        images = held_out().images
-        hidden = beit_mask(self.config, len(images), seed=1)
+        images, model = held_out().images, self.model("BEiT")
+        hidden = model.fixed_mask(len(images), seed=1)
         tokens = beit.visual_tokens(images)
-        right = (self.model("BEiT").predict_tokens(images, hidden) == tokens) * hidden
+        right = (model.predict_tokens(images, hidden) == tokens) * hidden
         return {"beit": float(right.sum() / hidden.sum()),
                 "most common visible token": float(beit.most_common_visible_token(tokens, hidden).mean())}
 
@@ -261,10 +256,9 @@ class MaeResult:
             model = self.model(name)
             if model is None:
                 continue
-            ratio = self.config.mask_ratio if name == "MAE" else self.config.beit_ratio
+            hidden = model.patches_count - masked.visible_count(model.patches_count, model.mask_ratio)
             row = {"method": name, "epochs": run.epochs_done, "train (s)": round(run.wall_time, 1),
-                   "patches (hidden / all)": f"{model.patches_count - masked.visible_count(model.patches_count, ratio)}"
-                                             f" / {model.patches_count}"}
+                   "patches (hidden / all)": f"{hidden} / {model.patches_count}"}
             if name == "MAE":
                 errors = self.reconstruction_errors
                 row.update({"target": "pixels", "measure": "squared error per pixel (lower is better)",
