@@ -1,4 +1,4 @@
-"""The MAE and BEiT of the Masked image modeling page: hidden patches put back, and linear probes.
+"""The MAE, BEiT and DINO of the Masked image modeling page: hidden patches put back, DINO's clusters, linear probes.
 
 Trains ``MaeConfig()`` (20 epochs of 3,000 shape crops, 75 % of the 64 patches hidden) with the supervised
 bound on (the same encoder trained with the shape labels for the same epochs), then the masking ratio 0.25
@@ -6,7 +6,8 @@ and the 8 × 8 patches of the page's other lessons, then BEiT at its lesson's 40
 each: training seconds, the held-out hidden patches against a guess without context (for the MAE Eq. 5 against
 every hidden patch painted the mean visible colour; for BEiT the tokens named right against the most common
 visible token), and linear-probe accuracies on the frozen features (the untrained encoder's and the supervised
-one's as rows of the first).
+one's as rows of the first). Then DINO at its lesson and with centring or sharpening switched off (its page
+lessons): the collapse measures of its teacher on the held-out crops, and its probe rows.
 
     python benchmarks/mae.py [--quick]
 
@@ -42,14 +43,19 @@ def main() -> None:
             ("patch_size 8", lab.MaeConfig(patch_size=8, **epochs)),
             ("BEiT (lesson)", lab.MaeConfig(methods=("beit",), **epochs)),
             ("BEiT at 75 %", lab.MaeConfig(methods=("beit",), beit_ratio=0.75, **epochs))]
-    reconstruction, probes = [], []
+    runs += [(f"DINO ({preset.name})", lab.MaeConfig(**{**preset.values, **epochs})) for preset in lab.PRESETS
+             if "dino" in preset.values.get("methods", ())]
+    reconstruction, probes, clusters, seconds = [], [], [], []
     for name, config in runs:
         result = lab.run_mae(config)
         reconstruction += [{"run": name, **row, "final loss": round(float(result.runs[row["method"]].history["loss"][-1]), 4)}
                            for row in result.table()]
         probes += [{"run": name, **row} for row in result.probes]
-    _print(reconstruction)
-    _print(probes)
+        clusters += [{"run": name, **row} for row in result.cluster_rows]
+        seconds += [{"run": name, "method": method, "epochs": run.epochs_done, "train (s)": round(run.wall_time, 1)}
+                    for method, run in result.runs.items()]
+    for rows in (seconds, reconstruction, clusters, probes):
+        _print(rows)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("app_pages/clip.py", "CLIP & prompt learning", ":material/image_search:", "clip"),
         ("app_pages/filip.py", "Fine-grained alignment (FILIP)", ":material/join_full:", "filip"),
         ("app_pages/stair.py", "Sparse vocabulary embeddings (STAIR)", ":material/format_list_bulleted:", "stair"),
-        ("app_pages/masked_images.py", "Masked image modeling", ":material/grid_view:", "masked_images"),
+        ("app_pages/masked_images.py", "Masked images, DINO", ":material/grid_view:", "masked_images"),
         ("app_pages/flip.py", "Patch dropping (FLIP)", ":material/blur_on:", "flip"),
         ("app_pages/imagebind.py", "Binding a third modality (ImageBind)", ":material/graphic_eq:", "imagebind"),
         ("app_pages/coca.py", "Contrastive captioners (CoCa)", ":material/subtitles:", "coca"),

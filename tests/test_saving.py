@@ -345,7 +345,8 @@ def multimodal_cases() -> dict:
             "FILIP": small_filip, "STAIR": small_stair, "MaskedAutoencoder": small_mae, "MaskedTokenModel": small_beit,
             **dict.fromkeys(("CoCa", "CausalBlock", "AttentionalPooler"), small_coca),
             "Dino": small_dino, "DinoNetwork": lambda: around(dino.DinoNetwork(4, 8, 1, 2, 5, 6, 3), 8, 8, 3),
-            "DinoHead": lambda: around(dino.DinoHead(5, 6, 3), 4), "PatchEncoder": lambda: around(
+            "DinoHead": lambda: around(dino.DinoHead(5, 6, 3), 4),
+            "BatchStatisticsNormalization": lambda: around(dino.BatchStatisticsNormalization(), 4), "PatchEncoder": lambda: around(
                 dino.PatchEncoder(4, 8, 1, 2), 8, 8, 3), "SupervisedEncoder": supervised_encoder,
             "TokenProjectionHead": lambda: around(fine_grained.TokenProjectionHead(5, bias=0.5), 3, 4),
             "PerceiverResampler": lambda: around(flamingo.PerceiverResampler(latents=2, depth=1, heads=2), 3, 4),

@@ -64,7 +64,7 @@ REGISTERED = {
     "toolkit.multimodal.beit": ("MaskedTokenModel",),
     "toolkit.multimodal.clip": ("CLIP", "LogitScaleClip", "TextEncoder"),
     "toolkit.multimodal.coca": ("AttentionalPooler", "CausalBlock", "CoCa"),
-    "toolkit.multimodal.dino": ("Dino", "DinoHead", "DinoNetwork", "PatchEncoder"),
+    "toolkit.multimodal.dino": ("BatchStatisticsNormalization", "Dino", "DinoHead", "DinoNetwork", "PatchEncoder"),
     "toolkit.multimodal.filip": ("FILIP",),
     "toolkit.multimodal.fine_grained": ("TokenProjectionHead",),
     "toolkit.multimodal.flamingo": ("GatedCrossAttentionDense", "PerceiverResampler"),

@@ -31,7 +31,11 @@ config = ui.config_or_stop(lab.CocaConfig, form.values)
 
 def train(live):
     live.watch(lab.CocaMonitor())
-    return lab.run_coca(config, callbacks=live.callbacks, stop=live.stop)
+    result = lab.run_coca(config, callbacks=live.callbacks, stop=live.stop)
+    if result.run.epochs_done:
+        live.finishing(f"the captions and the zero-shot accuracy on {lab.HELD_OUT:,} held-out crops")
+        result.evaluate()
+    return result
 
 
 def draw(frame):

@@ -35,7 +35,13 @@ data = ui.cached_dataset(**lab.clip_data_spec(config)) if form.submitted else No
 def train(live):
     monitor = filip.FilipMonitor()
     live.watch(monitor)
-    return filip.run_filip_page(config, data, callbacks=live.callbacks, stop=live.stop, monitor=monitor)
+    result = filip.run_filip_page(config, data, callbacks=live.callbacks, stop=live.stop, monitor=monitor)
+    if result.run.epochs_done:
+        held_out = len((result.filip or result.clip).captions)
+        live.finishing(f"the recalls on {held_out} held-out scenes and the zero-shot accuracy on {lab.PROBE_SCENES} "
+                       "single shapes")
+        result.evaluate()
+    return result
 
 
 def draw(frame):

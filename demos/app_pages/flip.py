@@ -45,7 +45,12 @@ def train(live):
     clock = EpochClock()
     live.watch(lambda run: {"seconds": {name: list(times) for name, times in clock.seconds.items()}})
     # the clock first: each frame then carries the times of every epoch its curves show
-    return flip.run_flip_page(config, data, callbacks=[clock, *live.callbacks], stop=live.stop)
+    result = flip.run_flip_page(config, data, callbacks=[clock, *live.callbacks], stop=live.stop)
+    if result.run.epochs_done:
+        live.finishing(f"the recalls on {len(result.clip.captions)} held-out scenes and the zero-shot accuracy on "
+                       f"{lab.PROBE_SCENES} single shapes, every patch read")
+        result.evaluate()
+    return result
 
 
 def draw(frame):

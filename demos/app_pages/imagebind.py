@@ -59,7 +59,12 @@ if reusable is None:
 def train(live):
     monitor = ib.BindMonitor()
     live.watch(monitor)
-    return ib.run_binding(config, data, clip=reusable, callbacks=live.callbacks, stop=live.stop, monitor=monitor)
+    result = ib.run_binding(config, data, clip=reusable, callbacks=live.callbacks, stop=live.stop, monitor=monitor)
+    if result.run is not None and result.run.epochs_done:
+        live.finishing(f"the zero-shot accuracy on {lab.PROBE_SCENES} single shapes' sounds and the recalls on "
+                       f"{len(result.clip.captions)} held-out scenes")
+        result.evaluate()
+    return result
 
 
 def draw(frame):

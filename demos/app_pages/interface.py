@@ -31,7 +31,12 @@ lab.warm_up()  # the blind model's scores (the live chart's dashed lines), compu
 
 def train(live):
     live.watch(lab.InterfaceMonitor())
-    return lab.run_interface(config, callbacks=live.callbacks, stop=live.stop)
+    result = lab.run_interface(config, callbacks=live.callbacks, stop=live.stop)
+    if result.trained:
+        live.finishing(f"the answers to all {len(lab.held_out().questions):,} questions about the "
+                       f"{lab.HELD_OUT_SCENES} held-out scenes")
+        result.evaluate()
+    return result
 
 
 def draw(frame):
@@ -59,7 +64,7 @@ def draw(frame):
 
 job = ui.live_panel(KEY, start=form.submitted, train=train, draw=draw, metric="loss", refresh=1.0, draw_early=True)
 result = ui.finished(job)
-if result is not None and any(run.epochs_done for run in result.runs.values()):
+if result is not None and result.trained:
     st.subheader("Answers to held-out questions")
     ui.table(result.table())
     st.caption(f"Share of the {len(lab.held_out().questions):,} questions about {lab.HELD_OUT_SCENES} held-out "

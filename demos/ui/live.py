@@ -72,12 +72,14 @@ class Frame:
         extras: what the page's ``live.watch`` functions returned at this moment.
         queue_position: place in the training-slot queue while waiting, else None.
         seconds: time since the click.
+        finishing: what the job computes after its last epoch (``LiveRun.finishing``), else "".
     """
 
     runs: dict = dataclasses.field(default_factory=dict)
     extras: dict = dataclasses.field(default_factory=dict)
     queue_position: int | None = None
     seconds: float = 0.0
+    finishing: str = ""
 
     @property
     def current(self):
@@ -116,6 +118,12 @@ class LiveRun:
     def publish(self, **extras) -> None:
         """Shows `extras` now (e.g. set-up progress before the first epoch)."""
         self._job.publish(extras=extras)
+
+    def finishing(self, what: str) -> None:
+        """Says what `train` computes after the last epoch (e.g. "linear probes on 1,000 held-out crops"): the
+        panel shows it under a full progress bar until `train` returns, so the seconds between the last epoch and
+        the page's results are never silent. Call it after the last run; compute the results before returning."""
+        self._job.publish(finishing=what)
 
 
 class Job:
@@ -181,8 +189,8 @@ class Job:
             self._ended.set()  # the panel shows the end state now, not after the collection
             gc.collect()  # this run's models, and the previous run's released on the click
 
-    def publish(self, *, watch=None, queue_position=None, extras=None) -> None:
-        """Swaps in a new frame: run snapshots, watched page state, queue position."""
+    def publish(self, *, watch=None, queue_position=None, extras=None, finishing=None) -> None:
+        """Swaps in a new frame: run snapshots, watched page state, queue position, the finishing step."""
         added = dict(extras or {})
         if watch is not None:
             for fn in self.watchers:
@@ -190,7 +198,8 @@ class Job:
         runs = {name: run.snapshot() for name, run in list(self._runs.items())}
         with self._lock:
             self.frame = Frame(runs=runs, extras={**self.frame.extras, **added},
-                               queue_position=queue_position, seconds=time.monotonic() - self.started)
+                               queue_position=queue_position, seconds=time.monotonic() - self.started,
+                               finishing=self.frame.finishing if finishing is None else finishing)
 
     def should_stop(self) -> bool:
         if not self.stop_event.is_set() and not self._alive():
@@ -438,7 +447,10 @@ def _status(job: Job, frame: Frame, running: bool, key: str, stop_label: str, co
     else:  # the Stop row's place stays, so the figures below replace the running panel's own: drawn one place
         st.empty()  # higher, those would stay on screen, faded, until the page's rerun after the run had ended
     run = frame.current
-    if run is None:
+    if running and frame.finishing:
+        run = None  # every run has ended: each shows its end state while the page's results are computed
+        st.progress(1.0, text=f"Training done · now computing {frame.finishing}…")
+    elif run is None:
         st.progress(0.0, text="Preparing the run (building the model, compiling the training loop)…")
     else:
         fraction = min(1.0, run.epochs_done / run.epochs) if run.epochs else 1.0

@@ -38,6 +38,7 @@ def training_page():
         lr: float = setting(0.05, lo=0.0, hi=1e6, widget="number")
         loss: str = setting("binary_crossentropy", choices=("binary_crossentropy", "mse"))
         fail: bool = setting(False)  # the page's code raises after its run: the panel shows the error
+        results: float = setting(0.0, lo=0.0, hi=10.0)  # seconds the page computes its results after the run
 
     form = ui.settings_form("xor", ui.settings(XorConfig))
     config = XorConfig(**form.values)
@@ -55,6 +56,11 @@ def training_page():
                   callbacks=live.callbacks, stop=live.stop, config={"dataset": {"name": "xor"}})
         if config.fail:
             raise ValueError("The page could not read the trained model.")
+        if config.results:
+            import time
+
+            live.finishing("the page's results")
+            time.sleep(config.results)
         return run
 
     def draw(frame):
@@ -99,6 +105,25 @@ def test_an_error_after_the_run_is_shown_below_the_figures_of_its_last_frame():
     panel = next(block for block in at.main if "live-done" in str(getattr(block, "key", "") or ""))
     kinds = [child.type for child in panel.children.values()]
     assert kinds.index("error") > max(i for i, kind in enumerate(kinds) if kind == "metric"), kinds
+
+
+@pytest.mark.timeout(300)
+def test_the_seconds_after_the_last_epoch_say_what_the_page_computes():
+    at = page(epochs="20", lr="0.5", results="3")
+    next(b for b in at.button if b.label == "Train").click().run()
+    job = live.panel_state_of(at, "xor").job
+    while not job.frame.finishing:
+        job.wait(0.05)
+    at.run()
+    assert job.running  # still computing the results
+    bars = [bar.proto.text for bar in at.get("progress")]
+    assert bars == ["Training done · now computing the page's results…"], bars
+    assert "**Finished**" in end_states(at)  # the run itself has ended and says so
+    assert job.wait(TIMEOUT)
+    at.run()
+    assert "result: completed after 20 epochs" in texts(at)
+    bars = [bar.proto.text for bar in at.get("progress")]
+    assert len(bars) == 1 and bars[0].endswith(": epoch 20 of 20"), bars  # the run's own bar again
 
 
 @pytest.mark.timeout(300)

@@ -1,6 +1,7 @@
 """The Masked image modeling page in AppTest: formulas at first render, the smallest run with its live crops
 and loss, the reconstruction and probe tables after it (with the supervised row when asked), BEiT beside the
-MAE (the tokens drawn live, a row in each table), bad URL parameters.
+MAE (the tokens drawn live, a row in each table), DINO (held-out crops by cluster live, the collapse measures and its
+probe rows), bad URL parameters.
 
 The page's default claim (hidden patches painted back far better than without context, and the frozen
 features probe the shape better than the untrained encoder's) is checked at the defaults in
@@ -42,6 +43,17 @@ def test_beit_trains_after_the_mae_and_gets_a_row_in_each_table():
     assert list(rows["method"]) == ["MAE", "BEiT"] and list(rows["target"]) == ["pixels", "visual tokens"]
     assert list(table_with(at, "shape, 10 labels each")["encoder"]) == ["MAE (no labels)", "BEiT (no labels)",
                                                                         "same encoder, untrained"]
+
+
+def test_dino_shows_its_clusters_live_and_gets_a_cluster_table_and_probe_rows():
+    at = train_smallest_run("masked_images", timeout=TIMEOUT, methods="dino")
+    assert {"masked-images.live.loss", "masked-images.live.clusters"} <= chart_keys(at)
+    assert not any("without context" in t.value.columns for t in at.dataframe)  # DINO hides no patch
+    clusters = table_with(at, "clusters used")
+    assert list(clusters["DINO's teacher"]) == ["trained", "untrained"]
+    assert ((clusters["clusters used"] >= 1) & (clusters["clusters used"] <= 64)).all()
+    assert list(table_with(at, "shape, 10 labels each")["encoder"]) == ["DINO (no labels)", "same encoder, untrained",
+                                                                        "DINO's encoder, untrained"]
 
 
 def test_bad_url_parameters_get_one_sentence():

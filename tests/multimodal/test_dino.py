@@ -77,8 +77,6 @@ def test_one_step_moves_the_teacher_by_its_average_and_the_centre_by_eq_6():
     model.train_on_batch(x)
     moved = 0
     for teacher, before, student in zip(model.teacher.weights, teacher_before, model.student.weights):
-        if "moving" in teacher.path:  # batch-norm statistics: the teacher's own pass (training=True) updates them too
-            continue
         student = keras.ops.convert_to_numpy(student)
         np.testing.assert_allclose(keras.ops.convert_to_numpy(teacher), 0.9 * before + 0.1 * student, rtol=1e-5,
                                    atol=1e-6)
@@ -86,6 +84,22 @@ def test_one_step_moves_the_teacher_by_its_average_and_the_centre_by_eq_6():
     assert moved > 0  # the student did learn something the teacher followed
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model.center), 0.2 * teacher_logits.mean(0, keepdims=True),
                                rtol=1e-4, atol=1e-6)
+
+
+def test_the_frozen_teachers_head_standardizes_each_batch_with_its_own_statistics():
+    model = small()
+    norm = model.teacher.head.mlp[1]
+    assert isinstance(norm, dino.BatchStatisticsNormalization) and not norm.trainable
+    x = RNG.normal(3.0, 2.0, size=(32, SMALL["hidden"])).astype("float32")
+    out = keras.ops.convert_to_numpy(norm(x, training=True))  # DINO's teacher: in training mode, frozen or not
+    np.testing.assert_allclose(out.mean(0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(out.std(0), 1.0, rtol=1e-2)
+    moving = [keras.ops.convert_to_numpy(w) for w in norm.non_trainable_weights]
+    norm(x, training=True)
+    for before, after in zip(moving, norm.non_trainable_weights):  # Eq. 5 alone moves the teacher
+        np.testing.assert_array_equal(before, keras.ops.convert_to_numpy(after))
+    # reading (training=False) uses the moving statistics, 0 and 1 at the start: x comes back almost unchanged
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm(x, training=False)), x, rtol=1e-2, atol=1e-2)
 
 
 def plain_colours(n, size=16):
@@ -136,12 +150,14 @@ def test_bad_settings_get_one_sentence():
 
 
 def short_run(**kwargs):
-    """48 steps on 128 random images, two global views each."""
+    """96 steps on 128 random images, two global views each (measured at the end: clusters used 1.25 without
+    centring, H(P_t) 1.68 of log 6 = 1.79 without sharpening; both still falling or rising)."""
     from toolkit.train import fit
 
     model = small(local_crops=0, **kwargs)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3))
-    return fit(model, images(128), batch_size=16, epochs=6, seed=0).history
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    data = np.random.default_rng(0).uniform(size=(128, 16, 16, 3)).astype("float32")
+    return fit(model, data, batch_size=16, epochs=12, seed=0).history
 
 
 def test_sharpening_without_centring_puts_every_image_in_one_cluster():
@@ -151,5 +167,5 @@ def test_sharpening_without_centring_puts_every_image_in_one_cluster():
 
 def test_centring_without_sharpening_makes_the_teacher_uniform():
     history = short_run(teacher_temperature=0.1)  # τ_t = τ_s
-    assert history["entropy"][-1] > 0.85 * np.log(6), history["entropy"]  # every P_t near 1/K (0.92 at seeds 1, 2)
+    assert history["entropy"][-1] > 0.85 * np.log(6), history["entropy"]  # every P_t near 1/K
     assert history["clusters_used"][-1] > 0.8 * 6, history["clusters_used"]

@@ -189,6 +189,13 @@ class CocaResult:
                 "by the caption likelihood (a captioner's way)": round(float(np.mean(likelihoods.argmax(1) == truth)),
                                                                         3)}
 
+    def evaluate(self) -> CocaResult:
+        """Computes every number the page shows after the run (the training thread calls it, under the live panel's
+        "now computing" line, so the page's results appear at once); returns self. Nothing before the first epoch."""
+        if self.run.epochs_done:
+            self.caption_scores, self.zero_shot  # noqa: B018 (cached properties: computed here, read by the page)
+        return self
+
     def table(self) -> list[dict]:
         """One row: the run, its weights, its captions' scores, its two zero-shot accuracies."""
         weights = {"λ_con": self.config.contrastive_weight, "λ_cap": self.config.caption_weight}

@@ -224,6 +224,13 @@ class FilipComparison:
     def run(self):
         return (self.filip or self.clip).run
 
+    def evaluate(self) -> FilipComparison:
+        """Computes every number the page shows after the run (the training thread calls it, under the live panel's
+        "now computing" line, so the page's results appear at once); returns self. Nothing before the first epoch."""
+        if self.run.epochs_done:
+            self._rows  # noqa: B018 (a cached property: computed here, read by the page)
+        return self
+
     def table(self) -> list[dict]:
         """One row per model: epochs, seconds, recall@1/5 both ways on the held-out pairs, zero-shot with "a {}"."""
         return self._rows

@@ -176,6 +176,13 @@ class FlipComparison:
     def run(self):
         return (self.flip or self.clip).run
 
+    def evaluate(self) -> FlipComparison:
+        """Computes every number the page shows after the run (the training thread calls it, under the live panel's
+        "now computing" line, so the page's results appear at once); returns self. Nothing before the first epoch."""
+        if self.run.epochs_done:
+            self._rows  # noqa: B018 (a cached property: computed here, read by the page)
+        return self
+
     def table(self) -> list[dict]:
         """One row per model: r, patches read per image, epochs, seconds, seconds per epoch, recall@1/5, zero-shot."""
         return self._rows

@@ -225,6 +225,14 @@ class BindResult:
     def model(self):
         return self.run.model
 
+    def evaluate(self) -> BindResult:
+        """Computes every number the page shows after the run (the training thread calls it, under the live panel's
+        "now computing" line, so the page's results appear at once); returns self. Nothing when the sound encoder
+        did not train an epoch."""
+        if self.run is not None and self.run.epochs_done:
+            self._zero_shot_rows, self._recall_rows  # noqa: B018 (cached properties: computed here, read by the page)
+        return self
+
     def zero_shot(self) -> list[dict]:
         """Eq. 4 on the probe's single shapes, from the sound and from the image, for shape, size and colour
         prompts: one row per attribute, with chance."""

@@ -281,6 +281,18 @@ class InterfaceResult:
     runs: dict
     config: InterfaceConfig
 
+    @property
+    def trained(self) -> bool:
+        """Whether any adapter trained at least one epoch (the page shows its results then)."""
+        return any(run.epochs_done for run in self.runs.values())
+
+    def evaluate(self) -> InterfaceResult:
+        """Computes every number the page shows after the run (the training thread calls it, under the live panel's
+        "now computing" line, so the page's results appear at once); returns self. Nothing before the first epoch."""
+        if self.trained:
+            self.scores  # noqa: B018 (a cached property: computed here, read by the page)
+        return self
+
     @functools.cached_property
     def scores(self) -> dict[str, dict[str, float]]:
         data = held_out()
