@@ -13,9 +13,10 @@ read the shape better than the untrained encoder's (0.82 vs 0.73).
 
 The "Self-distillation without labels (DINO)" lesson (20 epochs, two global and four local views; about 105 s): its
 teacher's frozen features read the shape better than its untrained encoder's (measured 0.77 vs 0.69), and on the
-held-out crops the teacher is neither uniform nor one cluster. Its two collapse lessons (8 epochs each, 47 s):
-without centring the clusters used fall under 3 (measured 1.6), without sharpening each crop's P_t is nearly
-uniform (4.00 of log 64 = 4.16) and the probe falls below the untrained encoder's. Slow.
+held-out crops the teacher is neither uniform nor one cluster. Its two collapse lessons (8 epochs each, 47 s;
+measured by benchmarks/mae.py: 1.6 clusters used without centring, H(P_t) 4.00 of log 64 = 4.16 without
+sharpening) are not trained here, to keep the suite short: tests/multimodal/test_dino.py produces each collapse
+on a short run. Slow.
 """
 
 import pytest
@@ -47,10 +48,14 @@ def test_the_frozen_features_know_the_shape_better_than_the_untrained_encoder(tr
     assert mae["shape"] > 3 / 6 and mae["colour"] > 0.9  # far above chance (1/6 each)
 
 
+def lesson(name):
+    preset = next(preset for preset in lab.PRESETS if preset.name == name)
+    return lab.run_mae(lab.MaeConfig(**preset.values))
+
+
 @pytest.fixture(scope="module")
 def beit_lesson():
-    preset = next(preset for preset in lab.PRESETS if preset.name == "beit")
-    return lab.run_mae(lab.MaeConfig(**preset.values))
+    return lesson("beit")
 
 
 def test_beit_names_the_hidden_tokens_from_their_context(beit_lesson):
@@ -63,11 +68,6 @@ def test_beits_frozen_features_know_the_shape_better_than_the_untrained_encoder(
     trained, untrained = beit_lesson.probes[:2]
     assert (trained["encoder"], untrained["encoder"]) == ("BEiT (no labels)", "same encoder, untrained")
     assert trained["shape"] >= untrained["shape"] + 0.04, beit_lesson.probes
-
-
-def lesson(name):
-    preset = next(preset for preset in lab.PRESETS if preset.name == name)
-    return lab.run_mae(lab.MaeConfig(**preset.values))
 
 
 @pytest.fixture(scope="module")
@@ -86,16 +86,3 @@ def test_dinos_teacher_neither_collapses(dino_lesson):
     trained, _ = dino_lesson.cluster_rows  # measured: H(P_t) 0.70 of 4.16, 11 clusters used
     assert trained["H(P_t) per crop"] < 0.5 * trained["log K (uniform)"], trained  # sharp: not the uniform teacher
     assert trained["clusters used"] >= 6, trained  # spread: not one cluster for every crop
-
-
-def test_without_centring_one_cluster_takes_almost_every_crop():
-    trained, _ = lesson("dino-no-centring").cluster_rows  # measured: 1.6 clusters used
-    assert trained["clusters used"] < 3, trained
-
-
-def test_without_sharpening_the_teacher_spreads_every_crop_over_all_clusters():
-    result = lesson("dino-no-sharpening")
-    trained, _ = result.cluster_rows  # measured: H(P_t) 4.00 of 4.16; the probe 0.62 against 0.69 untrained
-    assert trained["H(P_t) per crop"] > 0.9 * trained["log K (uniform)"], trained
-    rows = {row["encoder"]: row for row in result.probes}
-    assert rows["DINO (no labels)"]["shape"] < rows["DINO's encoder, untrained"]["shape"], result.probes
