@@ -35,8 +35,7 @@ right.markdown("**BEiT**: the tokenizer's visual tokens are the targets")
 right.latex(beit.LATEX["tokens"])
 right.latex(r"p(z_i \mid x^{M}) = \mathrm{softmax}(W_c\,\mathrm{Enc}(h^0)_i)")
 st.markdown("**DINO**: two global views and L = 4 local ones of each crop; the teacher reads the global views only")
-st.latex(dino.LATEX["views"] + r",\qquad " + dino.LATEX["student"]
-         + r",\qquad H(a, b) = -\textstyle\sum_k a_k \log b_k")
+st.latex(r",\qquad ".join(dino.LATEX[name] for name in ("views", "student", "cross_entropy")))
 form = ui.settings_form(KEY, ui.settings(lab.MaeConfig), columns=4, lessons=LESSONS)
 config = ui.config_or_stop(lab.MaeConfig, form.values)
 

@@ -63,8 +63,8 @@ LATEX = {
     "views": r"V = \{x^g_1, x^g_2\} \cup \{x^l_1, \dots, x^l_L\}",
     "student": r"P_s(x) = \mathrm{softmax}\!\left(g_{\theta_s}(x) / \tau_s\right)",
     "teacher": r"P_t(x) = \mathrm{softmax}\!\left((g_{\theta_t}(x) - c) / \tau_t\right)",
-    "loss": r"\mathcal{L} = \sum_{x \in \{x^g_1, x^g_2\}}\ \sum_{x' \in V,\ x' \neq x} H\!\left(P_t(x), P_s(x')\right),"
-            r"\quad H(a, b) = -\textstyle\sum_k a_k \log b_k",
+    "loss": r"\mathcal{L} = \sum_{x \in \{x^g_1, x^g_2\}}\ \sum_{x' \in V,\ x' \neq x} H\!\left(P_t(x), P_s(x')\right)",
+    "cross_entropy": r"H(a, b) = -\textstyle\sum_k a_k \log b_k",
     "ema": r"\theta_t \leftarrow \lambda\,\theta_t + (1 - \lambda)\,\theta_s",
     "center": r"c \leftarrow m\,c + (1 - m)\,\tfrac{1}{2B}\textstyle\sum_{i} g_{\theta_t}(x^g_i)",
     "clusters": r"\text{clusters used} = \exp H(\bar P_t),\quad \bar P_t = \tfrac{1}{2B}\textstyle\sum_i P_t(x^g_i)",

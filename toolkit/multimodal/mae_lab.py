@@ -61,7 +61,7 @@ class MaeConfig(Config):
                              label="Methods (mae: pixels, beit: visual tokens, dino: the teacher's clusters)",
                              help="Each chosen method trains in turn, from the same seed and crops.",
                              formula={"mae": masked.LATEX["loss"], "beit": beit.LATEX["loss"],
-                                      "dino": dino.LATEX["loss"].split(r",\quad")[0]})  # H(a, b) on the page
+                                      "dino": dino.LATEX["loss"]})
     mask_ratio: float = setting(0.75, lo=0.1, hi=0.95, step=0.05, label="MAE's masking ratio r",
                                 help="The share of patches hidden from the encoder (a new choice per image "
                                      "and step).", formula=masked.LATEX["mask_ratio"])
